@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Ouroboros",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ouro", targets: ["ouro"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "Scripting", targets: ["Scripting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Lua 5.4 from the system (Debian: liblua5.4-dev), plus static-inline wrappers for its macros.
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        // OpenBLAS cblas + LAPACKE (Debian: libopenblas-dev, liblapacke-dev).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        // Every lua_error / longjmp lives here, in C, never in a Swift frame.
+        .target(name: "CLuaBridge", dependencies: ["CLua"]),
+        // Plain C loops used only as the speed reference in `ouro bench`.
+        .target(name: "CBenchKernels"),
+        .target(name: "Tensor", dependencies: ["CBLAS"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
+        .target(name: "Scripting", dependencies: ["Tensor", "CLua", "CLuaBridge"]),
+        .executableTarget(name: "ouro", dependencies: [
+            "Scripting", "Tensor", "CBLAS", "CBenchKernels",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Tensor"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

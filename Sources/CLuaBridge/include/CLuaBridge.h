@@ -1,0 +1,43 @@
+#ifndef OURO_CLUABRIDGE_H
+#define OURO_CLUABRIDGE_H
+#include <stddef.h>
+#include <lua.h>
+
+/* The only place where Lua errors are raised (longjmp). Swift bindings never call
+ * lua_error/luaL_error/luaL_check*; they push a message and return one of these sentinels,
+ * and the C trampoline raises the error after the Swift frame has returned. */
+enum {
+    OURO_RAISE_WITH_POSITION = -1,  /* top of stack: message string; prefix it with file:line */
+    OURO_RAISE_AS_IS = -2           /* top of stack: an error object to re-raise unchanged */
+};
+
+/* The Swift side: called by the trampoline with the closure's boxed Swift callable. */
+typedef int (*ouro_dispatch_fn)(lua_State *L, void *box);
+void ouro_bridge_set_dispatch(ouro_dispatch_fn fn);
+
+/* Pushes a Lua C closure that calls `box` through the dispatcher (box is kept as upvalue 1). */
+void ouro_bridge_push_function(lua_State *L, void *box);
+
+/* A new state whose allocator tracks (and can cap) memory; NULL if out of memory. */
+lua_State *ouro_bridge_newstate(void);
+/* Opens the standard libraries inside a protected call; returns a lua status code. */
+int ouro_bridge_openlibs(lua_State *L);
+/* Pushes the message handler used for lua_pcall: adds a traceback to string errors. */
+void ouro_bridge_push_traceback_handler(lua_State *L);
+/* Converts the value at idx to a string with __tostring/__name honoured, in protected mode.
+ * Pushes the string (or a fallback description if __tostring itself failed). Never raises. */
+const char *ouro_bridge_tostring(lua_State *L, int idx, size_t *len);
+
+/* Memory accounting for the state's allocator. limit 0 = unlimited. */
+size_t ouro_bridge_memory_used(lua_State *L);
+void ouro_bridge_set_memory_limit(lua_State *L, size_t limit);
+
+/* Ask the trampoline to run a full garbage collection when the current call returns
+ * (Swift sets this when tensors hold much memory that Lua's collector cannot see). */
+void ouro_bridge_request_gc(void);
+
+/* Interrupt flag (Ctrl-C): the count hook raises "interrupted" in the running Lua code. */
+void ouro_bridge_set_interrupt(int on);
+int ouro_bridge_interrupted(void);
+void ouro_bridge_install_interrupt_hook(lua_State *L);
+#endif

@@ -1,0 +1,207 @@
+import CLua
+import CLuaBridge
+import Foundation
+import Tensor
+
+/// A script failure: the message (with file:line) and the Lua traceback.
+public struct ScriptError: Error, CustomStringConvertible {
+    public let message: String
+    public let traceback: String
+    public var description: String { traceback.isEmpty ? message : traceback }
+}
+
+/// One binding as declared by a binding file: name, help text, body.
+public struct Binding {
+    public let name: String
+    public let doc: String
+    public let body: (Args) throws -> Int32
+    public init(_ name: String, _ doc: String, _ body: @escaping (Args) throws -> Int32) {
+        self.name = name; self.doc = doc; self.body = body
+    }
+}
+
+/// The Lua host: a Lua 5.4 state with the standard libraries and the `ouro` API.
+/// Swift calls into Lua only through lua_pcall; bindings never raise Lua errors themselves.
+public final class LuaHost {
+    public let L: OpaquePointer
+    private var functions: [LuaFunction] = []
+    /// Help text of every public binding, by qualified name ("ouro.tensor.zeros", "Tensor:sum").
+    public internal(set) var docs: [String: String] = [:]
+    var allocatedSinceGC = 0
+
+    public static let version = "0.1.0"
+
+    public init() throws {
+        guard let L = ouro_bridge_newstate() else { throw ScriptError(message: "cannot create a Lua state (out of memory)", traceback: "") }
+        self.L = L
+        ouro_bridge_set_dispatch(swiftDispatch)
+        guard ouro_bridge_openlibs(L) == LUA_OK else {
+            lua_close(L)
+            throw ScriptError(message: "cannot open the Lua standard libraries", traceback: "")
+        }
+        HostRegistry.register(self)
+        installOuro()
+    }
+
+    deinit {
+        HostRegistry.unregister(self)
+        lua_close(L)
+    }
+
+    public var lua: Lua { Lua(L) }
+
+    // MARK: registration
+
+    /// Pushes a Lua function that runs `body`.
+    func pushFunction(_ name: String, doc: String, isMethod: Bool = false, _ body: @escaping (Args) throws -> Int32) {
+        let f = LuaFunction(name: name, doc: doc, isMethod: isMethod, body: body)
+        functions.append(f)
+        ouro_bridge_push_function(L, Unmanaged.passUnretained(f).toOpaque())
+        // Remember the doc string keyed by the function value, for help().
+        guard !doc.isEmpty else { return }
+        lua.rawField(ouro_lua_registryindex(), LuaHost.docsTable)
+        if lua_type(L, -1) == LUA_TTABLE {
+            lua_pushvalue(L, -2)
+            lua.push(doc)
+            lua_rawset(L, -3)
+        }
+        lua.pop()
+    }
+
+    /// Registry key of the table mapping function values to their help text.
+    static let docsTable = "ouro.docs"
+
+    /// Creates a table of functions at the top of the stack.
+    func pushLibrary(_ prefix: String, _ bindings: [Binding]) {
+        lua.newTable(nrec: bindings.count)
+        for b in bindings {
+            pushFunction(b.name, doc: b.doc, b.body)
+            lua.setRawField(-2, b.name)
+            docs["\(prefix).\(b.name)"] = b.doc
+        }
+    }
+
+    /// Registers a userdata class: a locked metatable named `kind` with `__gc`, `__name`,
+    /// methods reachable through `__index` (a table, or `index` for custom lookup) and metamethods.
+    func registerClass(kind: String, display: String, methods: [Binding], meta: [Binding], index: Binding? = nil) {
+        _ = luaL_newmetatable(L, kind)
+        lua.push(kind); lua.setRawField(-2, "__name")
+        lua.push(display); lua.setRawField(-2, "__metatable")
+        pushFunction("__gc", doc: "") { a in Userdata.collect(a.lua, 1, kind: kind); return 0 }
+        lua.setRawField(-2, "__gc")
+        for m in meta {
+            pushFunction(m.name, doc: m.doc, m.body)
+            lua.setRawField(-2, m.name)
+        }
+        lua.newTable(nrec: methods.count)
+        for m in methods {
+            pushFunction(m.name, doc: m.doc, isMethod: true, m.body)
+            lua.setRawField(-2, m.name)
+            docs["\(display):\(m.name)"] = m.doc
+        }
+        if let index {
+            lua.setRawField(-2, "__methods")
+            pushFunction("__index", doc: index.doc, index.body)
+        }
+        lua.setRawField(-2, "__index")
+        lua.pop()
+    }
+
+    // MARK: the ouro table
+
+    private func installOuro() {
+        lua.newTable()
+        lua.setRawField(ouro_lua_registryindex(), LuaHost.docsTable)
+        lua.newTable()
+        lua.push(LuaHost.version); lua.setRawField(-2, "version")
+        TensorBindings.install(self)
+        lua.setRawField(-2, "tensor")
+        RNGBindings.install(self)
+        lua.setRawField(-2, "rng")
+        pushLibrary("ouro.linalg", LinalgBindings.functions)
+        lua.setRawField(-2, "linalg")
+        // global `ouro`, and package.loaded.ouro so that require "ouro" works
+        lua_pushvalue(L, -1)
+        lua_setglobal(L, "ouro")
+        lua_getglobal(L, "package")
+        if lua_type(L, -1) == LUA_TTABLE {
+            lua.rawField(-1, "loaded")
+            if lua_type(L, -1) == LUA_TTABLE { lua_pushvalue(L, -3); lua.setRawField(-2, "ouro") }
+            lua.pop()
+        }
+        lua.pop(2)
+    }
+
+    // MARK: running code
+
+    /// Runs a script file with `args` as the global `arg` (arg[0] = path) and as `...`.
+    public func run(file path: String, args: [String] = []) throws {
+        lua.newTable()
+        lua.push(path); lua.setRawIndex(-2, 0)
+        for (i, a) in args.enumerated() { lua.push(a); lua.setRawIndex(-2, i + 1) }
+        lua_setglobal(L, "arg")
+        ouro_bridge_push_traceback_handler(L)
+        let handler = lua.top
+        defer { lua_settop(L, handler - 1) }
+        guard luaL_loadfilex(L, path, "t") == LUA_OK else {
+            let msg = lua.toString(-1) ?? "cannot load \(path)"
+            throw ScriptError(message: msg, traceback: "")
+        }
+        for a in args { lua.push(a) }
+        try call(nargs: Int32(args.count), handler: handler)
+    }
+
+    /// Runs a chunk of Lua source and returns the values it returned, described as strings.
+    @discardableResult
+    public func run(string code: String, chunkName: String = "=(string)") throws -> [String] {
+        ouro_bridge_push_traceback_handler(L)
+        let handler = lua.top
+        defer { lua_settop(L, handler - 1) }
+        let status = code.withCString { luaL_loadbufferx(L, $0, strlen($0), chunkName, "t") }
+        guard status == LUA_OK else {
+            throw ScriptError(message: lua.toString(-1) ?? "syntax error", traceback: "")
+        }
+        try call(nargs: 0, handler: handler)
+        return (handler + 1 ..< lua.top + 1).map { lua.describe($0) }
+    }
+
+    private func call(nargs: Int32, handler: Int32) throws {
+        let status = ouro_lua_pcall(L, nargs, LUA_MULTRET, handler)
+        if status != LUA_OK {
+            let tb = lua.describe(-1)
+            let first = tb.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? tb
+            throw ScriptError(message: first, traceback: tb)
+        }
+    }
+
+    /// Called when a binding returns a tensor: asks Lua for a full collection once enough
+    /// tensor memory (invisible to Lua's own accounting) has been handed out since the last one.
+    func noteAllocation(_ bytes: Int) {
+        allocatedSinceGC += bytes
+        if allocatedSinceGC > max(64 << 20, MemoryPolicy.liveBytes / 2) {
+            allocatedSinceGC = 0
+            ouro_bridge_request_gc()
+        }
+    }
+}
+
+/// Maps lua_States back to their host (for bindings that need host services).
+enum HostRegistry {
+    nonisolated(unsafe) private static var hosts: [OpaquePointer: Unmanaged<LuaHost>] = [:]
+    private static let lock = NSLock()
+    static func register(_ h: LuaHost) { lock.lock(); hosts[h.L] = Unmanaged.passUnretained(h); lock.unlock() }
+    static func unregister(_ h: LuaHost) { lock.lock(); hosts[h.L] = nil; lock.unlock() }
+    /// The host of a state or of any of its coroutines.
+    static func host(_ L: OpaquePointer) -> LuaHost? {
+        lua_rawgeti(L, ouro_lua_registryindex(), lua_Integer(LUA_RIDX_MAINTHREAD))
+        let main = lua_tothread(L, -1)
+        ouro_lua_pop(L, 1)
+        lock.lock(); defer { lock.unlock() }
+        return main.flatMap { hosts[$0]?.takeUnretainedValue() }
+    }
+}
+
+extension LuaHost {
+    /// "Lua 5.4.x" as reported by the linked library.
+    public static var luaVersion: String { String(cString: ouro_lua_release()) }
+}

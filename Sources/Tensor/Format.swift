@@ -1,0 +1,129 @@
+import Foundation
+
+/// Torch7-style printing: aligned columns, a common scale factor where it helps, `…` for
+/// truncated dimensions, and a footer such as `[float64 tensor of size 3x4]`.
+public struct TensorFormat: Sendable {
+    /// Dimensions longer than this are shown as the first and last `edge` entries.
+    public var threshold = 10
+    public var edge = 3
+    public init() {}
+
+    public func render(_ t: Tensor) -> String {
+        let footer = "[\(t.dtype.rawValue) tensor of size \(t.shape.isEmpty ? "scalar" : describeShape(t.shape))]"
+        if t.count == 0 { return "[\(t.dtype.rawValue) tensor with no elements of size \(describeShape(t.shape))]" }
+        let values = t.toDoubles()
+        let style = NumberStyle(values: shownValues(t, values), isInt: t.dtype == .int64)
+        var out = ""
+        if let scale = style.scaleHeader { out += scale + "\n" }
+        if t.rank == 0 {
+            return out + style.format(values[0]).trimmingCharacters(in: .whitespaces) + "\n" + footer
+        }
+        if t.rank == 1 {
+            for i in shownIndices(t.shape[0]) {
+                out += (i < 0 ? String(repeating: " ", count: max(style.width - 1, 0)) + "…" : style.format(values[i])) + "\n"
+            }
+            return out + footer
+        }
+        // Print each trailing matrix, prefixed by its leading index like Torch: (1,.,.) =
+        let lead = Array(t.shape.dropLast(2))
+        let (r, c) = (t.shape[t.rank - 2], t.shape[t.rank - 1])
+        let matSize = r * c
+        var leadIdx = [Int](repeating: 0, count: lead.count)
+        var first = true
+        func matrixText(_ base: Int) -> String {
+            var s = ""
+            for i in shownIndices(r) {
+                if i < 0 { s += " …\n"; continue }
+                var line = ""
+                for j in shownIndices(c) {
+                    line += (j < 0 ? " …" : " " + style.format(values[base + i * c + j]))
+                }
+                s += line + "\n"
+            }
+            return s
+        }
+        if lead.isEmpty { return out + matrixText(0) + footer }
+        // Enumerate leading indices (with truncation per leading dimension).
+        let leadLists = lead.map { shownIndices($0) }
+        var pos = [Int](repeating: 0, count: lead.count)
+        while true {
+            let idx = zip(pos, leadLists).map { $1[$0] }
+            if idx.contains(-1) {
+                if first || !out.hasSuffix("…\n\n") { out += "…\n\n" }
+            } else {
+                leadIdx = idx
+                var flat = 0
+                for (k, v) in leadIdx.enumerated() { flat = flat * lead[k] + v }
+                out += "(" + leadIdx.map { String($0 + 1) }.joined(separator: ",") + ",.,.) = \n"
+                out += matrixText(flat * matSize) + "\n"
+            }
+            first = false
+            var d = lead.count - 1
+            while d >= 0 { pos[d] += 1; if pos[d] < leadLists[d].count { break }; pos[d] = 0; d -= 1 }
+            if d < 0 { break }
+        }
+        return out + footer
+    }
+
+    /// Indices shown along a dimension of size n; -1 marks the elision.
+    func shownIndices(_ n: Int) -> [Int] {
+        n <= threshold ? Array(0..<n) : Array(0..<edge) + [-1] + Array((n - edge)..<n)
+    }
+
+    /// Values that will actually be printed (so the scale reflects what is shown).
+    private func shownValues(_ t: Tensor, _ values: [Double]) -> [Double] {
+        if t.count <= 1000 { return values }
+        return stride(from: 0, to: values.count, by: max(1, values.count / 1000)).map { values[$0] }
+    }
+}
+
+/// How numbers of one tensor are written: integers, fixed with a common scale, or scientific.
+struct NumberStyle {
+    enum Mode { case integer, fixed(scale: Double), scientific }
+    let mode: Mode
+    let width: Int
+    let scaleHeader: String?
+
+    init(values: [Double], isInt: Bool) {
+        let finite = values.filter { $0.isFinite }
+        let maxAbs = finite.map { Swift.abs($0) }.max() ?? 0
+        let nonzero = finite.filter { $0 != 0 }.map { Swift.abs($0) }
+        let minAbs = nonzero.min() ?? 0
+        let allInt = finite.allSatisfy { $0.rounded() == $0 } && maxAbs < 1e15
+        let special = values.count != finite.count
+        if isInt || allInt {
+            mode = .integer
+            let w = finite.map { String(Int64($0)).count }.max() ?? 1
+            width = max(w, special ? 4 : 1)
+            scaleHeader = nil
+        } else if maxAbs > 0 && (maxAbs / max(minAbs, 1e-300) > 1e6 || maxAbs >= 1e9 || maxAbs < 1e-4) && !(maxAbs < 1e5 && maxAbs >= 1e-3) && maxAbs / max(minAbs, 1e-300) > 1e3 {
+            mode = .scientific; width = 11; scaleHeader = nil
+        } else {
+            let e = maxAbs > 0 ? Int(Foundation.floor(Foundation.log10(maxAbs))) : 0
+            if e >= 5 || e <= -4 {
+                let scale = Foundation.pow(10, Double(e))
+                mode = .fixed(scale: scale); scaleHeader = String(format: "%.0e *", scale).replacingOccurrences(of: "e+0", with: "e+").replacingOccurrences(of: "e-0", with: "e-")
+                width = 7 + (finite.contains { $0 < 0 } ? 1 : 0)
+            } else {
+                mode = .fixed(scale: 1); scaleHeader = nil
+                width = max(e, 0) + 6 + (finite.contains { $0 < 0 } ? 1 : 0)
+            }
+        }
+    }
+
+    func format(_ v: Double) -> String {
+        let s: String
+        if v.isNaN { s = "nan" } else if v.isInfinite { s = v > 0 ? "inf" : "-inf" } else {
+            switch mode {
+            case .integer: s = String(Int64(v))
+            case .fixed(let scale): s = String(format: "%.4f", v / scale)
+            case .scientific: s = String(format: "%.4e", v)
+            }
+        }
+        return String(repeating: " ", count: max(0, width - s.count)) + s
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String { TensorFormat().render(self) }
+}

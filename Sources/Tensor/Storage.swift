@@ -1,0 +1,132 @@
+import Foundation
+
+/// A reference-counted, 64-byte aligned buffer of elements of one dtype.
+/// Tensors are views (shape, strides, offset) onto a storage; several tensors may share one.
+public final class Storage: @unchecked Sendable {
+    public let dtype: DType
+    public let count: Int
+    public let byteCount: Int
+    public let bytes: UnsafeMutableRawPointer
+
+    /// Allocates uninitialised storage for `count` elements; throws if the request is absurd
+    /// or the memory cannot be had.
+    public init(dtype: DType, count: Int) throws {
+        guard count >= 0 else { throw TensorError("cannot allocate a negative number of elements (\(count))") }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.size)
+        guard !overflow, bytes <= MemoryPolicy.maxTensorBytes else {
+            throw TensorError("a tensor of \(count) \(dtype.rawValue) elements (\(MemoryPolicy.describe(bytes: overflow ? Int.max : bytes))) exceeds the limit of \(MemoryPolicy.describe(bytes: MemoryPolicy.maxTensorBytes)) per tensor")
+        }
+        try MemoryPolicy.charge(bytes)
+        guard let p = BufferCache.shared.take(byteCount: bytes) else {
+            MemoryPolicy.refund(bytes)
+            throw TensorError("out of memory: cannot allocate \(MemoryPolicy.describe(bytes: bytes)) for a tensor")
+        }
+        self.dtype = dtype
+        self.count = count
+        self.byteCount = bytes
+        self.bytes = p
+    }
+
+    deinit {
+        BufferCache.shared.give(bytes, byteCount: byteCount)
+        MemoryPolicy.refund(byteCount)
+    }
+
+    @inline(__always) public func pointer<T: TensorElement>(_: T.Type) -> UnsafeMutablePointer<T> {
+        bytes.assumingMemoryBound(to: T.self)
+    }
+}
+
+/// Limits on tensor memory, and the live-byte count Lua's collector is told about.
+public enum MemoryPolicy {
+    /// The largest single tensor that may be allocated (default: the machine's physical memory).
+    nonisolated(unsafe) public static var maxTensorBytes: Int = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var _live = 0
+    nonisolated(unsafe) private static var budgets: [ObjectIdentifier: Int] = [:]
+
+    /// Bytes held by live tensors in this process.
+    public static var liveBytes: Int { lock.lock(); defer { lock.unlock() }; return _live }
+
+    /// An optional per-thread allocation budget (used by sandboxed plugins): remaining bytes.
+    nonisolated(unsafe) public static var threadBudgetKey = "ouro.tensor.budget"
+
+    /// Runs `body` with at most `bytes` of new tensor memory allocatable on this thread.
+    public static func withBudget<R>(_ bytes: Int, label: String, _ body: () throws -> R) rethrows -> R {
+        let d = Thread.current.threadDictionary
+        let saved = d[threadBudgetKey]
+        d[threadBudgetKey] = BudgetBox(remaining: bytes, total: bytes, label: label)
+        defer { d[threadBudgetKey] = saved }
+        return try body()
+    }
+
+    static func charge(_ bytes: Int) throws {
+        if let b = Thread.current.threadDictionary[threadBudgetKey] as? BudgetBox {
+            guard bytes <= b.remaining else {
+                throw TensorError("\(b.label): tensor memory budget of \(describe(bytes: b.total)) exceeded (asked for \(describe(bytes: bytes)) more)")
+            }
+            b.remaining -= bytes
+        }
+        lock.lock(); _live += bytes; lock.unlock()
+    }
+
+    static func refund(_ bytes: Int) {
+        lock.lock(); _live -= bytes; lock.unlock()
+    }
+
+    public static func describe(bytes: Int) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+        var v = Double(bytes), i = 0
+        while v >= 1024 && i < units.count - 1 { v /= 1024; i += 1 }
+        return i == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", v, units[i])
+    }
+
+    final class BudgetBox { var remaining: Int; let total: Int; let label: String
+        init(remaining: Int, total: Int, label: String) { self.remaining = remaining; self.total = total; self.label = label } }
+}
+
+/// Keeps recently freed large buffers for reuse, so that a loop of out-of-place ops on big
+/// tensors does not pay the kernel's page-fault cost on every fresh allocation.
+final class BufferCache: @unchecked Sendable {
+    static let shared = BufferCache()
+    private let lock = NSLock()
+    private var free: [Int: [UnsafeMutableRawPointer]] = [:]
+    private var cachedBytes = 0
+    private let minCached = 1 << 20        // only buffers of 1 MiB and more are cached
+    private let maxCached = 1 << 30        // at most 1 GiB held in the cache
+
+    func take(byteCount: Int) -> UnsafeMutableRawPointer? {
+        if byteCount >= minCached {
+            lock.lock()
+            if var list = free[byteCount], let p = list.popLast() {
+                free[byteCount] = list.isEmpty ? nil : list
+                cachedBytes -= byteCount
+                lock.unlock()
+                return p
+            }
+            lock.unlock()
+        }
+        var p: UnsafeMutableRawPointer?
+        guard posix_memalign(&p, 64, max(byteCount, 64)) == 0 else { return nil }
+        return p
+    }
+
+    func give(_ p: UnsafeMutableRawPointer, byteCount: Int) {
+        if byteCount >= minCached && byteCount <= maxCached {
+            lock.lock()
+            if cachedBytes + byteCount <= maxCached {
+                free[byteCount, default: []].append(p)
+                cachedBytes += byteCount
+                lock.unlock()
+                return
+            }
+            // Cache full: drop everything older to make room for the most recent size.
+            let old = free; free = [:]; cachedBytes = 0
+            lock.unlock()
+            for (_, list) in old { for q in list { Foundation.free(q) } }
+            return give(p, byteCount: byteCount)
+        }
+        Foundation.free(p)
+    }
+}

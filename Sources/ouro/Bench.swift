@@ -1,0 +1,87 @@
+import ArgumentParser
+import CBenchKernels
+import CBLAS
+import Foundation
+import Scripting
+import Tensor
+
+/// `ouro bench`: the tensor API against raw BLAS and plain C loops, side by side in one run.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmark matrix products and elementwise ops of the Lua tensor API against raw cblas and C loops.")
+
+    @Option(help: "BLAS threads (default: OpenBLAS's choice).") var threads: Int?
+    @Flag(help: "Fewer repetitions (a smoke run, not for BENCHMARKS.md).") var quick = false
+
+    func run() throws {
+        if let t = threads { Linalg.setThreads(t) } else { configureThreads() }
+        let host = try LuaHost()
+        let trials = quick ? 2 : 7
+        print("ouro bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS threads: \(Linalg.threads), trials: \(trials) (median)")
+        print("")
+        print("Matrix product  C = A·B, n×n, Lua `a:mm(b)` vs raw cblas_?gemm into a preallocated C")
+        print(pad("dtype", 8) + pad("n", 6) + pad("raw GFLOP/s", 13) + pad("ouro GFLOP/s", 14) + "overhead")
+        for dtype in [DType.float64, .float32] {
+            for n in [64, 128, 256, 512, 1024] {
+                let reps = max(1, Int(2e9 / Double(2 * n * n * n)) / (quick ? 8 : 1))
+                let g = RNG(seed: 1)
+                let a = try g.normal([n, n], dtype: dtype), b = try g.normal([n, n], dtype: dtype)
+                let c = try Tensor.zeros([n, n], dtype: dtype)
+                let raw = median(trials) {
+                    timeit {
+                        for _ in 0..<reps {
+                            if dtype == .float64 {
+                                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a.base(Double.self), Int32(n),
+                                            b.base(Double.self), Int32(n), 0, c.base(Double.self), Int32(n))
+                            } else {
+                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a.base(Float.self), Int32(n),
+                                            b.base(Float.self), Int32(n), 0, c.base(Float.self), Int32(n))
+                            }
+                        }
+                    } / Double(reps)
+                }
+                try host.run(string: "local g = ouro.rng(1); A = g:normal({\(n),\(n)}, 0, 1, '\(dtype.rawValue)'); B = g:normal({\(n),\(n)}, 0, 1, '\(dtype.rawValue)')")
+                let api = try median(trials) {
+                    try timeit { try host.run(string: "local a, b = A, B; local c; for i = 1, \(reps) do c = a:mm(b) end") } / Double(reps)
+                }
+                let flops = 2 * Double(n * n * n)
+                print(pad(dtype.rawValue, 8) + pad("\(n)", 6) + pad(String(format: "%.2f", flops / raw / 1e9), 13)
+                      + pad(String(format: "%.2f", flops / api / 1e9), 14) + String(format: "%+.1f%%", (api / raw - 1) * 100))
+            }
+        }
+        print("")
+        let n = 10_000_000
+        print("Elementwise on \(n) float64 elements: Lua tensor op vs a plain C loop (gcc -O2) writing a preallocated buffer")
+        print(pad("op", 22) + pad("C ms", 10) + pad("ouro ms", 10) + "ratio")
+        let g = RNG(seed: 2)
+        let x = try g.normal([n]), y = try g.normal([n]), z = try Tensor.zeros([n])
+        try host.run(string: "local g = ouro.rng(2); X = g:normal({\(n)}); Y = g:normal({\(n)})")
+        let cases: [(String, () -> Void, String)] = [
+            ("x + y", { ouro_c_add_f64(x.base(Double.self), y.base(Double.self), z.base(Double.self), n) }, "Z = X + Y"),
+            ("x * y", { ouro_c_mul_f64(x.base(Double.self), y.base(Double.self), z.base(Double.self), n) }, "Z = X * Y"),
+            ("x:exp()", { ouro_c_exp_f64(x.base(Double.self), z.base(Double.self), n) }, "Z = X:exp()"),
+            ("x:add_(y) (in place)", { ouro_c_add_f64(x.base(Double.self), y.base(Double.self), x.base(Double.self), n) }, "X:add_(Y)"),
+        ]
+        for (name, cLoop, lua) in cases {
+            let tc = median(trials) { timeit(cLoop) }
+            let to = try median(trials) { try timeit { try host.run(string: lua) } }
+            print(pad(name, 22) + pad(String(format: "%.2f", tc * 1e3), 10) + pad(String(format: "%.2f", to * 1e3), 10) + String(format: "%.2fx", to / tc))
+        }
+        try host.run(string: "X, Y, Z, A, B = nil; collectgarbage()")
+    }
+
+    func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count) }
+
+    func timeit(_ body: () throws -> Void) rethrows -> Double {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    }
+
+    func median(_ k: Int, _ f: () throws -> Double) rethrows -> Double {
+        var v: [Double] = []
+        for _ in 0..<k { v.append(try f()) }
+        v.sort()
+        return v[v.count / 2]
+    }
+}
