@@ -120,6 +120,11 @@ public final class LuaHost {
         lua.setRawField(-2, "rng")
         pushLibrary("ouro.linalg", LinalgBindings.functions)
         lua.setRawField(-2, "linalg")
+        for b in UtilBindings.functions {
+            pushFunction(b.name, doc: b.doc, b.body)
+            lua.setRawField(-2, b.name)
+            docs["ouro.\(b.name)"] = b.doc
+        }
         // global `ouro`, and package.loaded.ouro so that require "ouro" works
         lua_pushvalue(L, -1)
         lua_setglobal(L, "ouro")

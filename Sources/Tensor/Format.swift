@@ -100,9 +100,9 @@ struct NumberStyle {
             mode = .scientific; width = 11; scaleHeader = nil
         } else {
             let e = maxAbs > 0 ? Int(Foundation.floor(Foundation.log10(maxAbs))) : 0
-            if e >= 5 || e <= -4 {
+            if e >= 4 || e <= -4 {
                 let scale = Foundation.pow(10, Double(e))
-                mode = .fixed(scale: scale); scaleHeader = String(format: "%.0e *", scale).replacingOccurrences(of: "e+0", with: "e+").replacingOccurrences(of: "e-0", with: "e-")
+                mode = .fixed(scale: scale); scaleHeader = String(format: "%.0e *", scale)
                 width = 7 + (finite.contains { $0 < 0 } ? 1 : 0)
             } else {
                 mode = .fixed(scale: 1); scaleHeader = nil

@@ -1,0 +1,36 @@
+# Ouroboros — two commands on a fresh Debian machine:
+#   make demo   installs missing system packages, builds (release) and runs scripts/quickstart.lua
+#   make test   the same set-up, then the whole test suite
+SWIFT      ?= swift
+CONFIG     ?= release
+APT_PKGS    = liblua5.4-dev libopenblas-dev liblapacke-dev pkg-config
+PKGCONFIG   = lua5.4 openblas lapacke
+SUDO       := $(shell [ "$$(id -u)" != 0 ] && command -v sudo)
+BIN         = .build/$(CONFIG)/ouro
+
+.PHONY: all deps build demo test bench bench-python clean
+
+all: build
+
+## deps: install the Debian packages the build needs, only when missing
+deps:
+	@if ! pkg-config --exists $(PKGCONFIG) 2>/dev/null; then \
+	  echo "== installing system packages: $(APT_PKGS)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PKGS); \
+	fi
+
+build: deps
+	$(SWIFT) build -c $(CONFIG)
+
+demo: build
+	$(BIN) run scripts/quickstart.lua
+
+test: build
+	OURO_BIN=$(abspath $(BIN)) $(SWIFT) test -c $(CONFIG)
+
+## bench: the speed numbers recorded in BENCHMARKS.md (run on a quiet machine)
+bench: build
+	$(BIN) bench
+
+clean:
+	rm -rf .build
