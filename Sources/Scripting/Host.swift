@@ -41,6 +41,16 @@ public final class LuaHost {
         }
         HostRegistry.register(self)
         installOuro()
+        LuaHost.configureBLASThreads()
+    }
+
+    /// OpenBLAS splits large products differently with more threads, which changes the last
+    /// bits of results (seen at n ≥ 300). For bit-for-bit reproducibility whatever the machine,
+    /// BLAS runs on one thread unless OURO_BLAS_THREADS says otherwise; ouro parallelises across
+    /// seeds instead.
+    public static func configureBLASThreads() {
+        let env = ProcessInfo.processInfo.environment["OURO_BLAS_THREADS"].flatMap { Int($0) }
+        Linalg.setThreads(env ?? 1)
     }
 
     deinit {

@@ -226,7 +226,8 @@ enum TensorBindings {
         Binding("dtype", "x:dtype() — \"float64\", \"float32\" or \"int64\".") { a in a.lua.push(try a.tensor(1).dtype.rawValue); return 1 },
         Binding("item", "x:item() — the value of a one-element tensor as a number.") { a in
             let t = try a.tensor(1)
-            a.pushScalar(try t.item(), dtype: t.dtype); return 1
+            guard t.count == 1 else { throw LuaError("item() needs a tensor with exactly one element, got shape \(describeShape(t.shape))") }
+            return try a.pushValue(t.reshape([]))
         },
         Binding("totable", "x:totable() — nested Lua tables of the values (a number for 0-d).") { a in try a.pushTable(try a.tensor(1)) },
         Binding("astype", "x:astype(dtype) — a copy converted to dtype (floats truncate toward zero into int64).") { a in

@@ -11,15 +11,11 @@ extension Args {
         return 1
     }
 
-    /// Pushes a scalar the way its dtype reads in Lua: an integer for int64, else a float.
-    public func pushScalar(_ v: Double, dtype: DType) {
-        if dtype == .int64 { lua.push(Int64(fromDouble: v)) } else { lua.push(v) }
-    }
-
-    /// A 0-d result becomes a Lua number; anything else stays a tensor.
+    /// A 0-d result becomes a Lua number (an exact integer for int64); anything else stays a tensor.
     public func pushValue(_ t: Tensor) throws -> Int32 {
-        if t.rank == 0 { pushScalar(try t.item(), dtype: t.dtype); return 1 }
-        return push(t)
+        guard t.rank == 0 else { return push(t) }
+        if t.dtype == .int64 { lua.push(t.toInt64s()[0]) } else { lua.push(try t.item()) }
+        return 1
     }
 
     /// A 1-based dimension argument (negative counts from the end) as a 0-based index.
@@ -86,13 +82,20 @@ extension Args {
         }
         lua.pop(Int32(depth + 1))
         let count = try Tensor.checkedCount(shape)
+        if dtype == .int64 {
+            // Integers are read as integers, so values beyond 2^53 stay exact.
+            var values = [Int64](); values.reserveCapacity(count)
+            try fill(&values, shape: shape, level: 0, at: i, path: []) { lua.isInteger($0) ? Int64(lua.toInteger($0) ?? 0) : Int64(fromDouble: $1) }
+            return try Tensor(values, shape: shape)
+        }
         var values = [Double](); values.reserveCapacity(count)
-        try fill(&values, shape: shape, level: 0, at: i, path: [])
+        try fill(&values, shape: shape, level: 0, at: i, path: []) { _, v in v }
         let t = try Tensor(values, shape: shape)
         return try t.astypeIfNeeded(dtype ?? .float64)
     }
 
-    private func fill(_ out: inout [Double], shape: [Int], level: Int, at idx: Int32, path: [Int]) throws {
+    private func fill<E>(_ out: inout [E], shape: [Int], level: Int, at idx: Int32, path: [Int],
+                         _ convert: (Int32, Double) -> E) throws {
         let at = lua_absindex(lua.L, idx)
         let n = lua.rawLength(at)
         func whereText() -> String { path.isEmpty ? "the table" : "element [" + path.map { String($0) }.joined(separator: "][") + "]" }
@@ -104,28 +107,32 @@ extension Args {
             lua.rawIndex(at, k)
             defer { lua.pop() }
             if level == shape.count - 1 {
-                if let v = lua.toNumber(-1) { out.append(v); continue }
-                if lua.type(-1) == LUA_TBOOLEAN { out.append(lua.toBool(-1) ? 1 : 0); continue }
+                if let v = lua.toNumber(-1) { out.append(convert(-1, v)); continue }
+                if lua.type(-1) == LUA_TBOOLEAN { out.append(convert(-1, lua.toBool(-1) ? 1 : 0)); continue }
                 throw error(1, "\(whereText())[\(k)] is a \(lua.typeName(-1)), expected a number\(lua.type(-1) == LUA_TUSERDATA ? " (use ouro.tensor.stack to join tensors)" : "")")
             }
             guard lua.type(-1) == LUA_TTABLE else {
                 throw error(1, "ragged table: \(whereText())[\(k)] is a \(lua.typeName(-1)), expected a table of \(shape[level + 1])")
             }
-            try fill(&out, shape: shape, level: level + 1, at: -1, path: path + [k])
+            try fill(&out, shape: shape, level: level + 1, at: -1, path: path + [k], convert)
         }
     }
 
     /// Pushes nested Lua tables holding the tensor's values (a number for 0-d).
     public func pushTable(_ t: Tensor) throws -> Int32 {
-        let values = t.toDoubles()
-        if t.rank == 0 { pushScalar(values[0], dtype: t.dtype); return 1 }
+        if t.rank == 0 { return try pushValue(t) }
+        let isInt = t.dtype == .int64
+        let values = isInt ? [] : t.toDoubles(), ints = isInt ? t.toInt64s() : []
         try lua.reserve(t.rank + 4)
         var pos = 0
         func build(_ level: Int) {
             let n = t.shape[level]
             lua.newTable(narr: n)
             for k in 1...max(n, 1) where k <= n {
-                if level == t.rank - 1 { pushScalar(values[pos], dtype: t.dtype); pos += 1 } else { build(level + 1) }
+                if level == t.rank - 1 {
+                    if isInt { lua.push(ints[pos]) } else { lua.push(values[pos]) }
+                    pos += 1
+                } else { build(level + 1) }
                 lua.setRawIndex(-2, k)
             }
         }

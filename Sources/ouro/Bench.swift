@@ -10,12 +10,12 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmark matrix products and elementwise ops of the Lua tensor API against raw cblas and C loops.")
 
-    @Option(help: "BLAS threads (default: OpenBLAS's choice).") var threads: Int?
+    @Option(help: "BLAS threads for both sides (default 1, ouro's reproducible setting).") var threads: Int = 1
     @Flag(help: "Fewer repetitions (a smoke run, not for BENCHMARKS.md).") var quick = false
 
     func run() throws {
-        if let t = threads { Linalg.setThreads(t) } else { configureThreads() }
         let host = try LuaHost()
+        Linalg.setThreads(threads)
         let trials = quick ? 2 : 7
         print("ouro bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS threads: \(Linalg.threads), trials: \(trials) (median)")
         print("")

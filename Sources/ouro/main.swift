@@ -18,7 +18,6 @@ struct Run: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "Arguments for the script.") var args: [String] = []
 
     func run() throws {
-        configureThreads()
         let host: LuaHost
         do { host = try LuaHost() } catch { throw ScriptFailure(message: "\(error)") }
         do {
@@ -39,12 +38,6 @@ struct Version: ParsableCommand {
 /// A script failed: its message is already formatted (file:line, traceback).
 struct ScriptFailure: Error { let message: String }
 
-/// OURO_THREADS sets the BLAS thread count (default: OpenBLAS's own choice).
-func configureThreads() {
-    if let s = ProcessInfo.processInfo.environment["OURO_THREADS"], let n = Int(s), n > 0 {
-        Linalg.setThreads(n)
-    }
-}
 
 // Parse and run by hand so that usage errors exit with 2 and script errors with 1.
 do {

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+
+/// The `ouro` executable, as a user runs it. OURO_BIN is set by `make test`; otherwise the
+/// binary is looked up in the build folders.
+enum OuroBinary {
+    static var path: String? {
+        if let p = ProcessInfo.processInfo.environment["OURO_BIN"], FileManager.default.isExecutableFile(atPath: p) { return p }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for c in ["release", "debug"] {
+            let p = root.appendingPathComponent(".build/\(c)/ouro").path
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+
+    struct Result { let status: Int32; let out: String; let err: String }
+
+    static func run(_ args: [String], cwd: String? = nil) throws -> Result {
+        guard let bin = path else { throw CLIError.noBinary }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: bin)
+        p.arguments = args
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        let o = Pipe(), e = Pipe()
+        p.standardOutput = o; p.standardError = e
+        try p.run()
+        let od = o.fileHandleForReading.readDataToEndOfFile(), ed = e.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, out: String(decoding: od, as: UTF8.self), err: String(decoding: ed, as: UTF8.self))
+    }
+
+    enum CLIError: Error { case noBinary }
+}
+
+func scratchFile(_ name: String, _ text: String) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-tests-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let url = dir.appendingPathComponent(name)
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    return url.path
+}
+
+@Suite(.enabled(if: OuroBinary.path != nil, "build the ouro executable first (make test does)"))
+struct CLITests {
+    @Test func runPassesArgumentsAndExitsZero() throws {
+        let s = try scratchFile("args.lua", "print(arg[0] ~= nil, arg[1], arg[2], select('#', ...), ...)")
+        let r = try OuroBinary.run(["run", s, "alpha", "--beta"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out == "true\talpha\t--beta\t2\talpha\t--beta\n")
+    }
+
+    @Test func scriptErrorPrintsFileLineTracebackAndExitsOne() throws {
+        let s = try scratchFile("fail.lua", "local T = ouro.tensor\n\nlocal x = T.zeros({2}) + T.zeros({3})\n")
+        let r = try OuroBinary.run(["run", s])
+        #expect(r.status == 1)
+        #expect(r.err.contains("fail.lua:3: +: shapes 2 and 3 cannot be broadcast together"), "\(r.err)")
+        #expect(r.err.contains("stack traceback:"))
+        #expect(!r.err.contains("Fatal error") && !r.err.contains("Swift runtime"))
+    }
+
+    @Test func syntaxErrorAndMissingFileExitOne() throws {
+        let s = try scratchFile("syntax.lua", "local = 1\n")
+        let r = try OuroBinary.run(["run", s])
+        #expect(r.status == 1)
+        #expect(r.err.contains("syntax.lua:1:"), "\(r.err)")
+        let m = try OuroBinary.run(["run", "/nonexistent/script.lua"])
+        #expect(m.status == 1)
+        #expect(m.err.contains("cannot open"), "\(m.err)")
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        #expect(try OuroBinary.run(["frobnicate"]).status == 2)
+        #expect(try OuroBinary.run(["run"]).status == 2)
+        #expect(try OuroBinary.run(["version", "--nonsense"]).status == 2)
+    }
+
+    @Test func versionNamesLua() throws {
+        let r = try OuroBinary.run(["version"])
+        #expect(r.status == 0)
+        #expect(r.out.hasPrefix("ouro ") && r.out.contains("Lua 5.4"), "\(r.out)")
+    }
+
+    @Test func quickstartRuns() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let r = try OuroBinary.run(["run", "scripts/quickstart.lua"], cwd: root.path)
+        #expect(r.status == 0, "\(r.err)")
+        #expect(!r.out.isEmpty)
+    }
+}
+
+/// NumPy reads what ouro writes and ouro reads what NumPy writes (skipped without numpy).
+@Suite(.enabled(if: OuroBinary.path != nil && NumPy.available, "needs python3 with numpy and the ouro binary"))
+struct NumPyInteropTests {
+    @Test func roundTripBothWays() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-npy-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let write = try scratchFile("npy_write.lua", """
+            local T = ouro.tensor
+            T.new({{1.5, -2}, {3, 4e300}}):save('\(dir)/f64.npy')
+            T.new({{1, 2, 3}}, 'float32'):save('\(dir)/f32.npy')
+            T.new({-9007199254740993, 7}, 'int64'):save('\(dir)/i64.npy')
+            T.new(42):save('\(dir)/scalar.npy')
+            """)
+        #expect(try OuroBinary.run(["run", write]).status == 0)
+        let check = """
+            import numpy as np
+            a = np.load('\(dir)/f64.npy'); assert a.dtype == np.float64 and a.tolist() == [[1.5, -2.0], [3.0, 4e300]], a
+            b = np.load('\(dir)/f32.npy'); assert b.dtype == np.float32 and b.shape == (1, 3), b
+            c = np.load('\(dir)/i64.npy'); assert c.dtype == np.int64 and c.tolist() == [-9007199254740993, 7], c
+            s = np.load('\(dir)/scalar.npy'); assert s.shape == () and s == 42.0
+            np.save('\(dir)/np_f.npy', np.asfortranarray(np.arange(12, dtype='>f8').reshape(3, 4)))
+            np.save('\(dir)/np_u8.npy', np.array([[0, 255]], dtype=np.uint8))
+            np.save('\(dir)/np_bool.npy', np.array([True, False, True]))
+            np.save('\(dir)/np_i32.npy', np.array([-3, 2**31 - 1], dtype=np.int32))
+            print('ok')
+            """
+        let py = try NumPy.run(check)
+        #expect(py.status == 0 && py.out == "ok\n", "\(py.err)")
+        let read = try scratchFile("npy_read.lua", """
+            local T = ouro.tensor
+            local f = T.load('\(dir)/np_f.npy')
+            assert(f:dtype() == 'float64' and f:shape()[1] == 3 and f[2][3] == 6 and f[3][4] == 11)
+            local u = T.load('\(dir)/np_u8.npy'); assert(u:dtype() == 'int64' and u[1][2] == 255)
+            local b = T.load('\(dir)/np_bool.npy'); assert(b:sum() == 2)
+            local i = T.load('\(dir)/np_i32.npy'); assert(i[1] == -3 and i[2] == 2147483647)
+            print('ok')
+            """)
+        let r = try OuroBinary.run(["run", read])
+        #expect(r.status == 0 && r.out == "ok\n", "\(r.err)")
+    }
+}
+
+enum NumPy {
+    static let available: Bool = (try? run("import numpy"))?.status == 0
+
+    static func run(_ code: String) throws -> OuroBinary.Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", code]
+        let o = Pipe(), e = Pipe()
+        p.standardOutput = o; p.standardError = e
+        try p.run()
+        let od = o.fileHandleForReading.readDataToEndOfFile(), ed = e.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return OuroBinary.Result(status: p.terminationStatus, out: String(decoding: od, as: UTF8.self), err: String(decoding: ed, as: UTF8.self))
+    }
+}
