@@ -22,5 +22,6 @@ static inline void ouro_lua_replace(lua_State *L, int i) { lua_replace(L, i); }
 static inline void ouro_lua_pushglobaltable(lua_State *L) { lua_pushglobaltable(L); }
 static inline const char *ouro_lua_typename_at(lua_State *L, int i) { return lua_typename(L, lua_type(L, i)); }
 static inline const char *ouro_lua_release(void) { return LUA_RELEASE; }
+static inline int ouro_lua_gc_collect(lua_State *L) { return lua_gc(L, LUA_GCCOLLECT, 0); }
 static inline lua_Number ouro_lua_tonumber(lua_State *L, int i) { return lua_tonumberx(L, i, NULL); }
 #endif

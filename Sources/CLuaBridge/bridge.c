@@ -7,6 +7,7 @@
 #include <signal.h>
 
 static ouro_dispatch_fn g_dispatch = NULL;
+
 static volatile sig_atomic_t g_gc_requested = 0;
 static volatile sig_atomic_t g_interrupt = 0;
 

@@ -49,20 +49,27 @@ public enum MemoryPolicy {
     /// Bytes held by live tensors in this process.
     public static var liveBytes: Int { lock.lock(); defer { lock.unlock() }; return _live }
 
-    /// An optional per-thread allocation budget (used by sandboxed plugins): remaining bytes.
-    nonisolated(unsafe) public static var threadBudgetKey = "ouro.tensor.budget"
+    /// Thread-dictionary key of the per-thread allocation budget (used by sandboxed plugins).
+    static let threadBudgetKey = "ouro.tensor.budget"
 
     /// Runs `body` with at most `bytes` of new tensor memory allocatable on this thread.
     public static func withBudget<R>(_ bytes: Int, label: String, _ body: () throws -> R) rethrows -> R {
         let d = Thread.current.threadDictionary
         let saved = d[threadBudgetKey]
         d[threadBudgetKey] = BudgetBox(remaining: bytes, total: bytes, label: label)
-        defer { d[threadBudgetKey] = saved }
+        lock.lock(); budgetsActive += 1; lock.unlock()
+        defer {
+            d[threadBudgetKey] = saved
+            lock.lock(); budgetsActive -= 1; lock.unlock()
+        }
         return try body()
     }
 
+    /// Number of budgets in force on any thread (the thread dictionary is consulted only then).
+    nonisolated(unsafe) private static var budgetsActive = 0
+
     static func charge(_ bytes: Int) throws {
-        if let b = Thread.current.threadDictionary[threadBudgetKey] as? BudgetBox {
+        if budgetsActive > 0, let b = Thread.current.threadDictionary[threadBudgetKey] as? BudgetBox {
             guard bytes <= b.remaining else {
                 throw TensorError("\(b.label): tensor memory budget of \(describe(bytes: b.total)) exceeded (asked for \(describe(bytes: bytes)) more)")
             }
@@ -90,13 +97,21 @@ public enum MemoryPolicy {
 /// tensors does not pay the kernel's page-fault cost on every fresh allocation.
 final class BufferCache: @unchecked Sendable {
     static let shared = BufferCache()
+
     private let lock = NSLock()
     private var free: [Int: [UnsafeMutableRawPointer]] = [:]
     private var cachedBytes = 0
-    private let minCached = 1 << 20        // only buffers of 1 MiB and more are cached
+    private let minCached = 1 << 16        // only buffers of 64 KiB and more are cached
     private let maxCached = 1 << 30        // at most 1 GiB held in the cache
 
     func take(byteCount: Int) -> UnsafeMutableRawPointer? {
+        if let p = cached(byteCount) { return p }
+        var p: UnsafeMutableRawPointer?
+        guard posix_memalign(&p, 64, max(byteCount, 64)) == 0 else { return nil }
+        return p
+    }
+
+    private func cached(_ byteCount: Int) -> UnsafeMutableRawPointer? {
         if byteCount >= minCached {
             lock.lock()
             if var list = free[byteCount], let p = list.popLast() {
@@ -107,9 +122,7 @@ final class BufferCache: @unchecked Sendable {
             }
             lock.unlock()
         }
-        var p: UnsafeMutableRawPointer?
-        guard posix_memalign(&p, 64, max(byteCount, 64)) == 0 else { return nil }
-        return p
+        return nil
     }
 
     func give(_ p: UnsafeMutableRawPointer, byteCount: Int) {

@@ -23,12 +23,13 @@ struct Bench: ParsableCommand {
         print(pad("dtype", 8) + pad("n", 6) + pad("raw GFLOP/s", 13) + pad("ouro GFLOP/s", 14) + "overhead")
         for dtype in [DType.float64, .float32] {
             for n in [64, 128, 256, 512, 1024] {
-                let reps = max(1, Int(2e9 / Double(2 * n * n * n)) / (quick ? 8 : 1))
+                let reps = max(2, Int(4e9 / Double(2 * n * n * n)) / (quick ? 8 : 1))
                 let g = RNG(seed: 1)
                 let a = try g.normal([n, n], dtype: dtype), b = try g.normal([n, n], dtype: dtype)
                 let c = try Tensor.zeros([n, n], dtype: dtype)
-                let raw = median(trials) {
-                    timeit {
+                try host.run(string: "local g = ouro.rng(1); A = g:normal({\(n),\(n)}, 0, 1, '\(dtype.rawValue)'); B = g:normal({\(n),\(n)}, 0, 1, '\(dtype.rawValue)')")
+                let rawRun = {
+                    self.timeit {
                         for _ in 0..<reps {
                             if dtype == .float64 {
                                 cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a.base(Double.self), Int32(n),
@@ -40,10 +41,10 @@ struct Bench: ParsableCommand {
                         }
                     } / Double(reps)
                 }
-                try host.run(string: "local g = ouro.rng(1); A = g:normal({\(n),\(n)}, 0, 1, '\(dtype.rawValue)'); B = g:normal({\(n),\(n)}, 0, 1, '\(dtype.rawValue)')")
-                let api = try median(trials) {
-                    try timeit { try host.run(string: "local a, b = A, B; local c; for i = 1, \(reps) do c = a:mm(b) end") } / Double(reps)
+                let apiRun = {
+                    try self.timeit { try host.run(string: "local a, b = A, B; local c; for i = 1, \(reps) do c = a:mm(b) end") } / Double(reps)
                 }
+                let (raw, api) = try interleaved(trials, rawRun, apiRun)
                 let flops = 2 * Double(n * n * n)
                 print(pad(dtype.rawValue, 8) + pad("\(n)", 6) + pad(String(format: "%.2f", flops / raw / 1e9), 13)
                       + pad(String(format: "%.2f", flops / api / 1e9), 14) + String(format: "%+.1f%%", (api / raw - 1) * 100))
@@ -63,8 +64,7 @@ struct Bench: ParsableCommand {
             ("x:add_(y) (in place)", { ouro_c_add_f64(x.base(Double.self), y.base(Double.self), x.base(Double.self), n) }, "X:add_(Y)"),
         ]
         for (name, cLoop, lua) in cases {
-            let tc = median(trials) { timeit(cLoop) }
-            let to = try median(trials) { try timeit { try host.run(string: lua) } }
+            let (tc, to) = try interleaved(trials, { self.timeit(cLoop) }, { try self.timeit { try host.run(string: lua) } })
             print(pad(name, 22) + pad(String(format: "%.2f", tc * 1e3), 10) + pad(String(format: "%.2f", to * 1e3), 10) + String(format: "%.2fx", to / tc))
         }
         try host.run(string: "X, Y, Z, A, B = nil; collectgarbage()")
@@ -78,10 +78,14 @@ struct Bench: ParsableCommand {
         return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
     }
 
-    func median(_ k: Int, _ f: () throws -> Double) rethrows -> Double {
-        var v: [Double] = []
-        for _ in 0..<k { v.append(try f()) }
-        v.sort()
-        return v[v.count / 2]
+    /// Medians of k timed runs of two contenders, alternating so that drift in the machine's
+    /// speed hits both alike, after two untimed warm-up runs each (first touches of fresh
+    /// buffers pay page faults on both sides; the steady state is what a loop sees).
+    func interleaved(_ k: Int, _ f: () throws -> Double, _ g: () throws -> Double) rethrows -> (Double, Double) {
+        for _ in 0..<2 { _ = try f(); _ = try g() }
+        var u: [Double] = [], v: [Double] = []
+        for _ in 0..<k { u.append(try f()); v.append(try g()) }
+        u.sort(); v.sort()
+        return (u[k / 2], v[k / 2])
     }
 }

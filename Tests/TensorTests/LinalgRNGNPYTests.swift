@@ -122,3 +122,17 @@ import Testing
         #expect(try Tensor.zeros([3, 2, 2]).description.contains("(3,.,.) ="))
     }
 }
+
+@Suite struct MemoryBudgetTests {
+    @Test func budgetStopsAllocationsAndIsRestored() throws {
+        try MemoryPolicy.withBudget(1000, label: "probe") {
+            _ = try Tensor.zeros([100])                       // 800 bytes: fits
+            #expect(throws: TensorError.self) { try Tensor.zeros([100]) }   // 800 more: over
+        }
+        _ = try Tensor.zeros([1000])                          // no budget outside
+    }
+
+    @Test func perTensorLimitIsAnErrorNotACrash() {
+        #expect(throws: TensorError.self) { try Tensor.zeros([1 << 46]) }
+    }
+}
