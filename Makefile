@@ -8,7 +8,7 @@ PKGCONFIG   = lua5.4 openblas lapacke
 SUDO       := $(shell [ "$$(id -u)" != 0 ] && command -v sudo)
 BIN         = .build/$(CONFIG)/ouro
 
-.PHONY: all deps build demo test bench bench-python clean
+.PHONY: all deps build demo test bench memcheck clean
 
 all: build
 
@@ -34,3 +34,12 @@ bench: build
 
 clean:
 	rm -rf .build
+
+## memcheck: run every Tests/lua file under valgrind (debug info stripped: valgrind 3.19 cannot read Swift's DWARF 5)
+memcheck: build
+	@command -v valgrind >/dev/null || { $(SUDO) apt-get install -y -qq valgrind; }
+	@cp $(BIN) /tmp/ouro-memcheck && strip --strip-debug /tmp/ouro-memcheck
+	@set -e; for f in Tests/lua/*.lua; do \
+	  cat Tests/lua/support/prelude.lua $$f > /tmp/ouro-memcheck.lua; \
+	  valgrind -q --error-exitcode=9 /tmp/ouro-memcheck run /tmp/ouro-memcheck.lua && echo "memcheck clean: $$f"; \
+	done

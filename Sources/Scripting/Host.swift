@@ -154,7 +154,10 @@ public final class LuaHost {
         lua.newTable()
         lua.push(path); lua.setRawIndex(-2, 0)
         for (i, a) in args.enumerated() { lua.push(a); lua.setRawIndex(-2, i + 1) }
-        lua_setglobal(L, "arg")
+        ouro_lua_pushglobaltable(L)      // set _G.arg raw: a user metatable on _G must not run here
+        lua_rotate(L, -2, 1)
+        lua.setRawField(-2, "arg")
+        lua.pop()
         ouro_bridge_push_traceback_handler(L)
         let handler = lua.top
         defer { lua_settop(L, handler - 1) }

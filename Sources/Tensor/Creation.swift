@@ -23,7 +23,9 @@ extension Tensor {
         guard step != 0, step.isFinite, a.isFinite, b.isFinite else {
             throw TensorError("arange needs finite bounds and a non-zero step (got \(a), \(b), step \(step))")
         }
-        let n = max(0, Int(((b - a) / step).rounded(.up)))
+        let span = ((b - a) / step).rounded(.up)
+        guard span <= Double(1 << 48) else { throw TensorError("arange: \(a) to \(b) by \(step) would have more than 2^48 elements") }
+        let n = max(0, Int(span))
         let integral = a.rounded() == a && step.rounded() == step
         let dt = dtype ?? (integral ? .int64 : .float64)
         let t = try Tensor(uninitialized: [n], dtype: dt)

@@ -12,15 +12,17 @@ public struct TensorFormat: Sendable {
         let footer = "[\(t.dtype.rawValue) tensor of size \(t.shape.isEmpty ? "scalar" : describeShape(t.shape))]"
         if t.count == 0 { return "[\(t.dtype.rawValue) tensor with no elements of size \(describeShape(t.shape))]" }
         let values = t.toDoubles()
-        let style = NumberStyle(values: shownValues(t, values), isInt: t.dtype == .int64)
+        let ints = t.dtype == .int64 ? t.toInt64s() : []
+        var style = NumberStyle(values: shownValues(t, values), isInt: t.dtype == .int64)
+        if !ints.isEmpty { style.exactInts = ints; style.width = max(style.width, (ints.map { String($0).count }.max() ?? 1)) }
         var out = ""
         if let scale = style.scaleHeader { out += scale + "\n" }
         if t.rank == 0 {
-            return out + style.format(values[0]).trimmingCharacters(in: .whitespaces) + "\n" + footer
+            return out + style.format(at: 0, values).trimmingCharacters(in: .whitespaces) + "\n" + footer
         }
         if t.rank == 1 {
             for i in shownIndices(t.shape[0]) {
-                out += (i < 0 ? String(repeating: " ", count: max(style.width - 1, 0)) + "…" : style.format(values[i])) + "\n"
+                out += (i < 0 ? String(repeating: " ", count: max(style.width - 1, 0)) + "…" : style.format(at: i, values)) + "\n"
             }
             return out + footer
         }
@@ -36,7 +38,7 @@ public struct TensorFormat: Sendable {
                 if i < 0 { s += " …\n"; continue }
                 var line = ""
                 for j in shownIndices(c) {
-                    line += (j < 0 ? " …" : " " + style.format(values[base + i * c + j]))
+                    line += (j < 0 ? " …" : " " + style.format(at: base + i * c + j, values))
                 }
                 s += line + "\n"
             }
@@ -81,8 +83,10 @@ public struct TensorFormat: Sendable {
 struct NumberStyle {
     enum Mode { case integer, fixed(scale: Double), scientific }
     let mode: Mode
-    let width: Int
+    var width: Int
     let scaleHeader: String?
+    /// The exact values of an int64 tensor (Doubles lose digits beyond 2^53).
+    var exactInts: [Int64] = []
 
     init(values: [Double], isInt: Bool) {
         let finite = values.filter { $0.isFinite }
@@ -93,7 +97,7 @@ struct NumberStyle {
         let special = values.count != finite.count
         if isInt || allInt {
             mode = .integer
-            let w = finite.map { String(Int64($0)).count }.max() ?? 1
+            let w = finite.map { String(Int64(fromDouble: $0)).count }.max() ?? 1
             width = max(w, special ? 4 : 1)
             scaleHeader = nil
         } else if maxAbs > 0 && (maxAbs / max(minAbs, 1e-300) > 1e6 || maxAbs >= 1e9 || maxAbs < 1e-4) && !(maxAbs < 1e5 && maxAbs >= 1e-3) && maxAbs / max(minAbs, 1e-300) > 1e3 {
@@ -111,11 +115,17 @@ struct NumberStyle {
         }
     }
 
+    func format(at i: Int, _ values: [Double]) -> String {
+        guard !exactInts.isEmpty else { return format(values[i]) }
+        let s = String(exactInts[i])
+        return String(repeating: " ", count: max(0, width - s.count)) + s
+    }
+
     func format(_ v: Double) -> String {
         let s: String
         if v.isNaN { s = "nan" } else if v.isInfinite { s = v > 0 ? "inf" : "-inf" } else {
             switch mode {
-            case .integer: s = String(Int64(v))
+            case .integer: s = String(Int64(fromDouble: v))
             case .fixed(let scale): s = String(format: "%.4f", v / scale)
             case .scientific: s = String(format: "%.4e", v)
             }

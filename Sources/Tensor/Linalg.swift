@@ -14,6 +14,9 @@ public enum Linalg {
         if square && a.shape[0] != a.shape[1] {
             throw TensorError("\(op) expects a square matrix, got \(describeShape(a.shape))")
         }
+        guard a.shape.allSatisfy({ $0 < Int(Int32.max) }), a.count < Int(Int32.max) else {
+            throw TensorError("\(op): matrices with more than 2^31 entries are not supported by LAPACK")
+        }
         let c = try a.astype(.float64)
         for v in UnsafeBufferPointer(start: c.base(Double.self), count: c.count) where !v.isFinite {
             throw TensorError("\(op): the matrix contains NaN or infinite values")
@@ -156,6 +159,9 @@ public enum Linalg {
         }
         let k = y.rank == 1 ? 1 : y.shape[1]
         let ldb = max(m, n)
+        guard ldb.multipliedReportingOverflow(by: k).partialValue < Int(Int32.max) else {
+            throw TensorError("lstsq: right-hand side too large for LAPACK")
+        }
         let b = try Tensor.zeros([ldb, k])
         let yy = try y.astype(.float64).reshape([m, k])
         try b.narrow(0, 0, m).copy_(yy)

@@ -62,7 +62,10 @@ extension Tensor {
         if lb == nil { b = try b.clone(); lb = b.blasLayout() }
         guard let lay = la, let lby = lb else { throw TensorError("mm: internal layout error") }
         let ta = lay.trans ? CblasTrans : CblasNoTrans, tb = lby.trans ? CblasTrans : CblasNoTrans
-        let (m32, n32, k32) = (Int32(m), Int32(n), Int32(k))
+        guard let m32 = Int32(exactly: m), let n32 = Int32(exactly: n), let k32 = Int32(exactly: k),
+              Int32(exactly: lay.ld) != nil, Int32(exactly: lby.ld) != nil, Int32(exactly: out.strides[0]) != nil else {
+            throw TensorError("mm: dimensions beyond 2^31 are not supported by BLAS")
+        }
         if a.dtype == .float64 {
             cblas_dgemm(CblasRowMajor, ta, tb, m32, n32, k32, 1.0, a.base(Double.self), Int32(lay.ld),
                         b.base(Double.self), Int32(lby.ld), 0.0, out.base(Double.self), Int32(out.strides[0]))

@@ -69,8 +69,9 @@ public enum NPY {
             shape.append(v)
         }
         let n = try Tensor.checkedCount(shape)
-        guard descr.count >= 3 else { throw fail("bad dtype '\(descr)'") }
-        let order = descr.first!, kind = descr.dropFirst().first!
+        let chars = Array(descr)
+        guard chars.count >= 3 else { throw fail("bad dtype '\(descr)'") }
+        let order = chars[0], kind = chars[1]
         guard let width = Int(descr.dropFirst(2)) else { throw fail("bad dtype '\(descr)'") }
         let swap = order == ">" && width > 1
         let body = start + headerLen

@@ -119,13 +119,15 @@ public final class RNG: @unchecked Sendable {
     /// Fisher–Yates shuffle (sparse for huge n), so the order of the result is random too.
     public func choice(_ n: Int, _ k: Int, replace: Bool) throws -> [Int] {
         guard n >= 0, k >= 0 else { throw TensorError("choice needs n >= 0 and k >= 0, got n = \(n), k = \(k)") }
+        // Validate the size of the result like any tensor before allocating it.
+        _ = try Storage.checkRequest(dtype: .int64, count: k)
         if replace {
             guard n > 0 || k == 0 else { throw TensorError("choice: cannot draw \(k) values from an empty range") }
             return (0..<k).map { _ in Int(below(UInt64(n))) }
         }
         guard k <= n else { throw TensorError("choice: cannot draw \(k) values without replacement from \(n)") }
         var out = [Int](repeating: 0, count: k)
-        if n <= 1 << 22 || k * 4 >= n {
+        if n <= 1 << 22 || (k >= n / 4 && n <= 1 << 28) {
             var a = Array(0..<n)
             for i in 0..<k {
                 let j = i + Int(below(UInt64(n - i)))

@@ -11,11 +11,7 @@ public final class Storage: @unchecked Sendable {
     /// Allocates uninitialised storage for `count` elements; throws if the request is absurd
     /// or the memory cannot be had.
     public init(dtype: DType, count: Int) throws {
-        guard count >= 0 else { throw TensorError("cannot allocate a negative number of elements (\(count))") }
-        let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.size)
-        guard !overflow, bytes <= MemoryPolicy.maxTensorBytes else {
-            throw TensorError("a tensor of \(count) \(dtype.rawValue) elements (\(MemoryPolicy.describe(bytes: overflow ? Int.max : bytes))) exceeds the limit of \(MemoryPolicy.describe(bytes: MemoryPolicy.maxTensorBytes)) per tensor")
-        }
+        let bytes = try Storage.checkRequest(dtype: dtype, count: count)
         try MemoryPolicy.charge(bytes)
         guard let p = BufferCache.shared.take(byteCount: bytes) else {
             MemoryPolicy.refund(bytes)
@@ -25,6 +21,16 @@ public final class Storage: @unchecked Sendable {
         self.count = count
         self.byteCount = bytes
         self.bytes = p
+    }
+
+    /// The byte size of a request, or an error if it is negative or beyond the per-tensor limit.
+    public static func checkRequest(dtype: DType, count: Int) throws -> Int {
+        guard count >= 0 else { throw TensorError("cannot allocate a negative number of elements (\(count))") }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.size)
+        guard !overflow, bytes <= MemoryPolicy.maxTensorBytes else {
+            throw TensorError("a tensor of \(count) \(dtype.rawValue) elements (\(MemoryPolicy.describe(bytes: overflow ? Int.max : bytes))) exceeds the limit of \(MemoryPolicy.describe(bytes: MemoryPolicy.maxTensorBytes)) per tensor")
+        }
+        return bytes
     }
 
     deinit {

@@ -8,7 +8,7 @@ expect_error("do not match", function() return x:mm(T.zeros({3, 2})) end)
 expect_error("cannot be broadcast", function() return x:lt(T.zeros({5})) end)
 -- the message carries the caller's file:line
 local msg = expect_error("cannot be broadcast", function() return x * T.zeros({3}) end)
-assert(msg:find("errors.lua:%d+:"), "no file:line in '" .. msg .. "'")
+assert(msg:find("%.lua:%d+: "), "no file:line in '" .. msg .. "'")
 
 -- wrong argument types
 expect_error("bad argument #1 to 'mm' (tensor expected, got string)", function() return x:mm("a") end)
@@ -62,6 +62,13 @@ expect_error("too large", function() return T.zeros({1e5, 1e5, 1e5}) end)
 expect_error("exceeds the limit", function() return T.zeros({1e13}) end)
 expect_error("must be an integer", function() return T.zeros({2.5}) end)
 expect_error("reshape", function() return x:reshape({3}) end)
+expect_error("more than 2^48", function() return T.arange(0, 1e300, 1e-300) end)
+expect_error("exceeds the limit", function() return ouro.rng(1):choice(2^62, 2^61) end)
+expect_error("exceeds the limit", function() return ouro.rng(1):permutation(1e13) end)
+expect_error("exceeds the limit", function() return ouro.rng(1):choice(10, 1e15, {replace = true}) end)
+-- int64 extremes survive printing and reading back exactly
+local ext = T.new({9223372036854775807, -9223372036854775807}, "int64")
+assert(ext[1] == math.maxinteger and tostring(ext):find("9223372036854775807", 1, true))
 
 -- a tensor whose userdata was already collected (resurrected by another finalizer)
 do
@@ -91,7 +98,7 @@ expect_error("tensor expected, got ouro.RNG", function() return x:mm(ouro.rng(1)
 
 -- errors raised in Lua code that Swift called come back as Lua errors, unchanged
 local m = expect_error("inner failure", function() return ouro.timeit(function() error("inner failure") end) end)
-assert(m:find("errors.lua:%d+: inner failure"), m)
+assert(m:find("%.lua:%d+: inner failure"), m)
 local ok, obj = pcall(ouro.timeit, function() error({code = 7}) end)
 assert(not ok and type(obj) == "table" and obj.code == 7, "error objects keep their identity")
 local ok2, e2 = pcall(ouro.timeit, function() return x + "a" end)
