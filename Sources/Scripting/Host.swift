@@ -193,13 +193,13 @@ public final class LuaHost {
     }
 
     /// Called when a binding returns a tensor. Lua's collector cannot see tensor memory, so once
-    /// 2 MiB of tensors (or 8× the Lua heap, whichever is more, which keeps the collection's cost
+    /// 1 MiB of tensors (or 8× the Lua heap, whichever is more, which keeps the collection's cost
     /// — about 5 µs for a fresh host — amortised) has been handed out since the last collection,
     /// the trampoline runs one. Dead tensors' buffers then go back to the buffer cache while
     /// still warm in the CPU caches, and are reused without page faults.
     func noteAllocation(_ bytes: Int) {
         allocatedSinceGC += bytes
-        if allocatedSinceGC > max(2 << 20, 8 * ouro_bridge_memory_used(L)) {
+        if allocatedSinceGC > max(1 << 20, 8 * ouro_bridge_memory_used(L)) {
             allocatedSinceGC = 0
             ouro_bridge_request_gc()
         }

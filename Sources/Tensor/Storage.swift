@@ -99,53 +99,62 @@ public enum MemoryPolicy {
         init(remaining: Int, total: Int, label: String) { self.remaining = remaining; self.total = total; self.label = label } }
 }
 
-/// Keeps recently freed large buffers for reuse, so that a loop of out-of-place ops on big
-/// tensors does not pay the kernel's page-fault cost on every fresh allocation.
+/// Keeps freed buffers of 64 KiB and more for reuse, so that a loop of out-of-place ops on big
+/// tensors does not pay the kernel's page-fault cost on every fresh allocation. Among free buffers
+/// of the requested size it hands out the one allocated most recently: the likeliest to be warm
+/// in the CPU caches.
 final class BufferCache: @unchecked Sendable {
     static let shared = BufferCache()
-
     private let lock = NSLock()
-    private var free: [Int: [UnsafeMutableRawPointer]] = [:]
+    private var free: [Int: [(p: UnsafeMutableRawPointer, seq: UInt64)]] = [:]
+    private var issued: [UnsafeMutableRawPointer: UInt64] = [:]
+    private var sequence: UInt64 = 0
     private var cachedBytes = 0
-    private let minCached = 1 << 16        // only buffers of 64 KiB and more are cached
+    private let minCached = 1 << 16
     private let maxCached = 1 << 30        // at most 1 GiB held in the cache
 
     func take(byteCount: Int) -> UnsafeMutableRawPointer? {
-        if let p = cached(byteCount) { return p }
-        var p: UnsafeMutableRawPointer?
-        guard posix_memalign(&p, 64, max(byteCount, 64)) == 0 else { return nil }
-        return p
-    }
-
-    private func cached(_ byteCount: Int) -> UnsafeMutableRawPointer? {
-        if byteCount >= minCached {
-            lock.lock()
-            if var list = free[byteCount], let p = list.popLast() {
-                free[byteCount] = list.isEmpty ? nil : list
-                cachedBytes -= byteCount
-                lock.unlock()
-                return p
-            }
-            lock.unlock()
+        guard byteCount >= minCached else {
+            var p: UnsafeMutableRawPointer?
+            return posix_memalign(&p, 64, max(byteCount, 64)) == 0 ? p : nil
         }
-        return nil
+        lock.lock()
+        defer { lock.unlock() }
+        sequence &+= 1
+        if var list = free[byteCount], !list.isEmpty {
+            var best = 0
+            for i in 1..<list.count where list[i].seq > list[best].seq { best = i }
+            let p = list[best].p
+            list.swapAt(best, list.count - 1); list.removeLast()
+            free[byteCount] = list.isEmpty ? nil : list
+            cachedBytes -= byteCount
+            issued[p] = sequence
+            return p
+        }
+        var p: UnsafeMutableRawPointer?
+        guard posix_memalign(&p, 64, byteCount) == 0, let q = p else { return nil }
+        issued[q] = sequence
+        return q
     }
 
     func give(_ p: UnsafeMutableRawPointer, byteCount: Int) {
-        if byteCount >= minCached && byteCount <= maxCached {
-            lock.lock()
-            if cachedBytes + byteCount <= maxCached {
-                free[byteCount, default: []].append(p)
-                cachedBytes += byteCount
-                lock.unlock()
-                return
-            }
-            // Cache full: drop everything older to make room for the most recent size.
-            let old = free; free = [:]; cachedBytes = 0
+        guard byteCount >= minCached else { Foundation.free(p); return }
+        lock.lock()
+        let seq = issued.removeValue(forKey: p) ?? 0
+        if byteCount > maxCached {
             lock.unlock()
-            for (_, list) in old { for q in list { Foundation.free(q) } }
-            return give(p, byteCount: byteCount)
+            Foundation.free(p)
+            return
         }
-        Foundation.free(p)
+        var dropped: [UnsafeMutableRawPointer] = []
+        if cachedBytes + byteCount > maxCached {
+            // Full: release everything cached to make room for the most recent buffer.
+            dropped = free.values.flatMap { $0.map { $0.p } }
+            free = [:]; cachedBytes = 0
+        }
+        free[byteCount, default: []].append((p, seq))
+        cachedBytes += byteCount
+        lock.unlock()
+        for q in dropped { Foundation.free(q) }
     }
 }
