@@ -23,13 +23,18 @@ let package = Package(
         .target(name: "CBenchKernels"),
         .target(name: "Tensor", dependencies: ["CBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
-        .target(name: "Scripting", dependencies: ["Tensor", "CLua", "CLuaBridge"]),
+        .target(name: "Models", dependencies: ["Tensor"]),
+        .target(name: "Loop", dependencies: ["Models", "Tensor"]),
+        .target(name: "Report"),
+        .target(name: "Scripting", dependencies: ["Tensor", "Models", "Loop", "Report", "CLua", "CLuaBridge"]),
         .executableTarget(name: "ouro", dependencies: [
             "Scripting", "Tensor", "CBLAS", "CBenchKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Tensor"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        .testTarget(name: "LoopTests", dependencies: ["Loop", "Models", "Tensor"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,2 @@
+/// Pools, workflows and the self-consuming loop.
+public enum Loop {}

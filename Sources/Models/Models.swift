@@ -1,0 +1,2 @@
+/// Generative models behind one protocol.
+public enum Models {}

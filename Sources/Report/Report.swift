@@ -1,0 +1,2 @@
+/// SVG line charts and tidy summaries for run records.
+public enum Report {}

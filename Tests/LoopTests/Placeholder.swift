@@ -1,0 +1,3 @@
+import Loop
+import Testing
+@Test func loopPlaceholder() { #expect(Bool(true)) }
