@@ -94,6 +94,12 @@ void ouro_bridge_push_function(lua_State *L, void *box) {
     lua_pushcclosure(L, trampoline, 1);
 }
 
+void ouro_bridge_push_function_upvalue(lua_State *L, void *box) {
+    lua_pushlightuserdata(L, box);
+    lua_insert(L, -2);
+    lua_pushcclosure(L, trampoline, 2);
+}
+
 /* ---- protected helpers ---- */
 static int openlibs_body(lua_State *L) { luaL_openlibs(L); return 0; }
 

@@ -1,5 +1,6 @@
 import CLua
 import CLuaBridge
+import Models
 import Tensor
 
 /// A Swift function callable from Lua. `doc` is its help text (one source for help() and docs).
@@ -121,6 +122,22 @@ public struct Args {
         return v
     }
 
+    /// An integer field of an options table (nil if absent); floats must be integral.
+    public func optIntField(_ i: Int32, _ key: String) throws -> Int? {
+        guard let at = option(i, key) else { return nil }
+        defer { lua.pop() }
+        guard let v = lua.toInteger(at) else { throw error(i, "option '\(key)' must be an integer, got \(lua.type(at) == LUA_TNUMBER ? lua.describe(at) : lua.typeName(at))") }
+        return v
+    }
+
+    /// A string field of an options table (nil if absent).
+    public func optStringField(_ i: Int32, _ key: String) throws -> String? {
+        guard let at = option(i, key) else { return nil }
+        defer { lua.pop() }
+        guard let v = lua.toString(at) else { throw error(i, "option '\(key)' must be a string, got \(lua.typeName(at))") }
+        return v
+    }
+
     /// A list of integers: a Lua sequence, or numbers as separate arguments starting at i.
     public func intList(_ i: Int32, what: String = "shape") throws -> [Int] {
         if isTable(i) {
@@ -165,6 +182,11 @@ public struct Args {
         return t
     }
 
+    public func model(_ i: Int32) throws -> GenerativeModel {
+        guard let m = try Userdata.object(lua, i, Userdata.model) as? GenerativeModel else { throw expected(i, "model (ouro.models.*)") }
+        return m
+    }
+
     public func rng(_ i: Int32) throws -> RNG {
         guard let g = try Userdata.object(lua, i, Userdata.rng) as? RNG else { throw expected(i, "generator (ouro.rng)") }
         return g
@@ -176,6 +198,8 @@ public struct Args {
 public enum Userdata {
     public static let tensor = "ouro.Tensor"
     public static let rng = "ouro.RNG"
+    public static let model = "ouro.Model"
+    public static let pool = "ouro.Pool"
 
     /// Pushes a new userdata for `obj` with the metatable registered under `kind`.
     public static func push(_ lua: Lua, _ obj: AnyObject, kind: String) {

@@ -81,6 +81,14 @@ public final class LuaHost {
     /// Registry key of the table mapping function values to their help text.
     static let docsTable = "ouro.docs"
 
+    /// Pushes a Lua function whose upvalue 2 is the value now on top of the stack (popped):
+    /// bindings reach it at `lua_upvalueindex(2)`.
+    func pushClosure(_ name: String, doc: String, _ body: @escaping (Args) throws -> Int32) {
+        let f = LuaFunction(name: name, doc: doc, isMethod: false, body: body)
+        functions.append(f)
+        ouro_bridge_push_function_upvalue(L, Unmanaged.passUnretained(f).toOpaque())
+    }
+
     /// Creates a table of functions at the top of the stack.
     func pushLibrary(_ prefix: String, _ bindings: [Binding]) {
         lua.newTable(nrec: bindings.count)
@@ -130,7 +138,12 @@ public final class LuaHost {
         lua.setRawField(-2, "rng")
         pushLibrary("ouro.linalg", LinalgBindings.functions)
         lua.setRawField(-2, "linalg")
-        for b in UtilBindings.functions {
+        ModelBindings.install(self)
+        lua.setRawField(-2, "models")
+        LoopBindings.install(self)
+        pushLibrary("ouro.theory", TheoryBindings.functions)
+        lua.setRawField(-2, "theory")
+        for b in UtilBindings.functions + LoopBindings.functions + PlotBindings.functions {
             pushFunction(b.name, doc: b.doc, b.body)
             lua.setRawField(-2, b.name)
             docs["ouro.\(b.name)"] = b.doc

@@ -178,3 +178,22 @@ public enum Linalg {
         return (try finish(sol, like: x), Int(rank))
     }
 }
+
+extension Linalg {
+    /// Solves L·X = B for lower-triangular L (n×n) and B (n×k or n), without checking for
+    /// singularity (callers pass a Cholesky factor). float64 only.
+    public static func solveLowerTriangular(_ l: Tensor, _ b: Tensor) throws -> Tensor {
+        guard l.rank == 2, l.shape[0] == l.shape[1], l.dtype == .float64 else { throw TensorError("solveLowerTriangular: expects a square float64 matrix") }
+        let n = l.shape[0]
+        guard (b.rank == 1 || b.rank == 2), b.shape[0] == n else { throw TensorError("solveLowerTriangular: right-hand side does not match") }
+        let lc = try l.contiguous()
+        let x = try b.astype(.float64)
+        let k = b.rank == 1 ? 1 : b.shape[1]
+        if n > 0 && k > 0 {
+            guard let n32 = Int32(exactly: n), let k32 = Int32(exactly: k) else { throw TensorError("solveLowerTriangular: too large for BLAS") }
+            cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n32, k32, 1.0,
+                        lc.base(Double.self), n32, x.base(Double.self), k32)
+        }
+        return x
+    }
+}

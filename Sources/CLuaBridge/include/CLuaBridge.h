@@ -17,6 +17,8 @@ void ouro_bridge_set_dispatch(ouro_dispatch_fn fn);
 
 /* Pushes a Lua C closure that calls `box` through the dispatcher (box is kept as upvalue 1). */
 void ouro_bridge_push_function(lua_State *L, void *box);
+/* The same with the value on top of the stack (popped) as upvalue 2, reachable from Swift. */
+void ouro_bridge_push_function_upvalue(lua_State *L, void *box);
 
 /* A new state whose allocator tracks (and can cap) memory; NULL if out of memory. */
 lua_State *ouro_bridge_newstate(void);

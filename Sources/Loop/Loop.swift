@@ -1,2 +1,0 @@
-/// Pools, workflows and the self-consuming loop.
-public enum Loop {}

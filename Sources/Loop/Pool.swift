@@ -1,0 +1,72 @@
+import Tensor
+
+/// Every sample of a run with its provenance: the generation that produced it (0 = real),
+/// whether the verifier accepted it, and its verifier score (NaN when there is none).
+/// Appending is amortised O(new rows); selecting is by index.
+public final class Pool {
+    public let rowShape: [Int]
+    public let dtype: DType
+    private var buffer: Tensor
+    public private(set) var size = 0
+    public private(set) var generation: [Int64] = []
+    public private(set) var accepted: [Bool] = []
+    public private(set) var score: [Double] = []
+
+    /// A pool holding the real data as generation 0.
+    public init(real: Tensor) throws {
+        guard real.rank >= 1 else { throw LoopError("the real data must have at least one dimension (rows first)") }
+        rowShape = Array(real.shape.dropFirst())
+        dtype = real.dtype
+        buffer = try Tensor(uninitialized: [max(real.shape[0], 16)] + rowShape, dtype: dtype)
+        try append(real, generation: 0)
+    }
+
+    private var rowCount: Int { rowShape.reduce(1, *) }
+
+    /// Appends rows produced by `generation`, with the verifier's verdicts and scores if any.
+    public func append(_ rows: Tensor, generation g: Int, accepted acc: [Bool]? = nil, scores: [Double]? = nil) throws {
+        guard Array(rows.shape.dropFirst()) == rowShape, rows.rank == rowShape.count + 1 else {
+            throw LoopError("samples of shape \(describeShape(rows.shape)) do not match the pool's rows of shape \(describeShape(rowShape))")
+        }
+        let n = rows.shape[0]
+        if size + n > buffer.shape[0] {
+            var cap = buffer.shape[0]
+            while cap < size + n { cap *= 2 }
+            let bigger = try Tensor(uninitialized: [cap] + rowShape, dtype: dtype)
+            if size > 0 { try bigger.narrow(0, 0, size).copy_(buffer.narrow(0, 0, size)) }
+            buffer = bigger
+        }
+        if n > 0 { try buffer.narrow(0, size, size + n).copy_(rows) }
+        size += n
+        generation += [Int64](repeating: Int64(g), count: n)
+        accepted += acc ?? [Bool](repeating: true, count: n)
+        score += scores ?? [Double](repeating: .nan, count: n)
+    }
+
+    /// All rows so far (a view; valid until the next append).
+    public func data() throws -> Tensor { try buffer.narrow(0, 0, size) }
+
+    /// The rows at 0-based indices.
+    public func rows(_ idx: [Int]) throws -> Tensor { try data().rows(idx) }
+
+    /// 0-based indices of rows matching a generation (nil = any) and verdict (nil = any).
+    public func indices(generation g: Int? = nil, accepted acc: Bool? = true) -> [Int] {
+        var out: [Int] = []
+        for i in 0..<size {
+            if let g, generation[i] != Int64(g) { continue }
+            if let acc, accepted[i] != acc { continue }
+            out.append(i)
+        }
+        return out
+    }
+
+    /// Number of accepted rows.
+    public var acceptedCount: Int { accepted.lazy.filter { $0 }.count }
+}
+
+/// An error in the loop's configuration or in what a callback returned.
+public struct LoopError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

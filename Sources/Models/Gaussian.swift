@@ -1,0 +1,143 @@
+import Foundation
+import Tensor
+
+/// A multivariate Gaussian fitted by maximum likelihood (covariance divided by N, as in
+/// Kazdan et al.) or with the unbiased N−1 divisor. Sampling goes through the Cholesky factor;
+/// a covariance that is no longer positive definite is reported (`cov_singular` = 1) and
+/// sampled through its eigen-decomposition with negative eigenvalues clipped — never a crash.
+public final class GaussianModel: StatisticsFittable {
+    public enum CovarianceEstimator: String { case mle, unbiased }
+
+    public let family = "gaussian"
+    public let estimator: CovarianceEstimator
+    /// Added to the covariance's diagonal after fitting, only when the user asks (default 0).
+    public let jitter: Double
+    /// The true parameters, when known: enables the error metrics against them.
+    public let truth: (mean: Tensor, cov: Tensor)?
+
+    public private(set) var mean: Tensor?
+    public private(set) var cov: Tensor?
+    /// Lower-triangular Cholesky factor, or nil when the covariance is singular.
+    private var cholesky: Tensor?
+    /// A square root used for sampling when there is no Cholesky factor.
+    private var sqrtFactor: Tensor?
+
+    public init(estimator: CovarianceEstimator = .mle, jitter: Double = 0, truth: (mean: Tensor, cov: Tensor)? = nil) throws {
+        guard jitter >= 0, jitter.isFinite else { throw ModelError("jitter must be a non-negative number, got \(jitter)") }
+        if let t = truth {
+            guard t.mean.rank == 1, t.cov.rank == 2, t.cov.shape == [t.mean.shape[0], t.mean.shape[0]] else {
+                throw ModelError("truth needs mean (d) and cov (d×d); got \(describeShape(t.mean.shape)) and \(describeShape(t.cov.shape))")
+            }
+        }
+        self.estimator = estimator
+        self.jitter = jitter
+        self.truth = try truth.map { (try $0.mean.astype(.float64), try $0.cov.astype(.float64)) }
+    }
+
+    public var dim: Int? { mean?.shape[0] }
+    public var isSingular: Bool { cov != nil && cholesky == nil }
+
+    public func emptyStatistics(dim: Int) -> FitStatistics { GaussianStatistics(dim: dim) }
+
+    public func fit(_ data: Tensor) throws {
+        guard data.rank == 2 else { throw ModelError("gaussian: fit expects an n×d tensor, got shape \(describeShape(data.shape))") }
+        var s = GaussianStatistics(dim: data.shape[1])
+        try s.add(data)
+        try fit(statistics: s)
+    }
+
+    public func fit(statistics: FitStatistics) throws {
+        guard let s = statistics as? GaussianStatistics else { throw ModelError("gaussian: wrong statistics type") }
+        let divisor = estimator == .mle ? s.count : s.count - 1
+        guard s.count >= 1, divisor >= 1 else {
+            throw ModelError("gaussian: need at least \(estimator == .mle ? 1 : 2) rows to fit, got \(s.count)")
+        }
+        let d = s.dim
+        var c = s.m2.map { $0 / Double(divisor) }
+        for i in 0..<d { c[i * d + i] += jitter }
+        let m = try Tensor(s.mean)
+        let cv = try Tensor(c, shape: [d, d])
+        mean = m; cov = cv
+        if let l = try? Linalg.cholesky(cv) {
+            cholesky = l; sqrtFactor = l
+        } else {
+            cholesky = nil
+            let (w, v) = try Linalg.eigh(cv)
+            let roots = try w.binary(.maximum, Tensor(scalar: 0.0)).unary(.sqrt)
+            sqrtFactor = try v.binary(.mul, roots)          // V · diag(√λ⁺)
+        }
+    }
+
+    private func fitted(_ op: String) throws -> (Tensor, Tensor, Tensor) {
+        guard let m = mean, let c = cov, let f = sqrtFactor else { throw ModelError("gaussian: \(op) before fit") }
+        return (m, c, f)
+    }
+
+    public func sample(_ n: Int, rng: RNG) throws -> Tensor {
+        let (m, _, f) = try fitted("sample")
+        guard n >= 0 else { throw ModelError("gaussian: cannot draw \(n) samples") }
+        let z = try rng.normal([n, m.shape[0]])
+        return try z.mm(f.t()).binary(.add, m)
+    }
+
+    public func logProb(_ x: Tensor) throws -> Tensor {
+        let (m, _, _) = try fitted("log_prob")
+        let d = m.shape[0]
+        guard x.rank == 2, x.shape[1] == d else {
+            throw ModelError("gaussian: log_prob expects rows of \(d) values, got shape \(describeShape(x.shape))")
+        }
+        guard let l = cholesky else { return try Tensor.full([x.shape[0]], -.infinity) }
+        let centred = try x.astypeIfNeeded(.float64).binary(.sub, m)
+        let y = try Linalg.solveLowerTriangular(l, centred.t())          // d × n
+        let quad = try y.binary(.mul, y).reduce(.sum, dim: 0)
+        let logdet = 2 * diagLogSum(l)
+        let constant = -0.5 * (Double(d) * Foundation.log(2 * Double.pi) + logdet)
+        return try quad.binary(.mul, Tensor(scalar: -0.5)).binary(.add, Tensor(scalar: constant))
+    }
+
+    private func diagLogSum(_ l: Tensor) -> Double {
+        let v = l.toDoubles(), n = l.shape[0]
+        var s = 0.0
+        for i in 0..<n { s += Foundation.log(v[i * n + i]) }
+        return s
+    }
+
+    /// nll of the held-out data; with `truth`: mean_sq_err, cov_trace_ratio, cov_det_ratio, kl;
+    /// and cov_singular (1 when the fitted covariance is not positive definite).
+    public func evaluate(_ test: Tensor) throws -> [(name: String, value: Double)] {
+        let (m, c, _) = try fitted("evaluate")
+        var out: [(name: String, value: Double)] = []
+        if test.count > 0 {
+            let lp = try logProb(test)
+            out.append(("nll", -(try lp.reduce(.mean).item())))
+        }
+        if let t = truth {
+            guard t.mean.shape[0] == m.shape[0] else {
+                throw ModelError("gaussian: truth has dimension \(t.mean.shape[0]) but the data have \(m.shape[0])")
+            }
+            let dm = try m.binary(.sub, t.mean)
+            out.append(("mean_sq_err", try dm.binary(.mul, dm).reduce(.sum).item()))
+            let trace = { (a: Tensor) throws -> Double in try a.binary(.mul, Tensor.eye(a.shape[0])).reduce(.sum).item() }
+            out.append(("cov_trace_ratio", try trace(c) / trace(t.cov)))
+            let (s1, ld1) = try Linalg.slogdet(c), (_, ld0) = try Linalg.slogdet(t.cov)
+            out.append(("cov_det_ratio", s1 <= 0 ? 0 : Foundation.exp(ld1 - ld0)))
+            out.append(("kl", try klFromTruth(dm: dm, ld0: ld0)))
+        }
+        out.append(("cov_singular", isSingular ? 1 : 0))
+        return out
+    }
+
+    /// KL(N₀ ‖ N̂) = ½ [tr(Σ̂⁻¹Σ₀) + δᵀΣ̂⁻¹δ − d + ln det Σ̂ − ln det Σ₀], δ = μ̂ − μ₀.
+    private func klFromTruth(dm: Tensor, ld0: Double) throws -> Double {
+        guard let l = cholesky, let t = truth else { return .infinity }
+        let d = Double(dm.shape[0])
+        let a = try Linalg.solveLowerTriangular(l, t.cov)          // L⁻¹Σ₀
+        let inner = try Linalg.solveLowerTriangular(l, a.t().contiguous())   // L⁻¹(L⁻¹Σ₀)ᵀ
+        var tr = 0.0
+        let iv = inner.toDoubles(), k = dm.shape[0]
+        for i in 0..<k { tr += iv[i * k + i] }                   // tr(L⁻¹Σ₀L⁻ᵀ) = tr(Σ̂⁻¹Σ₀)
+        let y = try Linalg.solveLowerTriangular(l, dm)
+        let quad = try y.binary(.mul, y).reduce(.sum).item()
+        return 0.5 * (tr + quad - d + 2 * diagLogSum(l) - ld0)
+    }
+}

@@ -1,0 +1,40 @@
+import Tensor
+
+/// What every generative model in Ouroboros does: fit on a training set, sample with a
+/// generator, score held-out real data. The loop knows models only through this protocol.
+public protocol GenerativeModel: AnyObject {
+    /// Short name of the model family ("gaussian", "kde", …).
+    var family: String { get }
+    /// Fits the model to the rows of `data` (n × d).
+    func fit(_ data: Tensor) throws
+    /// n new rows drawn from the fitted model.
+    func sample(_ n: Int, rng: RNG) throws -> Tensor
+    /// Log-density of each row of `x` (a 1-D tensor of length n), where the model defines one.
+    func logProb(_ x: Tensor) throws -> Tensor
+    /// Named metrics on held-out real data, in a fixed order.
+    func evaluate(_ test: Tensor) throws -> [(name: String, value: Double)]
+}
+
+/// Summary statistics from which a model can be fitted without revisiting the data, so that
+/// fitting on "all data so far" costs O(new data) per generation.
+public protocol FitStatistics {
+    /// Adds the rows of `batch`.
+    mutating func add(_ batch: Tensor) throws
+    /// Number of rows summarised.
+    var count: Int { get }
+}
+
+/// A model whose fit depends on the data only through `FitStatistics`.
+public protocol StatisticsFittable: GenerativeModel {
+    /// Empty statistics for data of `dim` columns.
+    func emptyStatistics(dim: Int) -> FitStatistics
+    /// Fits from statistics (equivalent to `fit` on the summarised rows).
+    func fit(statistics: FitStatistics) throws
+}
+
+/// An error from a model: what went wrong, in words a script author can act on.
+public struct ModelError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,2 +1,0 @@
-/// Generative models behind one protocol.
-public enum Models {}

@@ -1,0 +1,107 @@
+import CLua
+import Models
+import Tensor
+
+/// `ouro.models.*`: factories, and the methods every model userdata has.
+enum ModelBindings {
+    static func install(_ host: LuaHost) {
+        host.registerClass(kind: Userdata.model, display: "Model", methods: methods, meta: [
+            Binding("__tostring", "") { a in a.lua.push("ouro.models.\(try a.model(1).family)"); return 1 },
+        ])
+        host.pushLibrary("ouro.models", factories)
+    }
+
+    static func pushModel(_ a: Args, _ m: GenerativeModel) -> Int32 {
+        Userdata.push(a.lua, m, kind: Userdata.model)
+        return 1
+    }
+
+    /// Reads `truth = {mean=, cov=}` from an options table at i.
+    static func truth(_ a: Args, _ i: Int32) throws -> (mean: Tensor, cov: Tensor)? {
+        guard let t = a.option(i, "truth") else { return nil }
+        defer { a.lua.pop() }
+        guard a.lua.type(t) == LUA_TTABLE else { throw a.error(i, "truth must be a table {mean=, cov=}") }
+        a.lua.rawField(t, "mean"); a.lua.rawField(t, "cov")
+        defer { a.lua.pop(2) }
+        guard let m = try Userdata.object(a.lua, -2, Userdata.tensor) as? Tensor,
+              let c = try Userdata.object(a.lua, -1, Userdata.tensor) as? Tensor else {
+            throw a.error(i, "truth needs tensors mean (d) and cov (d×d)")
+        }
+        return (m, c)
+    }
+
+    static let factories: [Binding] = [
+        Binding("gaussian", "ouro.models.gaussian{covariance=\"mle\"|\"unbiased\", jitter=0, truth={mean=, cov=}} — a multivariate Gaussian; with truth, evaluate() adds mean_sq_err, cov_trace_ratio, cov_det_ratio and kl.") { a in
+            var est = GaussianModel.CovarianceEstimator.mle
+            if let at = a.option(1, "covariance") {
+                defer { a.lua.pop() }
+                guard let s = a.lua.toString(at), let e = GaussianModel.CovarianceEstimator(rawValue: s) else {
+                    throw a.error(1, "covariance must be \"mle\" or \"unbiased\"")
+                }
+                est = e
+            }
+            let jitter = try a.optNumberField(1, "jitter") ?? 0
+            guard a.lua.isNoneOrNil(1) || a.isTable(1) else { throw a.expected(1, "options table") }
+            return pushModel(a, try GaussianModel(estimator: est, jitter: jitter, truth: try truth(a, 1)))
+        },
+    ]
+
+    static let methods: [Binding] = [
+        Binding("fit", "m:fit(data) — fits the model to the rows of data; returns m.") { a in
+            try a.model(1).fit(try a.tensor(2)); lua_pushvalue(a.lua.L, 1); return 1
+        },
+        Binding("sample", "m:sample(n, rng) — n rows drawn from the fitted model.") { a in
+            let m = try a.model(1)
+            return a.push(try m.sample(try a.integer(2), rng: try a.rng(3)))
+        },
+        Binding("log_prob", "m:log_prob(x) — log-density of each row of x.") { a in
+            a.push(try a.model(1).logProb(try a.tensor(2)))
+        },
+        Binding("evaluate", "m:evaluate(test) — a table of named metrics on held-out data.") { a in
+            let r = try a.model(1).evaluate(try a.tensor(2))
+            a.lua.newTable(nrec: r.count)
+            for (k, v) in r { a.lua.push(v); a.lua.setRawField(-2, k) }
+            return 1
+        },
+        Binding("family", "m:family() — the model family, e.g. \"gaussian\".") { a in a.lua.push(try a.model(1).family); return 1 },
+        Binding("params", "m:params() — the fitted parameters as a table (Gaussian: mean, cov).") { a in
+            let m = try a.model(1)
+            a.lua.newTable()
+            if let g = m as? GaussianModel, let mean = g.mean, let cov = g.cov {
+                a.push(mean); a.lua.setRawField(-2, "mean")
+                a.push(cov); a.lua.setRawField(-2, "cov")
+            }
+            return 1
+        },
+    ]
+}
+
+/// `ouro.theory.*`: the closed forms of DESIGN.md, for plots and tests.
+enum TheoryBindings {
+    static let functions: [Binding] = [
+        Binding("gaussian", "ouro.theory.gaussian{workflow=\"replace\"|\"accumulate\", n=, generations=, trace=1} — expected cov_trace_ratio and mean_sq_err per generation (tensors), MLE covariance, n samples per generation.") { a in
+            guard a.isTable(1) else { throw a.expected(1, "options table") }
+            let wf = try a.optStringField(1, "workflow") ?? "replace"
+            guard let n = try a.optIntField(1, "n"), let g = try a.optIntField(1, "generations") else {
+                throw a.error(1, "needs integer fields n and generations")
+            }
+            guard g <= 1_000_000 else { throw a.error(1, "generations must be at most 10^6") }
+            let trace = try a.optNumberField(1, "trace") ?? 1
+            let (ratio, mse) = try Theory.gaussian(workflow: wf, n: n, trace: trace, generations: g)
+            a.lua.newTable()
+            a.push(try Tensor(ratio)); a.lua.setRawField(-2, "cov_trace_ratio")
+            a.push(try Tensor(mse)); a.lua.setRawField(-2, "mean_sq_err")
+            return 1
+        },
+        Binding("linear_regression", "ouro.theory.linear_regression{workflow=, d=, T=, sigma2=1, generations=} — expected ‖ŵ_t − w*‖² per generation.") { a in
+            guard a.isTable(1) else { throw a.expected(1, "options table") }
+            let wf = try a.optStringField(1, "workflow") ?? "replace"
+            guard let d = try a.optIntField(1, "d"), let t = try a.optIntField(1, "T"), let g = try a.optIntField(1, "generations") else {
+                throw a.error(1, "needs integer fields d, T and generations")
+            }
+            guard g >= 0 && g <= 1_000_000 else { throw a.error(1, "generations must be in 0..10^6") }
+            let s2 = try a.optNumberField(1, "sigma2") ?? 1
+            return a.push(try Tensor(try Theory.linearRegression(workflow: wf, d: d, t: t, sigma2: s2, generations: g)))
+        },
+    ]
+}

@@ -1,0 +1,93 @@
+-- The loop's workflows, verifier hook, callbacks and run records, including the error paths.
+local d, n = 2, 12
+local truth = {mean = T.zeros({d}), cov = T.eye(d)}
+local real, test = ouro.rng(5):normal({n, d}), ouro.rng(6):normal({200, d})
+local function gaussian() return ouro.models.gaussian{truth = truth} end
+local dir = os.tmpname(); os.remove(dir)
+local function base(extra)
+  local cfg = {name = "rec", model = gaussian, real = real, test = test, generations = 4, samples = n, seeds = {1, 2}}
+  for k, v in pairs(extra or {}) do cfg[k] = v end
+  return cfg
+end
+local function read(path) local f = io.open(path, "rb"); if not f then return nil end; local s = f:read("a"); f:close(); return s end
+
+-- records: tidy metrics.csv, manifest.json, one row per value
+local r = ouro.loop(base{out = dir .. "/a", workflow = "accumulate"})()
+local csv = read(dir .. "/a/metrics.csv")
+assert(csv:sub(1, 42) == "run,workflow,seed,generation,metric,value\n", csv:sub(1, 60))
+assert(csv:find("\nrec,accumulate,1,1,nll,", 1, true) and csv:find("\nrec,accumulate,2,4,kl,", 1, true))
+local rows = select(2, csv:gsub("\n", "")) - 1
+assert(rows == 2 * 4 * 6, "rows: " .. rows)            -- seeds × generations × (nll, mse, tr, det, kl, singular)
+local manifest = read(dir .. "/a/manifest.json")
+assert(manifest:find('"status" : "complete"', 1, true) and manifest:find('"seconds_per_generation"', 1, true), manifest)
+assert(r.metrics.nll:shape()[1] == 2 and r.metrics.nll:shape()[2] == 4 and r.dir == dir .. "/a")
+-- generation 1 is the fit on the real data alone, whatever the workflow
+local r1 = ouro.loop(base{workflow = "replace"})()
+assert(r1.metrics.mean_sq_err:select(2, 1):eq(r.metrics.mean_sq_err:select(2, 1)):sum() == 2)
+local direct = gaussian():fit(real):evaluate(test)
+near(r.metrics.nll[1][1], direct.nll, 1e-12, "generation 1 nll")
+
+-- rerunning a finished run loads it; a different configuration in the same folder is refused
+local again = ouro.loop(base{out = dir .. "/a", workflow = "accumulate"})()
+assert(again.metrics.kl:eq(r.metrics.kl):sum() == 8)
+assert(read(dir .. "/a/metrics.csv") == csv, "metrics.csv must not change")
+expect_error("different configuration", ouro.loop(base{out = dir .. "/a", workflow = "replace"}))
+
+-- a fixed real:synthetic mix and a user policy see the pool with provenance
+ouro.loop(base{workflow = {real = 6, synthetic = 6}})()
+local seen = {}
+ouro.loop(base{workflow = function(pool, t, ctx)
+  assert(pool:size() == n * t and #pool == n * t, "pool grows by n per generation")
+  local g = pool:generation()
+  assert(g:dtype() == "int64" and g[1] == 0 and g[pool:size()] == t - 1)
+  assert(ctx.n == n and ctx.generation == t and ctx.rng ~= nil)
+  seen[t] = true
+  return pool:where{generation = t - 1}
+end})()
+assert(seen[2] and seen[3] and seen[4] and not seen[1], "the policy runs from generation 2 on")
+
+-- a policy that returns garbage stops the run with an error naming the generation;
+-- the run folder stays a valid record
+local m = expect_error("generation 3", ouro.loop(base{out = dir .. "/bad", seeds = {7},
+  workflow = function(pool, t) if t < 3 then return pool:where{generation = t - 1} end; return {pool:size() + 1} end}))
+assert(m:find("outside the pool", 1, true), m)
+assert(read(dir .. "/bad/manifest.json"):find('"status" : "failed"', 1, true))
+assert(read(dir .. "/bad/metrics.csv"):sub(1, 3) == "run")
+expect_error("must return 1-based pool indices", ouro.loop(base{workflow = function() return "all" end}))
+expect_error("generation 2", ouro.loop(base{workflow = function() return nil end}))
+expect_error("policy exploded", ouro.loop(base{workflow = function() error("policy exploded") end}))
+expect_error("'model' must be a function", function() return ouro.loop(base{model = gaussian()}) end)
+expect_error("unknown workflow 'recycle'", function() return ouro.loop(base{workflow = "recycle"}) end)
+expect_error("must return a model", ouro.loop(base{model = function() return 42 end}))
+
+-- verifiers: rejected samples are recorded, the loop resamples to reach the requested count
+local function keep_positive(batch) return batch:select(2, 1):gt(0) end      -- accepts about half
+local rejected = 0
+local rv = ouro.loop(base{verifier = keep_positive, workflow = function(pool, t)
+  local fresh = pool:where{generation = t - 1}
+  assert(fresh:numel() == n, "resampling delivers n accepted samples, got " .. fresh:numel())
+  rejected = rejected + pool:where{generation = t - 1, accepted = false}:numel()
+  for i = 1, fresh:numel() do assert(pool:data()[fresh[i]][1] > 0) end
+  return fresh
+end})()
+assert(rejected > 0, "rejected samples stay in the pool")
+local frac = rv.metrics.accepted_frac:select(2, 1):mean()
+assert(frac > 0.2 and frac < 0.8, "accepted_frac " .. frac)
+-- scores with keep_top
+local rk = ouro.loop(base{keep_top = 0.25, verifier = function(batch) return batch:select(2, 1) end})()
+near(rk.metrics.accepted_frac:select(2, 1):mean(), 0.25, 0.05, "keep_top fraction")
+expect_error("returned 3 values for", ouro.loop(base{verifier = function() return {1, 0, 1} end}))
+-- a verifier that rejects everything: the loop says so, then no training data is left
+expect_error("selected no training rows", ouro.loop(base{verifier = function(b) return T.zeros({b:shape()[1]}) end, max_resample_rounds = 2}))
+
+-- extra metrics from Lua
+local rm = ouro.loop(base{metrics = function(model, ctx) return {gen_sq = ctx.generation ^ 2} end})()
+same(rm.metrics.gen_sq:select(1, 1), {1, 4, 9, 16})
+
+-- plotting results
+local svg = dir .. "/plot.svg"
+ouro.plot{file = svg, runs = {r, r1}, metric = "mean_sq_err", logy = true, title = "test",
+  theory = {{name = "theory", y = ouro.theory.gaussian{workflow = "replace", n = n, trace = d, generations = 4}.mean_sq_err}}}
+local text = read(svg)
+assert(text and text:find("<svg", 1, true) and text:find("accumulate", 1, true) and text:find("theory", 1, true))
+os.execute("rm -rf '" .. dir .. "'")
