@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "CBenchKernels"),
         .target(name: "Tensor", dependencies: ["CBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
-        .target(name: "Models", dependencies: ["Tensor"]),
+        .target(name: "Models", dependencies: ["Tensor", "CBLAS"]),
         .target(name: "Loop", dependencies: ["Models", "Tensor"]),
         .target(name: "Report"),
         .target(name: "Scripting", dependencies: ["Tensor", "Models", "Loop", "Report", "CLua", "CLuaBridge"]),

@@ -11,6 +11,11 @@ public final class Pool {
     public private(set) var generation: [Int64] = []
     public private(set) var accepted: [Bool] = []
     public private(set) var score: [Double] = []
+    /// Row ranges of each generation's appends (generations arrive in order) and whether every
+    /// row in them was accepted: indices are then built without scanning the pool.
+    private var blocks: [(generation: Int, start: Int, count: Int, allAccepted: Bool)] = []
+    /// True while no row of the pool has been rejected.
+    public private(set) var noneRejected = true
 
     /// A pool holding the real data as generation 0.
     public init(real: Tensor) throws {
@@ -39,6 +44,9 @@ public final class Pool {
         if n > 0 { try buffer.narrow(0, size, size + n).copy_(rows) }
         size += n
         generation += [Int64](repeating: Int64(g), count: n)
+        let all = acc.map { !$0.contains(false) } ?? true
+        blocks.append((g, size - n, n, all))
+        if !all { noneRejected = false }
         accepted += acc ?? [Bool](repeating: true, count: n)
         score += scores ?? [Double](repeating: .nan, count: n)
     }
@@ -52,10 +60,12 @@ public final class Pool {
     /// 0-based indices of rows matching a generation (nil = any) and verdict (nil = any).
     public func indices(generation g: Int? = nil, accepted acc: Bool? = true) -> [Int] {
         var out: [Int] = []
-        for i in 0..<size {
-            if let g, generation[i] != Int64(g) { continue }
-            if let acc, accepted[i] != acc { continue }
-            out.append(i)
+        for b in blocks where g == nil || b.generation == g {
+            if acc == nil || (acc == true && b.allAccepted) {
+                out += b.start..<(b.start + b.count)
+            } else if !(acc == false && b.allAccepted) {
+                for i in b.start..<(b.start + b.count) where accepted[i] == acc { out.append(i) }
+            }
         }
         return out
     }

@@ -8,6 +8,10 @@ public struct MetricRow: Equatable {
     public let metric: String
     public let value: Double
 
+    public init(seed: Int, generation: Int, metric: String, value: Double) {
+        self.seed = seed; self.generation = generation; self.metric = metric; self.value = value
+    }
+
     func csv(run: String, workflow: String) -> String {
         "\(csvField(run)),\(csvField(workflow)),\(seed),\(generation),\(csvField(metric)),\(formatValue(value))"
     }
@@ -56,6 +60,10 @@ public final class RunStore {
         let fm = FileManager.default
         do { try fm.createDirectory(atPath: dir + "/seeds", withIntermediateDirectories: true) }
         catch { throw LoopError("cannot create the run folder '\(dir)': \(error.localizedDescription)") }
+        // A kill during an atomic write leaves its temporary file, never a half-written record: tidy them.
+        if let walker = fm.enumerator(atPath: dir) {
+            for case let f as String in walker where f.contains(".tmp-") { try? fm.removeItem(atPath: dir + "/" + f) }
+        }
         let fpPath = dir + "/fingerprint.txt"
         if let old = fm.contents(atPath: fpPath).map({ String(decoding: $0, as: UTF8.self) }) {
             guard old == fingerprint else {
@@ -68,63 +76,103 @@ public final class RunStore {
 
     func seedDir(_ seed: Int) -> String { dir + "/seeds/\(seed)" }
 
-    /// What a previous attempt left for a seed.
+    /// What a previous attempt left for a seed: completed generations with their metric rows,
+    /// timings and sampled batches.
     public struct SeedState {
         public var completed = 0
         public var done = false
         public var rows: [MetricRow] = []
         public var timings: [Double] = []
+        public var batches: [(generation: Int, rows: Tensor, accepted: [Bool], scores: [Double])] = []
     }
 
+    /// Reads a seed's journal (or its final record). A record cut short by a kill, or damaged,
+    /// ends the journal there: the generation it held is simply run again.
     public func load(seed: Int) throws -> SeedState {
         let d = seedDir(seed)
         var st = SeedState()
-        guard let data = FileManager.default.contents(atPath: d + "/state.json"),
-              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let completed = obj["completed"] as? Int else { return st }
-        st.completed = completed
-        st.done = obj["done"] as? Bool ?? false
-        st.timings = (obj["timings"] as? [Double]) ?? []
-        st.timings = Array(st.timings.prefix(completed))
-        let text = FileManager.default.contents(atPath: d + "/rows.csv").map { String(decoding: $0, as: UTF8.self) } ?? ""
-        for line in text.split(separator: "\n") {
-            let p = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard p.count == 4, let g = Int(p[0]), let v = Double(String(p[2])) else { continue }
-            if g <= completed { st.rows.append(MetricRow(seed: seed, generation: g, metric: String(p[1]), value: v)) }
+        if let data = FileManager.default.contents(atPath: d + "/final.json"),
+           let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let completed = obj["completed"] as? Int {
+            st.completed = completed
+            st.done = true
+            st.timings = (obj["timings"] as? [Double]) ?? []
+            let text = FileManager.default.contents(atPath: d + "/rows.csv").map { String(decoding: $0, as: UTF8.self) } ?? ""
+            st.rows = parseRows(text, seed: seed)
+            return st
         }
+        guard let data = FileManager.default.contents(atPath: d + "/journal.bin") else { return st }
+        var reader = JournalReader(data: data)
+        while let rec = reader.next() {
+            guard rec.generation == st.completed + 1 else { break }
+            st.completed = rec.generation
+            st.timings.append(rec.seconds)
+            st.rows += parseRows(rec.rowsText, seed: seed)
+            if let b = rec.batch { st.batches.append((rec.generation, b.0, b.1, b.2)) }
+        }
+        journalLock.lock(); goodJournalBytes[seed] = reader.goodBytes; journalLock.unlock()
         return st
     }
 
-    /// The samples drawn at `generation` (rows, verdicts, scores), as saved by `commit`.
-    public func loadBatch(seed: Int, generation: Int) throws -> (Tensor, [Bool], [Double]) {
-        let d = seedDir(seed)
-        let x = try NPY.load(d + "/batch-\(generation).npy")
-        let meta = try NPY.load(d + "/batch-\(generation)-meta.npy").toDoubles()
-        let n = x.shape.first ?? 0
-        guard meta.count == 2 * n else { throw LoopError("run folder damaged: batch \(generation) of seed \(seed) has inconsistent metadata") }
-        return (x, (0..<n).map { meta[2 * $0] != 0 }, (0..<n).map { meta[2 * $0 + 1] })
+    private var goodJournalBytes: [Int: Int] = [:]
+    private let journalLock = NSLock()
+
+    func parseRows(_ text: String, seed: Int) -> [MetricRow] {
+        var out: [MetricRow] = []
+        for line in text.split(separator: "\n") {
+            let p = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard p.count == 3, let g = Int(p[0]), let v = Double(String(p[2])) else { continue }
+            out.append(MetricRow(seed: seed, generation: g, metric: String(p[1]), value: v))
+        }
+        return out
     }
 
-    /// Records a completed generation: its sampled batch (if any), all rows so far, timings.
-    public func commit(seed: Int, generation: Int, batch: (Tensor, [Bool], [Double])?, rows: [MetricRow], timings: [Double], done: Bool) throws {
+    /// Appends one completed generation to the seed's journal: its sampled batch (if any),
+    /// its metric rows and its wall time. Cheap (an append, no rename) and safe under kill -9:
+    /// each record carries its length and checksum.
+    public func commit(seed: Int, generation: Int, batch: (Tensor, [Bool], [Double])?, rows: [MetricRow], seconds: Double) throws {
+        let d = seedDir(seed)
+        let path = d + "/journal.bin"
+        journalLock.lock()
+        let good = goodJournalBytes[seed]
+        goodJournalBytes[seed] = nil
+        journalLock.unlock()
+        if let good {
+            // Drop whatever a killed attempt left after the last good record.
+            if truncate(path, off_t(good)) != 0 && errno != ENOENT {
+                throw LoopError("cannot repair '\(path)': \(String(cString: strerror(errno)))")
+            }
+        } else if generation == 1 {
+            try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+            unlink(path)
+        }
+        let text = rows.map { "\($0.generation),\($0.metric),\(formatValue($0.value))\n" }.joined()
+        let record = try JournalRecord.encode(generation: generation, seconds: seconds, rowsText: text, batch: batch)
+        guard let h = FileHandle(forWritingAtPath: path) ?? {
+            FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil
+        }() else { throw LoopError("cannot write '\(path)' (is the run folder writable?)") }
+        defer { try? h.close() }
+        do {
+            try h.seekToEnd()
+            try h.write(contentsOf: record)
+        } catch { throw LoopError("cannot append to '\(path)': \(error.localizedDescription)") }
+    }
+
+    /// Marks a seed complete: its rows and timings are written atomically and the journal is
+    /// removed (kept, with the pool exported as .npy, when keep_pool is set).
+    public func finish(seed: Int, rows: [MetricRow], timings: [Double], pool: Pool?) throws {
         let d = seedDir(seed)
         try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        if let (x, acc, sc) = batch {
-            try NPY.save(x, to: d + "/batch-\(generation).npy")
-            var meta = [Double](); meta.reserveCapacity(2 * acc.count)
-            for i in 0..<acc.count { meta.append(acc[i] ? 1 : 0); meta.append(sc[i]) }
-            try NPY.save(try Tensor(meta, shape: [acc.count, 2]), to: d + "/batch-\(generation)-meta.npy")
+        try atomicWrite(rows.map { "\($0.generation),\($0.metric),\(formatValue($0.value))\n" }.joined(), to: d + "/rows.csv")
+        if keepPool, let pool {
+            try NPY.save(try pool.data(), to: d + "/pool.npy")
+            var meta = [Double](); meta.reserveCapacity(3 * pool.size)
+            for i in 0..<pool.size { meta += [Double(pool.generation[i]), pool.accepted[i] ? 1 : 0, pool.score[i]] }
+            try NPY.save(try Tensor(meta, shape: [pool.size, 3]), to: d + "/pool-meta.npy")
         }
-        let text = rows.map { "\($0.generation),\($0.metric),\(formatValue($0.value)),\n" }.joined()
-        try atomicWrite(text, to: d + "/rows.csv")
-        let state: [String: Any] = ["completed": generation, "done": done, "timings": timings]
-        try atomicWrite(try JSONSerialization.data(withJSONObject: state, options: [.sortedKeys]), to: d + "/state.json")
-        if done && !keepPool {
-            for g in 0...max(generation, 0) {
-                try? FileManager.default.removeItem(atPath: d + "/batch-\(g).npy")
-                try? FileManager.default.removeItem(atPath: d + "/batch-\(g)-meta.npy")
-            }
-        }
+        let final: [String: Any] = ["completed": rows.map(\.generation).max() ?? 0, "timings": timings]
+        try atomicWrite(try JSONSerialization.data(withJSONObject: final, options: [.sortedKeys]), to: d + "/final.json")
+        unlink(d + "/journal.bin")
     }
 
     /// Writes metrics.csv from every seed's rows, in seed order.

@@ -161,7 +161,7 @@ public final class LoopRunner {
     /// One seed, from where its records stop to the last generation.
     func runSeed(_ seed: Int, stop: () -> Bool) throws -> ([MetricRow], [Double]) {
         var state = try store?.load(seed: seed) ?? RunStore.SeedState()
-        if state.done && state.completed == config.generations {
+        if state.done {
             progress?.advance(config.generations)
             return (state.rows, state.timings)
         }
@@ -177,13 +177,11 @@ public final class LoopRunner {
                 stats = m.emptyStatistics(dim: train.shape[1])
                 try addToStats(train)
             }
-            if state.completed > 0, let store {
-                for g in 1...state.completed where g < config.generations {
-                    let (x, acc, sc) = try store.loadBatch(seed: seed, generation: g)
-                    try pool.append(x, generation: g, accepted: acc, scores: sc)
-                    try addToStats(x.mask(Tensor(acc.map { Int64($0 ? 1 : 0) })))
-                }
+            for b in state.batches where b.generation < config.generations {
+                try pool.append(b.rows, generation: b.generation, accepted: b.accepted, scores: b.scores)
+                try addToStats(b.rows.mask(Tensor(b.accepted.map { Int64($0 ? 1 : 0) })))
             }
+            state.batches = []
             progress?.advance(state.completed)
             while generation <= config.generations {
                 if stop() { throw LoopError("stopped because another seed failed") }
@@ -213,12 +211,16 @@ public final class LoopRunner {
                     batch = b
                     if callbacks.verifier != nil { newRows.append(MetricRow(seed: seed, generation: generation, metric: "accepted_frac", value: frac)) }
                     try pool.append(b.0, generation: generation, accepted: b.1, scores: b.2)
-                    try addToStats(b.0.mask(Tensor(b.1.map { Int64($0 ? 1 : 0) })))
+                    try addToStats(b.1.contains(false) ? b.0.mask(Tensor(b.1.map { Int64($0 ? 1 : 0) })) : b.0)
                 }
                 state.rows += newRows
-                state.timings.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-                try store?.commit(seed: seed, generation: generation, batch: batch, rows: state.rows, timings: state.timings,
-                                  done: generation == config.generations)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                state.timings.append(seconds)
+                if generation == config.generations {
+                    try store?.finish(seed: seed, rows: state.rows, timings: state.timings, pool: pool)
+                } else {
+                    try store?.commit(seed: seed, generation: generation, batch: batch, rows: newRows, seconds: seconds)
+                }
                 progress?.advance(1)
                 generation += 1
             }

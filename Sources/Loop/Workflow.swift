@@ -49,6 +49,9 @@ public enum Workflow {
         case .accumulate:
             return pool.indices(generation: nil, accepted: true)
         case .accumulateSubsample(let size):
+            if pool.noneRejected {
+                return try ctx.rng.choice(pool.size, min(size ?? ctx.realCount, pool.size), replace: false)
+            }
             let all = pool.indices(generation: nil, accepted: true)
             let k = min(size ?? ctx.realCount, all.count)
             return try ctx.rng.choice(all.count, k, replace: false).map { all[$0] }

@@ -55,18 +55,27 @@ public final class GaussianModel: StatisticsFittable {
         let d = s.dim
         var c = s.m2.map { $0 / Double(divisor) }
         for i in 0..<d { c[i * d + i] += jitter }
-        let m = try Tensor(s.mean)
-        let cv = try Tensor(c, shape: [d, d])
-        mean = m; cov = cv
-        if let l = try? Linalg.cholesky(cv) {
-            cholesky = l; sqrtFactor = l
+        mean = try Tensor(s.mean)
+        cov = try Tensor(c, shape: [d, d])
+        meanValues = s.mean; covValues = c
+        // Positive definite to working precision: the Cholesky factor exists and no pivot is
+        // below d·ε of the largest variance (otherwise the fit is singular in all but name).
+        let maxVar = (0..<d).map { c[$0 * d + $0] }.max() ?? 0
+        if let l = SmallMatrix.cholesky(c, d), (0..<d).allSatisfy({ l[$0 * d + $0] * l[$0 * d + $0] > Double(d) * Double.ulpOfOne * maxVar }) {
+            choleskyValues = l
+            let lt = try Tensor(l, shape: [d, d])
+            cholesky = lt; sqrtFactor = lt
         } else {
+            choleskyValues = nil
             cholesky = nil
-            let (w, v) = try Linalg.eigh(cv)
+            let (w, v) = try Linalg.eigh(try Tensor(c, shape: [d, d]))
             let roots = try w.binary(.maximum, Tensor(scalar: 0.0)).unary(.sqrt)
             sqrtFactor = try v.binary(.mul, roots)          // V · diag(√λ⁺)
         }
     }
+
+    private var meanValues: [Double] = [], covValues: [Double] = []
+    private var choleskyValues: [Double]?
 
     private func fitted(_ op: String) throws -> (Tensor, Tensor, Tensor) {
         guard let m = mean, let c = cov, let f = sqrtFactor else { throw ModelError("gaussian: \(op) before fit") }
@@ -105,39 +114,43 @@ public final class GaussianModel: StatisticsFittable {
     /// nll of the held-out data; with `truth`: mean_sq_err, cov_trace_ratio, cov_det_ratio, kl;
     /// and cov_singular (1 when the fitted covariance is not positive definite).
     public func evaluate(_ test: Tensor) throws -> [(name: String, value: Double)] {
-        let (m, c, _) = try fitted("evaluate")
+        _ = try fitted("evaluate")
+        let d = meanValues.count
         var out: [(name: String, value: Double)] = []
         if test.count > 0 {
             let lp = try logProb(test)
             out.append(("nll", -(try lp.reduce(.mean).item())))
         }
         if let t = truth {
-            guard t.mean.shape[0] == m.shape[0] else {
-                throw ModelError("gaussian: truth has dimension \(t.mean.shape[0]) but the data have \(m.shape[0])")
+            guard t.mean.shape[0] == d else {
+                throw ModelError("gaussian: truth has dimension \(t.mean.shape[0]) but the data have \(d)")
             }
-            let dm = try m.binary(.sub, t.mean)
-            out.append(("mean_sq_err", try dm.binary(.mul, dm).reduce(.sum).item()))
-            let trace = { (a: Tensor) throws -> Double in try a.binary(.mul, Tensor.eye(a.shape[0])).reduce(.sum).item() }
-            out.append(("cov_trace_ratio", try trace(c) / trace(t.cov)))
-            let (s1, ld1) = try Linalg.slogdet(c), (_, ld0) = try Linalg.slogdet(t.cov)
-            out.append(("cov_det_ratio", s1 <= 0 ? 0 : Foundation.exp(ld1 - ld0)))
-            out.append(("kl", try klFromTruth(dm: dm, ld0: ld0)))
+            let m0 = t.mean.toDoubles(), c0 = t.cov.toDoubles()
+            var delta = [Double](repeating: 0, count: d)
+            for i in 0..<d { delta[i] = meanValues[i] - m0[i] }
+            out.append(("mean_sq_err", delta.reduce(0) { $0 + $1 * $1 }))
+            out.append(("cov_trace_ratio", SmallMatrix.trace(covValues, d) / SmallMatrix.trace(c0, d)))
+            let ld0 = try SmallMatrix.cholesky(c0, d).map { SmallMatrix.logdet(cholesky: $0, d) } ?? Linalg.slogdet(t.cov).logabsdet
+            if let l = choleskyValues {
+                let ld = SmallMatrix.logdet(cholesky: l, d)
+                out.append(("cov_det_ratio", Foundation.exp(ld - ld0)))
+                // KL(N₀ ‖ N̂) = ½ [tr(Σ̂⁻¹Σ₀) + δᵀΣ̂⁻¹δ − d + ln det Σ̂ − ln det Σ₀], via L⁻¹.
+                var a = c0
+                SmallMatrix.solveLower(l, &a, d, d)                      // L⁻¹Σ₀
+                var at = [Double](repeating: 0, count: d * d)
+                for i in 0..<d { for j in 0..<d { at[i * d + j] = a[j * d + i] } }
+                SmallMatrix.solveLower(l, &at, d, d)                     // L⁻¹(L⁻¹Σ₀)ᵀ = L⁻¹Σ₀L⁻ᵀ
+                var y = delta
+                SmallMatrix.solveLower(l, &y, d, 1)
+                let quad = y.reduce(0) { $0 + $1 * $1 }
+                out.append(("kl", 0.5 * (SmallMatrix.trace(at, d) + quad - Double(d) + ld - ld0)))
+            } else {
+                let (s1, ld1) = try Linalg.slogdet(try Tensor(covValues, shape: [d, d]))
+                out.append(("cov_det_ratio", s1 <= 0 ? 0 : Foundation.exp(ld1 - ld0)))
+                out.append(("kl", .infinity))
+            }
         }
         out.append(("cov_singular", isSingular ? 1 : 0))
         return out
-    }
-
-    /// KL(N₀ ‖ N̂) = ½ [tr(Σ̂⁻¹Σ₀) + δᵀΣ̂⁻¹δ − d + ln det Σ̂ − ln det Σ₀], δ = μ̂ − μ₀.
-    private func klFromTruth(dm: Tensor, ld0: Double) throws -> Double {
-        guard let l = cholesky, let t = truth else { return .infinity }
-        let d = Double(dm.shape[0])
-        let a = try Linalg.solveLowerTriangular(l, t.cov)          // L⁻¹Σ₀
-        let inner = try Linalg.solveLowerTriangular(l, a.t().contiguous())   // L⁻¹(L⁻¹Σ₀)ᵀ
-        var tr = 0.0
-        let iv = inner.toDoubles(), k = dm.shape[0]
-        for i in 0..<k { tr += iv[i * k + i] }                   // tr(L⁻¹Σ₀L⁻ᵀ) = tr(Σ̂⁻¹Σ₀)
-        let y = try Linalg.solveLowerTriangular(l, dm)
-        let quad = try y.binary(.mul, y).reduce(.sum).item()
-        return 0.5 * (tr + quad - d + 2 * diagLogSum(l) - ld0)
     }
 }

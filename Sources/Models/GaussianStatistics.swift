@@ -20,11 +20,9 @@ public struct GaussianStatistics: FitStatistics {
         }
         let nb = batch.shape[0]
         if nb == 0 { return }
-        let x = try batch.astypeIfNeeded(.float64)
-        let bm = try x.reduce(.mean, dim: 0)
-        let centred = try x.binary(.sub, bm)
-        let scatter = try centred.t().mm(centred)
-        let bmv = bm.toDoubles(), sv = scatter.toDoubles()
+        let x = try batch.astypeIfNeeded(.float64).contiguous()
+        guard Int32(exactly: nb) != nil else { throw ModelError("batch too large for BLAS") }
+        let (bmv, sv) = SmallMatrix.meanAndScatter(x.base(Double.self), nb, dim)
         let na = Double(count), nbd = Double(nb), n = na + nbd
         var delta = [Double](repeating: 0, count: dim)
         for i in 0..<dim { delta[i] = bmv[i] - mean[i] }

@@ -9,7 +9,6 @@ public final class RNG: @unchecked Sendable {
     /// The key this generator was derived from (seed material for children).
     public let key: UInt64
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
-    private var spareNormal: Double?
 
     public init(seed: UInt64) {
         key = seed
@@ -50,16 +49,8 @@ public final class RNG: @unchecked Sendable {
     /// Uniform in [0, 1) with 53 random bits.
     @inline(__always) public func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
-    /// A standard normal draw (Box–Muller; the second value of each pair is kept for the next call).
-    @inline(__always) public func normal() -> Double {
-        if let z = spareNormal { spareNormal = nil; return z }
-        var u1 = uniform()
-        while u1 == 0 { u1 = uniform() }
-        let u2 = uniform()
-        let r = (-2 * Foundation.log(u1)).squareRoot(), th = 2 * Double.pi * u2
-        spareNormal = r * Foundation.sin(th)
-        return r * Foundation.cos(th)
-    }
+    /// A standard normal draw (ziggurat).
+    public func normal() -> Double { zigguratNormal(Ziggurat.xTable, Ziggurat.fTable) }
 
     /// Uniform integer in 0..<n (Lemire's unbiased multiply-shift), n > 0.
     @inline(__always) public func below(_ n: UInt64) -> UInt64 {
@@ -77,12 +68,14 @@ public final class RNG: @unchecked Sendable {
     public func normal(_ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float64) throws -> Tensor {
         guard dtype.isFloatingPoint else { throw TensorError("normal() needs a floating-point dtype, got \(dtype.rawValue)") }
         let t = try Tensor(uninitialized: shape, dtype: dtype)
+        let n = t.count
+        let x = Ziggurat.xTable, f = Ziggurat.fTable
         if dtype == .float64 {
             let p = t.base(Double.self)
-            for i in 0..<t.count { p[i] = mean + std * normal() }
+            for i in 0..<n { p[i] = mean + std * zigguratNormal(x, f) }
         } else {
             let p = t.base(Float.self)
-            for i in 0..<t.count { p[i] = Float(mean + std * normal()) }
+            for i in 0..<n { p[i] = Float(mean + std * zigguratNormal(x, f)) }
         }
         return t
     }
@@ -127,20 +120,29 @@ public final class RNG: @unchecked Sendable {
         }
         guard k <= n else { throw TensorError("choice: cannot draw \(k) values without replacement from \(n)") }
         var out = [Int](repeating: 0, count: k)
-        if n <= 1 << 22 || (k >= n / 4 && n <= 1 << 28) {
+        if k >= n / 8 {
+            // Partial Fisher–Yates over the whole range.
             var a = Array(0..<n)
             for i in 0..<k {
                 let j = i + Int(below(UInt64(n - i)))
                 a.swapAt(i, j)
                 out[i] = a[i]
             }
+        } else if n <= 1 << 24 {
+            // Few from many: draw and reject repeats, remembered in a bitset (expected < 1.07 k draws).
+            var seen = [UInt64](repeating: 0, count: (n + 63) / 64)
+            var i = 0
+            while i < k {
+                let j = Int(below(UInt64(n)))
+                let (w, b) = (j >> 6, UInt64(1) << UInt64(j & 63))
+                if seen[w] & b == 0 { seen[w] |= b; out[i] = j; i += 1 }
+            }
         } else {
-            var moved: [Int: Int] = [:]
-            for i in 0..<k {
-                let j = i + Int(below(UInt64(n - i)))
-                let vj = moved[j] ?? j, vi = moved[i] ?? i
-                moved[j] = vi
-                out[i] = vj
+            var seen = Set<Int>(minimumCapacity: k)
+            var i = 0
+            while i < k {
+                let j = Int(below(UInt64(n)))
+                if seen.insert(j).inserted { out[i] = j; i += 1 }
             }
         }
         return out

@@ -39,6 +39,17 @@ struct Version: ParsableCommand {
 struct ScriptFailure: Error { let message: String }
 
 
+/// OpenBLAS starts its thread pool when the library loads, from OPENBLAS_NUM_THREADS; idle pool
+/// threads spin and steal the second core from ouro's own seed workers. So ouro sets the
+/// variable (from OURO_BLAS_THREADS, default 1) and re-executes itself once, before doing anything.
+func pinBLASThreadsAtLoad() {
+    let env = ProcessInfo.processInfo.environment
+    guard env["OPENBLAS_NUM_THREADS"] == nil else { return }
+    setenv("OPENBLAS_NUM_THREADS", env["OURO_BLAS_THREADS"] ?? "1", 1)
+    execv("/proc/self/exe", CommandLine.unsafeArgv)    // returns only on failure: then go on as we are
+}
+pinBLASThreadsAtLoad()
+
 // Parse and run by hand so that usage errors exit with 2 and script errors with 1.
 do {
     var command = try Ouro.parseAsRoot()

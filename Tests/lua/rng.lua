@@ -60,3 +60,14 @@ local counts = T.zeros({10})
 local gg = ouro.rng(9)
 for _ = 1, 2000 do local idx = gg:choice(10, 5); for i = 1, 5 do counts[idx[i]] = counts[idx[i]] + 1 end end
 for i = 1, 10 do near(counts[i] / 2000, 0.5, 5 * math.sqrt(0.25 / 2000), "inclusion of " .. i) end
+
+-- the tails: P(|z| > 3) = 0.0026998, P(|z| > 4) = 6.334e-5 (5 standard errors each)
+local big = ouro.rng(21):normal({2000000})
+local p3 = big:abs():gt(3):sum() / 2000000
+near(p3, 0.0026998, 5 * math.sqrt(0.0027 / 2000000), "P(|z| > 3)")
+local p4 = big:abs():gt(4):sum() / 2000000
+near(p4, 6.334e-5, 5 * math.sqrt(6.334e-5 / 2000000), "P(|z| > 4)")
+near(big:mean(), 0, 5 / math.sqrt(2000000), "mean"); near(big:var(), 1, 5 * math.sqrt(2 / 2000000), "variance")
+near((big ^ 4):mean(), 3, 5 * math.sqrt(96 / 2000000), "fourth moment")
+-- symmetric: as many draws below 0 as above
+near(big:gt(0):sum() / 2000000, 0.5, 5 * math.sqrt(0.25 / 2000000), "P(z > 0)")

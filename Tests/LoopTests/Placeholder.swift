@@ -1,3 +1,0 @@
-import Loop
-import Testing
-@Test func loopPlaceholder() { #expect(Bool(true)) }

@@ -1,3 +1,0 @@
-import Report
-import Testing
-@Test func reportPlaceholder() { #expect(Bool(true)) }
