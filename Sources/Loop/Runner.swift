@@ -32,7 +32,7 @@ public struct LoopConfig {
 
 /// The parts of a run that come from the user (Lua functions, through the scripting layer).
 public struct LoopCallbacks {
-    /// A fresh model for (seed, generation).
+    /// The seed's model, as configured by the user; each generation fits a `fresh()` copy of it.
     public var makeModel: (_ seed: Int, _ generation: Int) throws -> GenerativeModel
     /// Real training and held-out test data for a seed.
     public var data: (_ seed: Int) throws -> (train: Tensor, test: Tensor)
@@ -145,14 +145,18 @@ public final class LoopRunner {
 
     private func collect(_ rows: [[MetricRow]]) -> LoopResult {
         var names: [String] = []
-        var seen = Set<String>()
-        for r in rows.flatMap({ $0 }) where !seen.contains(r.metric) { seen.insert(r.metric); names.append(r.metric) }
-        var values: [String: [[Double]]] = [:]
-        for n in names {
-            values[n] = [[Double]](repeating: [Double](repeating: .nan, count: config.generations), count: config.seeds.count)
-        }
+        var slot: [String: Int] = [:]
+        for r in rows.joined() where slot[r.metric] == nil { slot[r.metric] = names.count; names.append(r.metric) }
+        let (k, g) = (config.seeds.count, config.generations)
+        var flat = [[Double]](repeating: [Double](repeating: .nan, count: k * g), count: names.count)
         for (i, rs) in rows.enumerated() {
-            for r in rs where r.generation >= 1 && r.generation <= config.generations { values[r.metric]?[i][r.generation - 1] = r.value }
+            for r in rs where r.generation >= 1 && r.generation <= g {
+                if let m = slot[r.metric] { flat[m][i * g + r.generation - 1] = r.value }
+            }
+        }
+        var values: [String: [[Double]]] = [:]
+        for (m, name) in names.enumerated() {
+            values[name] = (0..<k).map { Array(flat[m][($0 * g)..<(($0 + 1) * g)]) }
         }
         return LoopResult(name: config.name, workflow: config.workflow.name, seeds: config.seeds, generations: config.generations,
                           metricNames: names, values: values, dir: config.out)
@@ -172,8 +176,10 @@ public final class LoopRunner {
             let root = RNG(seed: seed)
             var stats: FitStatistics?
             func addToStats(_ rows: Tensor) throws { if stats != nil { try stats?.add(rows) } }
+            // The user's factory runs once per seed; every generation fits a fresh copy.
+            let prototype = try callbacks.makeModel(seed, 1)
             // Rebuild the pool (and running statistics) from the generations already done.
-            if config.workflow.isAccumulate, let m = try callbacks.makeModel(seed, 1) as? StatisticsFittable, train.rank == 2 {
+            if config.workflow.isAccumulate, let m = prototype as? StatisticsFittable, train.rank == 2 {
                 stats = m.emptyStatistics(dim: train.shape[1])
                 try addToStats(train)
             }
@@ -191,7 +197,7 @@ public final class LoopRunner {
                     LoopContext(seed: seed, generation: generation, rng: root.split("\(purpose)/\(generation)"),
                                 realCount: train.shape[0], samples: self.config.samples)
                 }
-                let model = try callbacks.makeModel(seed, generation)
+                let model = try prototype.fresh()
                 if generation == 1 {
                     try model.fit(train)
                 } else if let s = stats, let m = model as? StatisticsFittable {
@@ -238,7 +244,7 @@ public final class LoopRunner {
         let want = config.samples
         guard let verify = callbacks.verifier else {
             let x = try model.sample(want, rng: ctx("sample").rng)
-            return ((x, [Bool](repeating: true, count: want), [Double](repeating: .nan, count: want)), 1)
+            return ((x, [Bool](repeating: true, count: x.shape.first ?? 0), [Double](repeating: .nan, count: x.shape.first ?? 0)), 1)
         }
         var parts: [Tensor] = [], acc: [Bool] = [], scores: [Double] = []
         var kept = 0, drawn = 0, round = 0

@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 import Tensor
 
@@ -15,12 +16,14 @@ public final class GaussianModel: StatisticsFittable {
     /// The true parameters, when known: enables the error metrics against them.
     public let truth: (mean: Tensor, cov: Tensor)?
 
-    public private(set) var mean: Tensor?
-    public private(set) var cov: Tensor?
+    /// The fitted mean (nil before fit).
+    public var mean: Tensor? { meanValues.isEmpty ? nil : try? Tensor(meanValues) }
+    /// The fitted covariance (nil before fit).
+    public var cov: Tensor? { meanValues.isEmpty ? nil : try? Tensor(covValues, shape: [meanValues.count, meanValues.count]) }
     /// Lower-triangular Cholesky factor, or nil when the covariance is singular.
-    private var cholesky: Tensor?
-    /// A square root used for sampling when there is no Cholesky factor.
-    private var sqrtFactor: Tensor?
+    private var cholesky: Tensor? { choleskyValues.flatMap { try? Tensor($0, shape: [meanValues.count, meanValues.count]) } }
+    /// A square root F with F·Fᵀ = Σ̂, used for sampling (the Cholesky factor when there is one).
+    private var sqrtValues: [Double] = []
 
     public init(estimator: CovarianceEstimator = .mle, jitter: Double = 0, truth: (mean: Tensor, cov: Tensor)? = nil) throws {
         guard jitter >= 0, jitter.isFinite else { throw ModelError("jitter must be a non-negative number, got \(jitter)") }
@@ -31,13 +34,15 @@ public final class GaussianModel: StatisticsFittable {
         }
         self.estimator = estimator
         self.jitter = jitter
-        self.truth = try truth.map { (try $0.mean.astype(.float64), try $0.cov.astype(.float64)) }
+        self.truth = try truth.map { (try $0.mean.astypeIfNeeded(.float64), try $0.cov.astypeIfNeeded(.float64)) }
     }
 
-    public var dim: Int? { mean?.shape[0] }
-    public var isSingular: Bool { cov != nil && cholesky == nil }
+    public var dim: Int? { meanValues.isEmpty ? nil : meanValues.count }
+    public var isSingular: Bool { !meanValues.isEmpty && choleskyValues == nil }
 
     public func emptyStatistics(dim: Int) -> FitStatistics { GaussianStatistics(dim: dim) }
+
+    public func fresh() throws -> GenerativeModel { try GaussianModel(estimator: estimator, jitter: jitter, truth: truth) }
 
     public func fit(_ data: Tensor) throws {
         guard data.rank == 2 else { throw ModelError("gaussian: fit expects an n×d tensor, got shape \(describeShape(data.shape))") }
@@ -55,22 +60,18 @@ public final class GaussianModel: StatisticsFittable {
         let d = s.dim
         var c = s.m2.map { $0 / Double(divisor) }
         for i in 0..<d { c[i * d + i] += jitter }
-        mean = try Tensor(s.mean)
-        cov = try Tensor(c, shape: [d, d])
         meanValues = s.mean; covValues = c
         // Positive definite to working precision: the Cholesky factor exists and no pivot is
         // below d·ε of the largest variance (otherwise the fit is singular in all but name).
         let maxVar = (0..<d).map { c[$0 * d + $0] }.max() ?? 0
         if let l = SmallMatrix.cholesky(c, d), (0..<d).allSatisfy({ l[$0 * d + $0] * l[$0 * d + $0] > Double(d) * Double.ulpOfOne * maxVar }) {
             choleskyValues = l
-            let lt = try Tensor(l, shape: [d, d])
-            cholesky = lt; sqrtFactor = lt
+            sqrtValues = l
         } else {
             choleskyValues = nil
-            cholesky = nil
             let (w, v) = try Linalg.eigh(try Tensor(c, shape: [d, d]))
             let roots = try w.binary(.maximum, Tensor(scalar: 0.0)).unary(.sqrt)
-            sqrtFactor = try v.binary(.mul, roots)          // V · diag(√λ⁺)
+            sqrtValues = try v.binary(.mul, roots).toDoubles()          // V · diag(√λ⁺)
         }
     }
 
@@ -78,15 +79,26 @@ public final class GaussianModel: StatisticsFittable {
     private var choleskyValues: [Double]?
 
     private func fitted(_ op: String) throws -> (Tensor, Tensor, Tensor) {
-        guard let m = mean, let c = cov, let f = sqrtFactor else { throw ModelError("gaussian: \(op) before fit") }
-        return (m, c, f)
+        guard let m = mean, let c = cov else { throw ModelError("gaussian: \(op) before fit") }
+        return (m, c, try Tensor(sqrtValues, shape: [m.shape[0], m.shape[0]]))
     }
 
+    /// x = μ̂ + z·Fᵀ for standard normal z (one gemm onto rows pre-filled with the mean).
     public func sample(_ n: Int, rng: RNG) throws -> Tensor {
-        let (m, _, f) = try fitted("sample")
+        guard !meanValues.isEmpty else { throw ModelError("gaussian: sample before fit") }
         guard n >= 0 else { throw ModelError("gaussian: cannot draw \(n) samples") }
-        let z = try rng.normal([n, m.shape[0]])
-        return try z.mm(f.t()).binary(.add, m)
+        let d = meanValues.count
+        let z = try rng.normal([n, d])
+        let x = try Tensor(uninitialized: [n, d], dtype: .float64)
+        let px = x.base(Double.self)
+        for i in 0..<n { for j in 0..<d { px[i * d + j] = meanValues[j] } }
+        guard n > 0 else { return x }
+        guard let n32 = Int32(exactly: n) else { throw ModelError("gaussian: too many samples for one draw") }
+        sqrtValues.withUnsafeBufferPointer { f in
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n32, Int32(d), Int32(d), 1.0, z.base(Double.self), Int32(d),
+                        f.baseAddress, Int32(d), 1.0, px, Int32(d))
+        }
+        return x
     }
 
     public func logProb(_ x: Tensor) throws -> Tensor {
@@ -114,7 +126,7 @@ public final class GaussianModel: StatisticsFittable {
     /// nll of the held-out data; with `truth`: mean_sq_err, cov_trace_ratio, cov_det_ratio, kl;
     /// and cov_singular (1 when the fitted covariance is not positive definite).
     public func evaluate(_ test: Tensor) throws -> [(name: String, value: Double)] {
-        _ = try fitted("evaluate")
+        guard !meanValues.isEmpty else { throw ModelError("gaussian: evaluate before fit") }
         let d = meanValues.count
         var out: [(name: String, value: Double)] = []
         if test.count > 0 {

@@ -13,6 +13,8 @@ public protocol GenerativeModel: AnyObject {
     func logProb(_ x: Tensor) throws -> Tensor
     /// Named metrics on held-out real data, in a fixed order.
     func evaluate(_ test: Tensor) throws -> [(name: String, value: Double)]
+    /// A new, unfitted model with the same configuration (what the loop fits each generation).
+    func fresh() throws -> GenerativeModel
 }
 
 /// Summary statistics from which a model can be fitted without revisiting the data, so that

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A reference-counted, 64-byte aligned buffer of elements of one dtype.
 /// Tensors are views (shape, strides, offset) onto a storage; several tensors may share one.
@@ -49,11 +50,10 @@ public enum MemoryPolicy {
     nonisolated(unsafe) public static var maxTensorBytes: Int = Int(clamping: ProcessInfo.processInfo.physicalMemory)
 
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var _live = 0
-    nonisolated(unsafe) private static var budgets: [ObjectIdentifier: Int] = [:]
+    private static let live = Atomic<Int>(0)
 
     /// Bytes held by live tensors in this process.
-    public static var liveBytes: Int { lock.lock(); defer { lock.unlock() }; return _live }
+    public static var liveBytes: Int { live.load(ordering: .relaxed) }
 
     /// Thread-dictionary key of the per-thread allocation budget (used by sandboxed plugins).
     static let threadBudgetKey = "ouro.tensor.budget"
@@ -81,11 +81,11 @@ public enum MemoryPolicy {
             }
             b.remaining -= bytes
         }
-        lock.lock(); _live += bytes; lock.unlock()
+        live.add(bytes, ordering: .relaxed)
     }
 
     static func refund(_ bytes: Int) {
-        lock.lock(); _live -= bytes; lock.unlock()
+        live.subtract(bytes, ordering: .relaxed)
     }
 
     public static func describe(bytes: Int) -> String {

@@ -122,6 +122,7 @@ public final class Tensor: @unchecked Sendable {
 
     /// All elements in row-major order, as Doubles.
     public func toDoubles() -> [Double] {
+        if dtype == .float64 && isContiguous { return Array(UnsafeBufferPointer(start: base(Double.self), count: count)) }
         var out = [Double](); out.reserveCapacity(count)
         switch dtype {
         case .float64: forEachElement(Double.self) { out.append($0) }
@@ -133,6 +134,7 @@ public final class Tensor: @unchecked Sendable {
 
     /// All elements in row-major order, as Int64 (floats truncated toward zero).
     public func toInt64s() -> [Int64] {
+        if dtype == .int64 && isContiguous { return Array(UnsafeBufferPointer(start: base(Int64.self), count: count)) }
         var out = [Int64](); out.reserveCapacity(count)
         switch dtype {
         case .float64: forEachElement(Double.self) { out.append(Int64(fromDouble: $0)) }
