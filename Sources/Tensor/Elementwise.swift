@@ -209,6 +209,10 @@ extension Tensor {
         }
         var s = src
         if s.storage === storage { s = try s.contiguous() }
+        if dtype == s.dtype && isContiguous && s.isContiguous && s.shape == shape {
+            (storage.bytes + offset * dtype.size).copyMemory(from: s.storage.bytes + s.offset * dtype.size, byteCount: count * dtype.size)
+            return self
+        }
         switch (dtype, s.dtype) {
         case (.float64, .float64): convertKernel(Double.self, Double.self, s) { $0 }
         case (.float64, .float32): convertKernel(Double.self, Float.self, s) { Double($0) }

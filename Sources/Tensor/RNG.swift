@@ -8,7 +8,7 @@ import Foundation
 public final class RNG: @unchecked Sendable {
     /// The key this generator was derived from (seed material for children).
     public let key: UInt64
-    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+    var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     public init(seed: UInt64) {
         key = seed
@@ -69,12 +69,11 @@ public final class RNG: @unchecked Sendable {
         guard dtype.isFloatingPoint else { throw TensorError("normal() needs a floating-point dtype, got \(dtype.rawValue)") }
         let t = try Tensor(uninitialized: shape, dtype: dtype)
         let n = t.count
-        let x = Ziggurat.xTable, f = Ziggurat.fTable
         if dtype == .float64 {
-            let p = t.base(Double.self)
-            for i in 0..<n { p[i] = mean + std * zigguratNormal(x, f) }
+            fillNormal(t.base(Double.self), n, mean: mean, std: std)
         } else {
             let p = t.base(Float.self)
+            let x = Ziggurat.xTable, f = Ziggurat.fTable
             for i in 0..<n { p[i] = Float(mean + std * zigguratNormal(x, f)) }
         }
         return t

@@ -31,15 +31,53 @@ extension RNG {
     /// A standard normal draw by the ziggurat method: one 64-bit draw almost always suffices.
     @inline(__always)
     func zigguratNormal(_ x: UnsafePointer<Double>, _ f: UnsafePointer<Double>) -> Double {
+        let bits = next()
+        let i = Int(bits & 0xFF)
+        let z = Double(bits >> 11) * 0x1.0p-53 * x[i]
+        if z < x[i + 1] { return bits & 0x100 != 0 ? -z : z }
+        return rareNormal(bits: bits, x, f)
+    }
+}
+
+extension RNG {
+    /// Fills p[0..<n] with mean + std·z: the ziggurat's fast path with the generator's state in
+    /// local variables (kept in registers), falling back to the general draw on the rare
+    /// layer-0 and wedge cases. Same numbers as calling `normal()` n times.
+    func fillNormal(_ p: UnsafeMutablePointer<Double>, _ n: Int, mean: Double, std: Double) {
+        let x = Ziggurat.xTable, f = Ziggurat.fTable
+        var (a, b, c, d) = (s0, s1, s2, s3)
+        var i = 0
+        while i < n {
+            let bits = ((b &* 5) << 7 | (b &* 5) >> 57) &* 9
+            let t = b << 17
+            c ^= a; d ^= b; b ^= c; a ^= d
+            c ^= t
+            d = (d << 45) | (d >> 19)
+            let k = Int(bits & 0xFF)
+            let z = Double(bits >> 11) * 0x1.0p-53 * x[k]
+            if z < x[k + 1] {
+                p[i] = mean + std * (bits & 0x100 != 0 ? -z : z)
+                i += 1
+                continue
+            }
+            // Rare path: hand the state back, redo this draw the general way, take the state again.
+            (s0, s1, s2, s3) = (a, b, c, d)
+            p[i] = mean + std * rareNormal(bits: bits, x, f)
+            (a, b, c, d) = (s0, s1, s2, s3)
+            i += 1
+        }
+        (s0, s1, s2, s3) = (a, b, c, d)
+    }
+
+    /// Finishes a ziggurat draw whose first 64 bits fell outside the inner rectangles.
+    func rareNormal(bits first: UInt64, _ x: UnsafePointer<Double>, _ f: UnsafePointer<Double>) -> Double {
+        var bits = first
         while true {
-            let bits = next()
             let i = Int(bits & 0xFF)
             let negative = bits & 0x100 != 0
-            let u = Double(bits >> 11) * 0x1.0p-53
-            let z = u * x[i]
+            let z = Double(bits >> 11) * 0x1.0p-53 * x[i]
             if z < x[i + 1] { return negative ? -z : z }
             if i == 0 {
-                // The tail beyond r (Marsaglia 1964).
                 var a = 0.0, b = 0.0
                 repeat {
                     a = -Foundation.log(1 - uniform()) / Ziggurat.r
@@ -49,6 +87,7 @@ extension RNG {
                 return negative ? -t : t
             }
             if f[i + 1] + uniform() * (f[i] - f[i + 1]) < Foundation.exp(-0.5 * z * z) { return negative ? -z : z }
+            bits = next()
         }
     }
 }
