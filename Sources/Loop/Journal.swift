@@ -20,8 +20,10 @@ enum JournalRecord {
             p.append(UInt8(DType.allCases.firstIndex(of: c.dtype) ?? 0))
             u64(UInt64(c.rank)); for dim in c.shape { u64(UInt64(dim)) }
             p.append(Data(bytes: c.storage.bytes + c.offset * c.dtype.size, count: c.count * c.dtype.size))
-            p.append(contentsOf: acc.map { $0 ? UInt8(1) : 0 })
-            for v in sc { u64(v.bitPattern) }
+            // Verdicts and scores, one per row (an unverified batch has none: all kept, no score).
+            let n = c.shape.first ?? 0
+            p.append(contentsOf: acc.count == n ? acc.map { $0 ? UInt8(1) : 0 } : [UInt8](repeating: 1, count: n))
+            for i in 0..<n { u64((sc.count == n ? sc[i] : .nan).bitPattern) }
         } else { p.append(0) }
         var out = Data(magic)
         withUnsafeBytes(of: UInt64(p.count).littleEndian) { out.append(contentsOf: $0) }

@@ -13,7 +13,8 @@ public final class Pool {
     public private(set) var score: [Double] = []
     /// Row ranges of each generation's appends (generations arrive in order) and whether every
     /// row in them was accepted: indices are then built without scanning the pool.
-    private var blocks: [(generation: Int, start: Int, count: Int, allAccepted: Bool)] = []
+    private var blocks: [Block] = []
+    private struct Block { let generation: Int, start: Int, count: Int, allAccepted: Bool }
     /// True while no row of the pool has been rejected.
     public private(set) var noneRejected = true
 
@@ -43,19 +44,25 @@ public final class Pool {
         }
         if n > 0 { try buffer.narrow(0, size, size + n).copy_(rows) }
         size += n
-        generation += [Int64](repeating: Int64(g), count: n)
+        generation.append(contentsOf: repeatElement(Int64(g), count: n))
         let all = acc.map { !$0.contains(false) } ?? true
-        blocks.append((g, size - n, n, all))
+        blocks.append(Block(generation: g, start: size - n, count: n, allAccepted: all))
         if !all { noneRejected = false }
-        accepted += acc ?? [Bool](repeating: true, count: n)
-        score += scores ?? [Double](repeating: .nan, count: n)
+        if let acc { accepted += acc } else { accepted.append(contentsOf: repeatElement(true, count: n)) }
+        if let scores { score += scores } else { score.append(contentsOf: repeatElement(Double.nan, count: n)) }
     }
 
     /// All rows so far (a view; valid until the next append).
     public func data() throws -> Tensor { try buffer.narrow(0, 0, size) }
 
-    /// The rows at 0-based indices.
-    public func rows(_ idx: [Int]) throws -> Tensor { try data().rows(idx) }
+    /// The rows at 0-based indices (a view without copying when they are one ascending run).
+    public func rows(_ idx: [Int]) throws -> Tensor {
+        if let first = idx.first, first >= 0, first + idx.count <= size,
+           idx.indices.allSatisfy({ idx[$0] == first + $0 }) {
+            return try buffer.narrow(0, first, first + idx.count)
+        }
+        return try data().rows(idx)
+    }
 
     /// 0-based indices of rows matching a generation (nil = any) and verdict (nil = any).
     public func indices(generation g: Int? = nil, accepted acc: Bool? = true) -> [Int] {

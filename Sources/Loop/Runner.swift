@@ -37,7 +37,7 @@ public struct LoopCallbacks {
     /// Real training and held-out test data for a seed.
     public var data: (_ seed: Int) throws -> (train: Tensor, test: Tensor)
     public var verifier: ((_ batch: Tensor, _ model: GenerativeModel, _ ctx: LoopContext) throws -> Verdict)?
-    public var metrics: ((_ model: GenerativeModel, _ ctx: LoopContext) throws -> [(name: String, value: Double)])?
+    public var metrics: ((_ model: GenerativeModel, _ ctx: LoopContext) throws -> [Metric])?
     /// Checked between generations; true stops the run ("interrupted").
     public var interrupted: () -> Bool = { false }
     /// Messages for the user (verifier shortfalls), with the seed and generation.
@@ -184,7 +184,8 @@ public final class LoopRunner {
                 try addToStats(train)
             }
             for b in state.batches where b.generation < config.generations {
-                try pool.append(b.rows, generation: b.generation, accepted: b.accepted, scores: b.scores)
+                try pool.append(b.rows, generation: b.generation, accepted: b.accepted.isEmpty ? nil : b.accepted,
+                                scores: b.scores.isEmpty ? nil : b.scores)
                 try addToStats(b.rows.mask(Tensor(b.accepted.map { Int64($0 ? 1 : 0) })))
             }
             state.batches = []
@@ -194,7 +195,7 @@ public final class LoopRunner {
                 if callbacks.interrupted() { throw LoopError("interrupted") }
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let ctx = { (purpose: String) in
-                    LoopContext(seed: seed, generation: generation, rng: root.split("\(purpose)/\(generation)"),
+                    LoopContext(seed: seed, generation: generation, rng: root.split(purpose, generation),
                                 realCount: train.shape[0], samples: self.config.samples)
                 }
                 let model = try prototype.fresh()
@@ -216,7 +217,9 @@ public final class LoopRunner {
                     let (b, frac) = try drawBatch(model, ctx: ctx)
                     batch = b
                     if callbacks.verifier != nil { newRows.append(MetricRow(seed: seed, generation: generation, metric: "accepted_frac", value: frac)) }
-                    try pool.append(b.0, generation: generation, accepted: b.1, scores: b.2)
+                    // Unverified batches carry no verdicts (all accepted, no scores).
+                    let verified = !b.1.isEmpty
+                    try pool.append(b.0, generation: generation, accepted: verified ? b.1 : nil, scores: verified ? b.2 : nil)
                     try addToStats(b.1.contains(false) ? b.0.mask(Tensor(b.1.map { Int64($0 ? 1 : 0) })) : b.0)
                 }
                 state.rows += newRows
@@ -244,7 +247,7 @@ public final class LoopRunner {
         let want = config.samples
         guard let verify = callbacks.verifier else {
             let x = try model.sample(want, rng: ctx("sample").rng)
-            return ((x, [Bool](repeating: true, count: x.shape.first ?? 0), [Double](repeating: .nan, count: x.shape.first ?? 0)), 1)
+            return ((x, [], []), 1)
         }
         var parts: [Tensor] = [], acc: [Bool] = [], scores: [Double] = []
         var kept = 0, drawn = 0, round = 0

@@ -125,13 +125,13 @@ public final class GaussianModel: StatisticsFittable {
 
     /// nll of the held-out data; with `truth`: mean_sq_err, cov_trace_ratio, cov_det_ratio, kl;
     /// and cov_singular (1 when the fitted covariance is not positive definite).
-    public func evaluate(_ test: Tensor) throws -> [(name: String, value: Double)] {
+    public func evaluate(_ test: Tensor) throws -> [Metric] {
         guard !meanValues.isEmpty else { throw ModelError("gaussian: evaluate before fit") }
         let d = meanValues.count
-        var out: [(name: String, value: Double)] = []
+        var out: [Metric] = []
         if test.count > 0 {
             let lp = try logProb(test)
-            out.append(("nll", -(try lp.reduce(.mean).item())))
+            out.append(Metric("nll", -(try lp.reduce(.mean).item())))
         }
         if let t = truth {
             guard t.mean.shape[0] == d else {
@@ -140,12 +140,12 @@ public final class GaussianModel: StatisticsFittable {
             let m0 = t.mean.toDoubles(), c0 = t.cov.toDoubles()
             var delta = [Double](repeating: 0, count: d)
             for i in 0..<d { delta[i] = meanValues[i] - m0[i] }
-            out.append(("mean_sq_err", delta.reduce(0) { $0 + $1 * $1 }))
-            out.append(("cov_trace_ratio", SmallMatrix.trace(covValues, d) / SmallMatrix.trace(c0, d)))
+            out.append(Metric("mean_sq_err", delta.reduce(0) { $0 + $1 * $1 }))
+            out.append(Metric("cov_trace_ratio", SmallMatrix.trace(covValues, d) / SmallMatrix.trace(c0, d)))
             let ld0 = try SmallMatrix.cholesky(c0, d).map { SmallMatrix.logdet(cholesky: $0, d) } ?? Linalg.slogdet(t.cov).logabsdet
             if let l = choleskyValues {
                 let ld = SmallMatrix.logdet(cholesky: l, d)
-                out.append(("cov_det_ratio", Foundation.exp(ld - ld0)))
+                out.append(Metric("cov_det_ratio", Foundation.exp(ld - ld0)))
                 // KL(N₀ ‖ N̂) = ½ [tr(Σ̂⁻¹Σ₀) + δᵀΣ̂⁻¹δ − d + ln det Σ̂ − ln det Σ₀], via L⁻¹.
                 var a = c0
                 SmallMatrix.solveLower(l, &a, d, d)                      // L⁻¹Σ₀
@@ -155,14 +155,14 @@ public final class GaussianModel: StatisticsFittable {
                 var y = delta
                 SmallMatrix.solveLower(l, &y, d, 1)
                 let quad = y.reduce(0) { $0 + $1 * $1 }
-                out.append(("kl", 0.5 * (SmallMatrix.trace(at, d) + quad - Double(d) + ld - ld0)))
+                out.append(Metric("kl", 0.5 * (SmallMatrix.trace(at, d) + quad - Double(d) + ld - ld0)))
             } else {
                 let (s1, ld1) = try Linalg.slogdet(try Tensor(covValues, shape: [d, d]))
-                out.append(("cov_det_ratio", s1 <= 0 ? 0 : Foundation.exp(ld1 - ld0)))
-                out.append(("kl", .infinity))
+                out.append(Metric("cov_det_ratio", s1 <= 0 ? 0 : Foundation.exp(ld1 - ld0)))
+                out.append(Metric("kl", .infinity))
             }
         }
-        out.append(("cov_singular", isSingular ? 1 : 0))
+        out.append(Metric("cov_singular", isSingular ? 1 : 0))
         return out
     }
 }

@@ -12,9 +12,16 @@ public protocol GenerativeModel: AnyObject {
     /// Log-density of each row of `x` (a 1-D tensor of length n), where the model defines one.
     func logProb(_ x: Tensor) throws -> Tensor
     /// Named metrics on held-out real data, in a fixed order.
-    func evaluate(_ test: Tensor) throws -> [(name: String, value: Double)]
+    func evaluate(_ test: Tensor) throws -> [Metric]
     /// A new, unfitted model with the same configuration (what the loop fits each generation).
     func fresh() throws -> GenerativeModel
+}
+
+/// One named metric value.
+public struct Metric {
+    public let name: String
+    public let value: Double
+    public init(_ name: String, _ value: Double) { self.name = name; self.value = value }
 }
 
 /// Summary statistics from which a model can be fitted without revisiting the data, so that

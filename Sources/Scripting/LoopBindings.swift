@@ -230,14 +230,14 @@ enum LoopBindings {
                     pushContext(lua, ctx, model: model)
                     try lua.protectedCall(nargs: 2, nresults: 1, what: "metrics")
                     guard lua.type(-1) == LUA_TTABLE else { throw LuaError("metrics: must return a table {name = number}, got \(lua.typeName(-1))") }
-                    var out: [(name: String, value: Double)] = []
+                    var out: [Metric] = []
                     lua_pushnil(lua.L)
                     while lua_next(lua.L, -2) != 0 {
                         defer { lua.pop() }
                         guard let k = lua.toString(-2), let v = lua.toNumber(-1) else {
                             throw LuaError("metrics: entries must be name = number, got \(lua.typeName(-2)) = \(lua.typeName(-1))")
                         }
-                        out.append((k, v))
+                        out.append(Metric(k, v))
                     }
                     return out.sorted { $0.name < $1.name }
                 }

@@ -60,7 +60,7 @@ enum ModelBindings {
         Binding("evaluate", "m:evaluate(test) — a table of named metrics on held-out data.") { a in
             let r = try a.model(1).evaluate(try a.tensor(2))
             a.lua.newTable(nrec: r.count)
-            for (k, v) in r { a.lua.push(v); a.lua.setRawField(-2, k) }
+            for m in r { a.lua.push(m.value); a.lua.setRawField(-2, m.name) }
             return 1
         },
         Binding("family", "m:family() — the model family, e.g. \"gaussian\".") { a in a.lua.push(try a.model(1).family); return 1 },

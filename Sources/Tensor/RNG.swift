@@ -36,6 +36,14 @@ public final class RNG: @unchecked Sendable {
         return RNG(seed: RNG.splitmix(&m2))
     }
 
+    /// The child stream `name` number `index` (the loop's per-generation streams): like
+    /// `split(name)` followed by a split on the index, without building strings.
+    public func split(_ name: String, _ index: Int) -> RNG {
+        let child = split(name)
+        var m = child.key ^ (UInt64(bitPattern: Int64(index)) &* 0x9E37_79B9_7F4A_7C15)
+        return RNG(seed: RNG.splitmix(&m))
+    }
+
     /// The next 64 random bits.
     @inline(__always) public func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
