@@ -8,7 +8,7 @@ PKGCONFIG   = lua5.4 openblas lapacke
 SUDO       := $(shell [ "$$(id -u)" != 0 ] && command -v sudo)
 BIN         = .build/$(CONFIG)/ouro
 
-.PHONY: all deps build demo test bench memcheck clean
+.PHONY: all deps build demo test bench bench-gaussian memcheck clean
 
 all: build
 
@@ -32,6 +32,11 @@ test: build
 bench: build
 	$(BIN) bench
 
+## bench-gaussian: the Gaussian grid slice against the NumPy reference (needs python3 with numpy)
+bench-gaussian: build
+	@python3 -c "import numpy" 2>/dev/null || pip install numpy
+	bench/gaussian_bench.sh 100 100
+
 clean:
 	rm -rf .build
 
@@ -41,5 +46,10 @@ memcheck: build
 	@cp $(BIN) /tmp/ouro-memcheck && strip --strip-debug /tmp/ouro-memcheck
 	@set -e; for f in Tests/lua/*.lua; do \
 	  cat Tests/lua/support/prelude.lua $$f > /tmp/ouro-memcheck.lua; \
-	  valgrind -q --error-exitcode=9 /tmp/ouro-memcheck run /tmp/ouro-memcheck.lua && echo "memcheck clean: $$f"; \
+	  valgrind -q --error-exitcode=9 /tmp/ouro-memcheck run /tmp/ouro-memcheck.lua && echo "memcheck ## bench-gaussian: the Gaussian grid slice against the NumPy reference (needs python3 with numpy)
+bench-gaussian: build
+	@python3 -c "import numpy" 2>/dev/null || pip install numpy
+	bench/gaussian_bench.sh 100 100
+
+clean: $$f"; \
 	done

@@ -15,6 +15,21 @@ public final class GaussianModel: StatisticsFittable {
     public let jitter: Double
     /// The true parameters, when known: enables the error metrics against them.
     public let truth: (mean: Tensor, cov: Tensor)?
+    /// The truth's values and factor, read once when the model is made and shared by its fresh copies.
+    private let truthSnapshot: TruthSnapshot?
+
+    final class TruthSnapshot {
+        let mean: [Double], cov: [Double], d: Int
+        let cholesky: [Double]?          // nil when the true covariance is not positive definite
+        let logdet: Double, trace: Double
+        init(mean: Tensor, cov: Tensor) throws {
+            let m = mean.toDoubles(), c = cov.toDoubles(), n = mean.shape[0]
+            let l = SmallMatrix.cholesky(c, n)
+            self.mean = m; self.cov = c; d = n; cholesky = l
+            logdet = try l.map { SmallMatrix.logdet(cholesky: $0, n) } ?? Linalg.slogdet(cov).logabsdet
+            trace = SmallMatrix.trace(c, n)
+        }
+    }
 
     /// The fitted mean (nil before fit).
     public var mean: Tensor? { meanValues.isEmpty ? nil : try? Tensor(meanValues) }
@@ -34,7 +49,13 @@ public final class GaussianModel: StatisticsFittable {
         }
         self.estimator = estimator
         self.jitter = jitter
-        self.truth = try truth.map { (try $0.mean.astypeIfNeeded(.float64), try $0.cov.astypeIfNeeded(.float64)) }
+        let copied = try truth.map { (mean: try $0.mean.astype(.float64), cov: try $0.cov.astype(.float64)) }
+        self.truth = copied
+        truthSnapshot = try copied.map { try TruthSnapshot(mean: $0.mean, cov: $0.cov) }
+    }
+
+    private init(estimator: CovarianceEstimator, jitter: Double, truth: (mean: Tensor, cov: Tensor)?, snapshot: TruthSnapshot?) {
+        self.estimator = estimator; self.jitter = jitter; self.truth = truth; truthSnapshot = snapshot
     }
 
     public var dim: Int? { meanValues.isEmpty ? nil : meanValues.count }
@@ -42,7 +63,9 @@ public final class GaussianModel: StatisticsFittable {
 
     public func emptyStatistics(dim: Int) -> FitStatistics { GaussianStatistics(dim: dim) }
 
-    public func fresh() throws -> GenerativeModel { try GaussianModel(estimator: estimator, jitter: jitter, truth: truth) }
+    public func fresh() throws -> GenerativeModel {
+        GaussianModel(estimator: estimator, jitter: jitter, truth: truth, snapshot: truthSnapshot)
+    }
 
     public func fit(_ data: Tensor) throws {
         guard data.rank == 2 else { throw ModelError("gaussian: fit expects an n×d tensor, got shape \(describeShape(data.shape))") }
@@ -133,32 +156,39 @@ public final class GaussianModel: StatisticsFittable {
             let lp = try logProb(test)
             out.append(Metric("nll", -(try lp.reduce(.mean).item())))
         }
-        if let t = truth {
-            guard t.mean.shape[0] == d else {
-                throw ModelError("gaussian: truth has dimension \(t.mean.shape[0]) but the data have \(d)")
+        if let t = truthSnapshot {
+            guard t.d == d else {
+                throw ModelError("gaussian: truth has dimension \(t.d) but the data have \(d)")
             }
-            let m0 = t.mean.toDoubles(), c0 = t.cov.toDoubles()
             var delta = [Double](repeating: 0, count: d)
-            for i in 0..<d { delta[i] = meanValues[i] - m0[i] }
+            for i in 0..<d { delta[i] = meanValues[i] - t.mean[i] }
             out.append(Metric("mean_sq_err", delta.reduce(0) { $0 + $1 * $1 }))
-            out.append(Metric("cov_trace_ratio", SmallMatrix.trace(covValues, d) / SmallMatrix.trace(c0, d)))
-            let ld0 = try SmallMatrix.cholesky(c0, d).map { SmallMatrix.logdet(cholesky: $0, d) } ?? Linalg.slogdet(t.cov).logabsdet
+            out.append(Metric("cov_trace_ratio", SmallMatrix.trace(covValues, d) / t.trace))
             if let l = choleskyValues {
                 let ld = SmallMatrix.logdet(cholesky: l, d)
-                out.append(Metric("cov_det_ratio", Foundation.exp(ld - ld0)))
-                // KL(N₀ ‖ N̂) = ½ [tr(Σ̂⁻¹Σ₀) + δᵀΣ̂⁻¹δ − d + ln det Σ̂ − ln det Σ₀], via L⁻¹.
-                var a = c0
-                SmallMatrix.solveLower(l, &a, d, d)                      // L⁻¹Σ₀
-                var at = [Double](repeating: 0, count: d * d)
-                for i in 0..<d { for j in 0..<d { at[i * d + j] = a[j * d + i] } }
-                SmallMatrix.solveLower(l, &at, d, d)                     // L⁻¹(L⁻¹Σ₀)ᵀ = L⁻¹Σ₀L⁻ᵀ
+                out.append(Metric("cov_det_ratio", Foundation.exp(ld - t.logdet)))
+                // KL(N₀ ‖ N̂) = ½ [tr(Σ̂⁻¹Σ₀) + δᵀΣ̂⁻¹δ − d + ln det Σ̂ − ln det Σ₀], with
+                // tr(Σ̂⁻¹Σ₀) = ‖L⁻¹L₀‖²_F for the Cholesky factors L (fitted) and L₀ (true).
+                var traceTerm = 0.0
+                if let l0 = t.cholesky {
+                    var a = l0
+                    SmallMatrix.solveLower(l, &a, d, d)
+                    traceTerm = a.reduce(0) { $0 + $1 * $1 }
+                } else {
+                    var a = t.cov
+                    SmallMatrix.solveLower(l, &a, d, d)                      // L⁻¹Σ₀
+                    var at = [Double](repeating: 0, count: d * d)
+                    for i in 0..<d { for j in 0..<d { at[i * d + j] = a[j * d + i] } }
+                    SmallMatrix.solveLower(l, &at, d, d)                     // L⁻¹Σ₀L⁻ᵀ
+                    traceTerm = SmallMatrix.trace(at, d)
+                }
                 var y = delta
                 SmallMatrix.solveLower(l, &y, d, 1)
                 let quad = y.reduce(0) { $0 + $1 * $1 }
-                out.append(Metric("kl", 0.5 * (SmallMatrix.trace(at, d) + quad - Double(d) + ld - ld0)))
+                out.append(Metric("kl", 0.5 * (traceTerm + quad - Double(d) + ld - t.logdet)))
             } else {
                 let (s1, ld1) = try Linalg.slogdet(try Tensor(covValues, shape: [d, d]))
-                out.append(Metric("cov_det_ratio", s1 <= 0 ? 0 : Foundation.exp(ld1 - ld0)))
+                out.append(Metric("cov_det_ratio", s1 <= 0 ? 0 : Foundation.exp(ld1 - t.logdet)))
                 out.append(Metric("kl", .infinity))
             }
         }
