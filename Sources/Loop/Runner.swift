@@ -178,6 +178,10 @@ public final class LoopRunner {
             func addToStats(_ rows: Tensor) throws { if stats != nil { try stats?.add(rows) } }
             // The user's factory runs once per seed; every generation fits a fresh copy.
             let prototype = try callbacks.makeModel(seed, 1)
+            // Locals for the hot loop: no shared reference counts touched per generation.
+            let generations = config.generations, samples = config.samples, workflow = config.workflow
+            let realCount = train.shape[0]
+            let interrupted = callbacks.interrupted, extraMetrics = callbacks.metrics, verified = callbacks.verifier != nil
             // Rebuild the pool (and running statistics) from the generations already done.
             if config.workflow.isAccumulate, let m = prototype as? StatisticsFittable, train.rank == 2 {
                 stats = m.emptyStatistics(dim: train.shape[1])
@@ -190,13 +194,13 @@ public final class LoopRunner {
             }
             state.batches = []
             progress?.advance(state.completed)
-            while generation <= config.generations {
+            while generation <= generations {
                 if stop() { throw LoopError("stopped because another seed failed") }
-                if callbacks.interrupted() { throw LoopError("interrupted") }
+                if interrupted() { throw LoopError("interrupted") }
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let ctx = { (purpose: String) in
                     LoopContext(seed: seed, generation: generation, rng: root.split(purpose, generation),
-                                realCount: train.shape[0], samples: self.config.samples)
+                                realCount: realCount, samples: samples)
                 }
                 let model = try prototype.fresh()
                 if generation == 1 {
@@ -204,19 +208,19 @@ public final class LoopRunner {
                 } else if let s = stats, let m = model as? StatisticsFittable {
                     try m.fit(statistics: s)
                 } else {
-                    let idx = try config.workflow.select(pool, ctx("workflow"))
+                    let idx = try workflow.select(pool, ctx("workflow"))
                     guard !idx.isEmpty else { throw LoopError("the workflow selected no training rows") }
                     try model.fit(pool.rows(idx))
                 }
                 var newRows = try model.evaluate(test).map { MetricRow(seed: seed, generation: generation, metric: $0.name, value: $0.value) }
-                if let extra = callbacks.metrics {
+                if let extra = extraMetrics {
                     newRows += try extra(model, ctx("metrics")).map { MetricRow(seed: seed, generation: generation, metric: $0.name, value: $0.value) }
                 }
                 var batch: (Tensor, [Bool], [Double])?
-                if generation < config.generations {
+                if generation < generations {
                     let (b, frac) = try drawBatch(model, ctx: ctx)
                     batch = b
-                    if callbacks.verifier != nil { newRows.append(MetricRow(seed: seed, generation: generation, metric: "accepted_frac", value: frac)) }
+                    if verified { newRows.append(MetricRow(seed: seed, generation: generation, metric: "accepted_frac", value: frac)) }
                     // Unverified batches carry no verdicts (all accepted, no scores).
                     let verified = !b.1.isEmpty
                     try pool.append(b.0, generation: generation, accepted: verified ? b.1 : nil, scores: verified ? b.2 : nil)
@@ -225,7 +229,7 @@ public final class LoopRunner {
                 state.rows += newRows
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
                 state.timings.append(seconds)
-                if generation == config.generations {
+                if generation == generations {
                     try store?.finish(seed: seed, rows: state.rows, timings: state.timings, pool: pool)
                 } else {
                     try store?.commit(seed: seed, generation: generation, batch: batch, rows: newRows, seconds: seconds)
