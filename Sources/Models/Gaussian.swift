@@ -106,19 +106,29 @@ public final class GaussianModel: StatisticsFittable {
         return (m, c, try Tensor(sqrtValues, shape: [m.shape[0], m.shape[0]]))
     }
 
-    /// x = μ̂ + z·Fᵀ for standard normal z (one gemm onto rows pre-filled with the mean).
+    /// x = μ̂ + z·Fᵀ for standard normal z: a triangular multiply in place when F is the
+    /// Cholesky factor, a general one for the eigen-decomposition of a singular fit.
     public func sample(_ n: Int, rng: RNG) throws -> Tensor {
         guard !meanValues.isEmpty else { throw ModelError("gaussian: sample before fit") }
         guard n >= 0 else { throw ModelError("gaussian: cannot draw \(n) samples") }
         let d = meanValues.count
         let z = try rng.normal([n, d])
+        guard n > 0 else { return z }
+        guard let n32 = Int32(exactly: n) else { throw ModelError("gaussian: too many samples for one draw") }
+        let pz = z.base(Double.self)
+        if choleskyValues != nil {
+            sqrtValues.withUnsafeBufferPointer { f in
+                cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, n32, Int32(d), 1.0,
+                            f.baseAddress, Int32(d), pz, Int32(d))
+            }
+            for i in 0..<n { for j in 0..<d { pz[i * d + j] += meanValues[j] } }
+            return z
+        }
         let x = try Tensor(uninitialized: [n, d], dtype: .float64)
         let px = x.base(Double.self)
         for i in 0..<n { for j in 0..<d { px[i * d + j] = meanValues[j] } }
-        guard n > 0 else { return x }
-        guard let n32 = Int32(exactly: n) else { throw ModelError("gaussian: too many samples for one draw") }
         sqrtValues.withUnsafeBufferPointer { f in
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n32, Int32(d), Int32(d), 1.0, z.base(Double.self), Int32(d),
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n32, Int32(d), Int32(d), 1.0, pz, Int32(d),
                         f.baseAddress, Int32(d), 1.0, px, Int32(d))
         }
         return x

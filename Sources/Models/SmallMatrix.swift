@@ -47,10 +47,12 @@ enum SmallMatrix {
         var s = [Double](repeating: 0, count: d * d)
         c.withUnsafeBufferPointer { cp in
             s.withUnsafeMutableBufferPointer { sp in
-                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), Int32(d), Int32(n), 1.0,
-                            cp.baseAddress, Int32(d), cp.baseAddress, Int32(d), 0.0, sp.baseAddress, Int32(d))
+                // Only the lower triangle (symmetric rank-k update), then mirrored.
+                cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, Int32(d), Int32(n), 1.0,
+                            cp.baseAddress, Int32(d), 0.0, sp.baseAddress, Int32(d))
             }
         }
+        for i in 0..<d { for j in (i + 1)..<max(d, i + 1) { s[i * d + j] = s[j * d + i] } }
         return (mean, s)
     }
 }
