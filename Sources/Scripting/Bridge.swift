@@ -138,6 +138,18 @@ public struct Args {
         return v
     }
 
+    /// Calls `body(k, index)` for each entry of the Lua list at i (k is 1-based; the entry is at
+    /// stack `index` during the call and popped after).
+    public func eachItem(_ i: Int32, _ body: (Int, Int32) throws -> Void) throws {
+        let t = lua_absindex(lua.L, i)
+        let n = lua.rawLength(t)
+        for k in 1...max(n, 1) where k <= n {
+            lua.rawIndex(t, k)
+            defer { lua.pop() }
+            try body(k, lua.top)
+        }
+    }
+
     /// A list of integers: a Lua sequence, or numbers as separate arguments starting at i.
     public func intList(_ i: Int32, what: String = "shape") throws -> [Int] {
         if isTable(i) {

@@ -23,10 +23,7 @@ enum PlotBindings {
                 guard let metric = try a.optStringField(1, "metric") else { throw a.error(1, "'runs' needs 'metric', the metric to plot") }
                 if chart.yLabel.isEmpty { chart.yLabel = metric }
                 guard a.lua.type(at) == LUA_TTABLE else { throw a.error(1, "'runs' must be a list of loop results") }
-                for k in 1...max(a.lua.rawLength(at), 1) where k <= a.lua.rawLength(at) {
-                    a.lua.rawIndex(at, k)
-                    defer { a.lua.pop() }
-                    let run = a.lua.top
+                try a.eachItem(at) { k, run in
                     guard a.lua.type(run) == LUA_TTABLE else { throw a.error(1, "runs[\(k)] is not a loop result") }
                     let name = try a.optStringField(run, "workflow") ?? "run \(k)"
                     guard let ms = a.option(run, "metrics") else { throw a.error(1, "runs[\(k)] has no metrics") }
@@ -50,10 +47,7 @@ enum PlotBindings {
     static func seriesList(_ a: Args, _ at: Int32, dashed: Bool) throws -> [PlotSeries] {
         guard a.lua.type(at) == LUA_TTABLE else { throw a.error(1, "series must be a list of {name=, x=, y=} tables") }
         var out: [PlotSeries] = []
-        for k in 1...max(a.lua.rawLength(at), 1) where k <= a.lua.rawLength(at) {
-            a.lua.rawIndex(at, k)
-            defer { a.lua.pop() }
-            let s = a.lua.top
+        try a.eachItem(at) { k, s in
             guard a.lua.type(s) == LUA_TTABLE else { throw a.error(1, "series \(k) must be a table {name=, x=, y=}") }
             let name = try a.optStringField(s, "name") ?? "series \(k)"
             guard let y = try vector(a, s, "y") else { throw a.error(1, "series \(k) ('\(name)') has no y") }

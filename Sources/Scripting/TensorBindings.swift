@@ -78,11 +78,9 @@ enum TensorBindings {
     static func tensorList(_ a: Args, _ i: Int32) throws -> [Tensor] {
         guard a.isTable(i) else { throw a.expected(i, "list of tensors") }
         var out: [Tensor] = []
-        for k in 0..<a.lua.rawLength(i) {
-            a.lua.rawIndex(i, k + 1)
-            defer { a.lua.pop() }
-            guard let t = try Userdata.object(a.lua, -1, Userdata.tensor) as? Tensor else {
-                throw a.error(i, "element \(k + 1) is a \(a.lua.typeName(-1)), expected a tensor")
+        try a.eachItem(i) { k, at in
+            guard let t = try Userdata.object(a.lua, at, Userdata.tensor) as? Tensor else {
+                throw a.error(i, "element \(k) is a \(a.lua.typeName(at)), expected a tensor")
             }
             out.append(t)
         }
