@@ -77,10 +77,15 @@ public final class LoopRunner {
 
     public init(config: LoopConfig, callbacks: LoopCallbacks, showProgress: Bool) throws {
         guard config.generations >= 1 else { throw LoopError("generations must be at least 1, got \(config.generations)") }
-        guard config.samples >= 0 else { throw LoopError("samples must be non-negative, got \(config.samples)") }
+        guard config.samples >= -1 else { throw LoopError("samples must be non-negative, got \(config.samples)") }
         guard !config.seeds.isEmpty else { throw LoopError("need at least one seed") }
         guard Set(config.seeds).count == config.seeds.count else { throw LoopError("seeds must be distinct") }
         if let q = config.keepTop { guard q > 0 && q <= 1 else { throw LoopError("keep_top must be in (0, 1], got \(q)") } }
+        // The model as the factory configures it (for the first seed) is part of the run's identity.
+        let model = try callbacks.makeModel(config.seeds[0], 1).configuration
+        var config = config
+        config.manifestExtras["model"] = model
+        config.fingerprint += " model " + model.keys.sorted().map { "\($0)=\(model[$0] ?? "")" }.joined(separator: ";")
         self.config = config
         self.callbacks = callbacks
         store = try config.out.map {
@@ -179,7 +184,8 @@ public final class LoopRunner {
             // The user's factory runs once per seed; every generation fits a fresh copy.
             let prototype = try callbacks.makeModel(seed, 1)
             // Locals for the hot loop: no shared reference counts touched per generation.
-            let generations = config.generations, samples = config.samples, workflow = config.workflow
+            let generations = config.generations, workflow = config.workflow
+            let samples = config.samples < 0 ? train.shape[0] : config.samples
             let realCount = train.shape[0]
             let interrupted = callbacks.interrupted, extraMetrics = callbacks.metrics, verified = callbacks.verifier != nil
             // Rebuild the pool (and running statistics) from the generations already done.
@@ -248,7 +254,7 @@ public final class LoopRunner {
     /// Samples from the model, runs the verifier, and keeps sampling (bounded) until enough
     /// rows are accepted. Returns all drawn rows with verdicts and scores, and the accepted fraction.
     func drawBatch(_ model: GenerativeModel, ctx: (String) -> LoopContext) throws -> ((Tensor, [Bool], [Double]), Double) {
-        let want = config.samples
+        let want = ctx("sample").samples
         guard let verify = callbacks.verifier else {
             let x = try model.sample(want, rng: ctx("sample").rng)
             return ((x, [], []), 1)

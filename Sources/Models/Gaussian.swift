@@ -63,6 +63,12 @@ public final class GaussianModel: StatisticsFittable {
 
     public func emptyStatistics(dim: Int) -> FitStatistics { GaussianStatistics(dim: dim) }
 
+    public var configuration: [String: String] {
+        var c = ["family": family, "covariance": estimator.rawValue, "jitter": "\(jitter)"]
+        if let t = truthSnapshot { c["truth"] = "mean \(t.mean), cov \(t.cov)" }
+        return c
+    }
+
     public func fresh() throws -> GenerativeModel {
         GaussianModel(estimator: estimator, jitter: jitter, truth: truth, snapshot: truthSnapshot)
     }

@@ -15,6 +15,8 @@ public protocol GenerativeModel: AnyObject {
     func evaluate(_ test: Tensor) throws -> [Metric]
     /// A new, unfitted model with the same configuration (what the loop fits each generation).
     func fresh() throws -> GenerativeModel
+    /// The model's configuration, for run manifests (and for refusing to resume a run with a different one).
+    var configuration: [String: String] { get }
 }
 
 /// One named metric value.

@@ -21,7 +21,7 @@ enum LoopBindings {
 
     static let functions: [Binding] = [
         Binding("loop", """
-            ouro.loop{name=, model=function(seed) … end, real=, test=, generations=, samples=, workflow=, verifier=, keep_top=, metrics=, seeds= | seed=, out=, threads=2, max_resample_rounds=10, keep_pool=false, subsample=} — a self-consuming run; call it (run()) to execute. real/test are tensors or function(seed) returning train, test. workflow is "replace", "accumulate", "accumulate-subsample", {real=k, synthetic=m} or function(pool, t, ctx) returning 1-based indices. Resumable: rerunning with the same out continues an interrupted run.
+            ouro.loop{name=, model=function(seed) … end, real=, test=, generations=, samples=(default: the number of real rows), workflow=, verifier=, keep_top=, metrics=, seeds= | seed=, out=, threads=2, max_resample_rounds=10, keep_pool=false, subsample=} — a self-consuming run; call it (run()) to execute. real/test are tensors or function(seed) returning train, test. workflow is "replace", "accumulate", "accumulate-subsample", {real=k, synthetic=m} or function(pool, t, ctx) returning 1-based indices. Resumable: rerunning with the same out continues an interrupted run.
             """) { a in
             guard a.isTable(1) else { throw a.expected(1, "configuration table") }
             _ = try parse(a, 1)                       // fail early on a bad configuration
@@ -64,11 +64,12 @@ enum LoopBindings {
                 fp["test"] = checksum(test)
             }
         } else { fp["real"] = "function" }
-        var samplesDefault = 0
+        // Default: as many samples per generation as there are real rows (-1 = decided per seed).
+        var samplesDefault = -1
         if !dataIsFunction, let real = try tensorField(a, i, "real") { samplesDefault = real.shape[0] }
-        let samples = try a.optIntField(i, "samples") ?? samplesDefault
-        guard samples >= 0 else { throw a.error(i, "'samples' must be non-negative") }
-        guard dataIsFunction || samples > 0 || generations == 1 else { throw a.error(i, "'samples' must be positive") }
+        let given = try a.optIntField(i, "samples")
+        if let g = given, g < 0 { throw a.error(i, "'samples' must be non-negative, got \(g)") }
+        let samples = given ?? samplesDefault
         fp["samples"] = samples
         let workflow = try parseWorkflow(a, i)
         fp["workflow"] = workflow.name
