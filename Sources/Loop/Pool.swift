@@ -14,23 +14,24 @@ public final class Pool {
     /// Row ranges of each generation's appends (generations arrive in order) and whether every
     /// row in them was accepted: indices are then built without scanning the pool.
     private var blocks: [Block] = []
-    private struct Block { let generation: Int, start: Int, count: Int, allAccepted: Bool }
+    private struct Block { let generation: Int, start: Int, count: Int, allAccepted: Bool, origin: String }
     /// True while no row of the pool has been rejected.
     public private(set) var noneRejected = true
 
     /// A pool holding the real data as generation 0.
-    public init(real: Tensor) throws {
+    public init(real: Tensor, origin: String = "real") throws {
         guard real.rank >= 1 else { throw LoopError("the real data must have at least one dimension (rows first)") }
         rowShape = Array(real.shape.dropFirst())
         dtype = real.dtype
         buffer = try Tensor(uninitialized: [max(real.shape[0], 16)] + rowShape, dtype: dtype)
-        try append(real, generation: 0)
+        try append(real, generation: 0, origin: origin)
     }
 
     private var rowCount: Int { rowShape.reduce(1, *) }
 
     /// Appends rows produced by `generation`, with the verifier's verdicts and scores if any.
-    public func append(_ rows: Tensor, generation g: Int, accepted acc: [Bool]? = nil, scores: [Double]? = nil) throws {
+    public func append(_ rows: Tensor, generation g: Int, accepted acc: [Bool]? = nil, scores: [Double]? = nil,
+                       origin: String = "synthetic") throws {
         guard Array(rows.shape.dropFirst()) == rowShape, rows.rank == rowShape.count + 1 else {
             throw LoopError("samples of shape \(describeShape(rows.shape)) do not match the pool's rows of shape \(describeShape(rowShape))")
         }
@@ -46,7 +47,7 @@ public final class Pool {
         size += n
         generation.append(contentsOf: repeatElement(Int64(g), count: n))
         let all = acc.map { !$0.contains(false) } ?? true
-        blocks.append(Block(generation: g, start: size - n, count: n, allAccepted: all))
+        blocks.append(Block(generation: g, start: size - n, count: n, allAccepted: all, origin: origin))
         if !all { noneRejected = false }
         if let acc { accepted += acc } else { accepted.append(contentsOf: repeatElement(true, count: n)) }
         if let scores { score += scores } else { score.append(contentsOf: repeatElement(Double.nan, count: n)) }
@@ -75,6 +76,11 @@ public final class Pool {
             }
         }
         return out
+    }
+
+    /// Where the row at a 0-based index came from: "real", or the family of the model that sampled it.
+    public func origin(ofRow i: Int) -> String? {
+        blocks.first { i >= $0.start && i < $0.start + $0.count }?.origin
     }
 
     /// Number of accepted rows.

@@ -195,7 +195,7 @@ public final class LoopRunner {
             }
             for b in state.batches where b.generation < config.generations {
                 try pool.append(b.rows, generation: b.generation, accepted: b.accepted.isEmpty ? nil : b.accepted,
-                                scores: b.scores.isEmpty ? nil : b.scores)
+                                scores: b.scores.isEmpty ? nil : b.scores, origin: prototype.family)
                 try addToStats(b.rows.mask(Tensor(b.accepted.map { Int64($0 ? 1 : 0) })))
             }
             state.batches = []
@@ -229,7 +229,8 @@ public final class LoopRunner {
                     if verified { newRows.append(MetricRow(seed: seed, generation: generation, metric: "accepted_frac", value: frac)) }
                     // Unverified batches carry no verdicts (all accepted, no scores).
                     let verified = !b.1.isEmpty
-                    try pool.append(b.0, generation: generation, accepted: verified ? b.1 : nil, scores: verified ? b.2 : nil)
+                    try pool.append(b.0, generation: generation, accepted: verified ? b.1 : nil, scores: verified ? b.2 : nil,
+                                    origin: model.family)
                     try addToStats(b.1.contains(false) ? b.0.mask(Tensor(b.1.map { Int64($0 ? 1 : 0) })) : b.0)
                 }
                 state.rows += newRows

@@ -74,8 +74,7 @@ enum LoopBindings {
         let workflow = try parseWorkflow(a, i)
         fp["workflow"] = workflow.name
         var seeds: [Int] = []
-        if type("seeds") != LUA_TNIL {
-            let at = a.option(i, "seeds")!
+        if let at = a.option(i, "seeds") {
             defer { lua.pop() }
             guard lua.type(at) == LUA_TTABLE else { throw a.error(i, "'seeds' must be a list of integers") }
             seeds = try a.intList(at, what: "seed")
@@ -343,6 +342,11 @@ enum LoopBindings {
             a.push(try Tensor(try pool(a, 1).score))
         },
         Binding("data", "pool:data() — all rows as a tensor (a copy).") { a in a.push(try pool(a, 1).data().clone()) },
+        Binding("origin", "pool:origin(i) — where row i came from: \"real\" or the family of the model that sampled it.") { a in
+            let p = try pool(a, 1)
+            guard let o = p.origin(ofRow: try a.index(2, size: p.size, dim: 0)) else { throw a.error(2, "no such row") }
+            a.lua.push(o); return 1
+        },
         Binding("where", "pool:where{generation=k, accepted=true} — 1-based indices of matching rows (accepted rows only unless accepted=false or \"any\").") { a in
             let p = try pool(a, 1)
             let g = try a.optIntField(2, "generation")

@@ -41,6 +41,7 @@ ouro.loop(base{workflow = function(pool, t, ctx)
   local g = pool:generation()
   assert(g:dtype() == "int64" and g[1] == 0 and g[pool:size()] == t - 1)
   assert(ctx.n == n and ctx.generation == t and ctx.rng ~= nil)
+  assert(pool:origin(1) == "real" and pool:origin(pool:size()) == "gaussian", "provenance: origin of each row")
   seen[t] = true
   return pool:where{generation = t - 1}
 end})()
