@@ -24,9 +24,10 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
         .target(name: "Models", dependencies: ["Tensor", "CBLAS"]),
+        .target(name: "Data", dependencies: ["Tensor"]),
         .target(name: "Loop", dependencies: ["Models", "Tensor"]),
         .target(name: "Report"),
-        .target(name: "Scripting", dependencies: ["Tensor", "Models", "Loop", "Report", "CLua", "CLuaBridge"]),
+        .target(name: "Scripting", dependencies: ["Tensor", "Models", "Data", "Loop", "Report", "CLua", "CLuaBridge"]),
         .executableTarget(name: "ouro", dependencies: [
             "Scripting", "Tensor", "CBLAS", "CBenchKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -34,6 +35,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Tensor"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
         .testTarget(name: "LoopTests", dependencies: ["Loop", "Models", "Tensor"]),
     ],
     swiftLanguageModes: [.v5]

@@ -140,6 +140,8 @@ public final class LuaHost {
         lua.setRawField(-2, "linalg")
         ModelBindings.install(self)
         lua.setRawField(-2, "models")
+        pushLibrary("ouro.data", DataBindings.functions)
+        lua.setRawField(-2, "data")
         LoopBindings.install(self)
         pushLibrary("ouro.theory", TheoryBindings.functions)
         lua.setRawField(-2, "theory")

@@ -1,0 +1,70 @@
+import CLua
+import Data
+import Tensor
+
+/// `ouro.data.*`: the KDE task-settings' toy distributions (scikit-learn's parameterisation).
+enum DataBindings {
+    static func rng(_ a: Args) throws -> RNG {
+        guard let at = a.option(1, "rng") else { throw a.error(1, "'rng' is required (a generator, ouro.rng(seed))") }
+        defer { a.lua.pop() }
+        return try a.rng(at)
+    }
+
+    static func count(_ a: Args) throws -> Int {
+        guard let n = try a.optIntField(1, "n") else { throw a.error(1, "'n' (the number of points) is required") }
+        guard n >= 0 else { throw a.error(1, "'n' must be non-negative, got \(n)") }
+        return n
+    }
+
+    /// Pushes points and labels (int64, 1-based).
+    static func pushLabelled(_ a: Args, _ x: Tensor, _ labels: [Int]) throws -> Int32 {
+        a.push(x)
+        a.push(try Tensor(labels.map { Int64($0 + 1) }))
+        return 2
+    }
+
+    static let functions: [Binding] = [
+        Binding("blobs", "ouro.data.blobs{n=, centers=3 | k×d tensor, std=1.0, box={-10, 10}, dim=2, rng=} — isotropic Gaussian blobs; returns points, labels (1-based) and the centres (pass them as centers= to draw a test set from the same blobs).") { a in
+            guard a.isTable(1) else { throw a.expected(1, "options table") }
+            var centers: Tensor?, k = 3
+            if let at = a.option(1, "centers") {
+                defer { a.lua.pop() }
+                if let t = try Userdata.object(a.lua, at, Userdata.tensor) as? Tensor { centers = t }
+                else if let v = a.lua.toInteger(at), v >= 1 { k = v }
+                else { throw a.error(1, "'centers' must be a positive integer or a k×d tensor") }
+            }
+            var box = (-10.0, 10.0)
+            if let at = a.option(1, "box") {
+                defer { a.lua.pop() }
+                guard a.lua.type(at) == LUA_TTABLE, a.lua.rawLength(at) == 2 else { throw a.error(1, "'box' must be {lo, hi}") }
+                a.lua.rawIndex(at, 1); a.lua.rawIndex(at, 2)
+                defer { a.lua.pop(2) }
+                guard let lo = a.lua.toNumber(-2), let hi = a.lua.toNumber(-1) else { throw a.error(1, "'box' must hold two numbers") }
+                box = (lo, hi)
+            }
+            let r = try Generators.blobs(n: try count(a), centers: centers, count: k, std: try a.optNumberField(1, "std") ?? 1,
+                                         box: box, dim: try a.optIntField(1, "dim") ?? 2, rng: try rng(a))
+            _ = try pushLabelled(a, r.x, r.labels)
+            a.push(r.centers)
+            return 3
+        },
+        Binding("circles", "ouro.data.circles{n=, noise=0, factor=0.8, rng=} — two concentric circles; returns points and labels (1 outer, 2 inner).") { a in
+            guard a.isTable(1) else { throw a.expected(1, "options table") }
+            let r = try Generators.circles(n: try count(a), noise: try a.optNumberField(1, "noise") ?? 0,
+                                           factor: try a.optNumberField(1, "factor") ?? 0.8, rng: try rng(a))
+            return try pushLabelled(a, r.x, r.labels)
+        },
+        Binding("moons", "ouro.data.moons{n=, noise=0, rng=} — two interleaving half circles; returns points and labels.") { a in
+            guard a.isTable(1) else { throw a.expected(1, "options table") }
+            let r = try Generators.moons(n: try count(a), noise: try a.optNumberField(1, "noise") ?? 0, rng: try rng(a))
+            return try pushLabelled(a, r.x, r.labels)
+        },
+        Binding("swiss_roll", "ouro.data.swiss_roll{n=, noise=0, rng=} — the 3-D swiss roll; returns points and the position t along the roll.") { a in
+            guard a.isTable(1) else { throw a.expected(1, "options table") }
+            let r = try Generators.swissRoll(n: try count(a), noise: try a.optNumberField(1, "noise") ?? 0, rng: try rng(a))
+            a.push(r.x)
+            a.push(try Tensor(r.t))
+            return 2
+        },
+    ]
+}
