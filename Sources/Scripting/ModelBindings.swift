@@ -44,9 +44,25 @@ enum ModelBindings {
             guard a.lua.isNoneOrNil(1) || a.isTable(1) else { throw a.expected(1, "options table") }
             return pushModel(a, try GaussianModel(estimator: est, jitter: jitter, truth: try truth(a, 1)))
         },
+        Binding("kde", "ouro.models.kde{bandwidth = h | \"scott\" | \"silverman\"} — a Gaussian kernel density estimate (bandwidth rules as scikit-learn's); evaluate() gives nll, the mean negative log-likelihood per point.") { a in
+            guard a.isTable(1) else { throw a.expected(1, "options table") }
+            var rule = KDEModel.Bandwidth.fixed(0.1)
+            if let at = a.option(1, "bandwidth") {
+                defer { a.lua.pop() }
+                if let h = a.lua.toNumber(at) { rule = .fixed(h) }
+                else if a.lua.toString(at) == "scott" { rule = .scott }
+                else if a.lua.toString(at) == "silverman" { rule = .silverman }
+                else { throw a.error(1, "bandwidth must be a positive number, \"scott\" or \"silverman\"") }
+            }
+            return pushModel(a, try KDEModel(bandwidth: rule))
+        },
     ]
 
     static let methods: [Binding] = [
+        Binding("bandwidth", "m:bandwidth() — a fitted KDE's kernel bandwidth h.") { a in
+            guard let k = try a.model(1) as? KDEModel else { throw LuaError("bandwidth() is defined for KDE models") }
+            a.lua.push(k.bandwidth); return 1
+        },
         Binding("fit", "m:fit(data) — fits the model to the rows of data; returns m.") { a in
             try a.model(1).fit(try a.tensor(2)); lua_pushvalue(a.lua.L, 1); return 1
         },
