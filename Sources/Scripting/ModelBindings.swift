@@ -44,6 +44,16 @@ enum ModelBindings {
             guard a.lua.isNoneOrNil(1) || a.isTable(1) else { throw a.expected(1, "options table") }
             return pushModel(a, try GaussianModel(estimator: est, jitter: jitter, truth: try truth(a, 1)))
         },
+        Binding("linear_regression", "ouro.models.linear_regression{noise=σ, truth={w=}} — OLS (minimum-norm when under-determined) with Gaussian label noise: m:fit(x, y), m:predict(x), m:sample(x, rng) → y; evaluate({x | y} rows) gives test_mse (against x·w* with truth) and param_sq_err.") { a in
+            guard a.lua.isNoneOrNil(1) || a.isTable(1) else { throw a.expected(1, "options table") }
+            var w: Tensor?
+            if let at = a.option(1, "truth") {
+                defer { a.lua.pop() }
+                guard a.lua.type(at) == LUA_TTABLE, let t = try LoopBindings.tensorField(a, at, "w") else { throw a.error(1, "truth must be {w = tensor}") }
+                w = t
+            }
+            return pushModel(a, try LinearRegressionModel(noise: try a.optNumberField(1, "noise") ?? 1, truth: w))
+        },
         Binding("kde", "ouro.models.kde{bandwidth = h | \"scott\" | \"silverman\"} — a Gaussian kernel density estimate (bandwidth rules as scikit-learn's); evaluate() gives nll, the mean negative log-likelihood per point.") { a in
             guard a.isTable(1) else { throw a.expected(1, "options table") }
             var rule = KDEModel.Bandwidth.fixed(0.1)
@@ -63,12 +73,25 @@ enum ModelBindings {
             guard let k = try a.model(1) as? KDEModel else { throw LuaError("bandwidth() is defined for KDE models") }
             a.lua.push(k.bandwidth); return 1
         },
-        Binding("fit", "m:fit(data) — fits the model to the rows of data; returns m.") { a in
-            try a.model(1).fit(try a.tensor(2)); lua_pushvalue(a.lua.L, 1); return 1
-        },
-        Binding("sample", "m:sample(n, rng) — n rows drawn from the fitted model.") { a in
+        Binding("fit", "m:fit(data) — fits the model to the rows of data; m:fit(x, y) for regression. Returns m.") { a in
             let m = try a.model(1)
+            if let r = m as? LinearRegressionModel, !a.lua.isNoneOrNil(3) {
+                try r.fit(x: try a.tensor(2), y: try a.tensor(3))
+            } else {
+                try m.fit(try a.tensor(2))
+            }
+            lua_pushvalue(a.lua.L, 1); return 1
+        },
+        Binding("sample", "m:sample(n, rng) — n rows drawn from the fitted model; m:sample(x, rng) — regression labels at covariates x.") { a in
+            let m = try a.model(1)
+            if let r = m as? LinearRegressionModel, let x = try Userdata.object(a.lua, 2, Userdata.tensor) as? Tensor {
+                return a.push(try r.sample(x: x, rng: try a.rng(3)))
+            }
             return a.push(try m.sample(try a.integer(2), rng: try a.rng(3)))
+        },
+        Binding("predict", "m:predict(x) — a regression's predictions x·ŵ.") { a in
+            guard let r = try a.model(1) as? LinearRegressionModel else { throw LuaError("predict() is defined for regression models") }
+            return a.push(try r.predict(try a.tensor(2)))
         },
         Binding("log_prob", "m:log_prob(x) — log-density of each row of x.") { a in
             a.push(try a.model(1).logProb(try a.tensor(2)))
@@ -87,6 +110,7 @@ enum ModelBindings {
                 a.push(mean); a.lua.setRawField(-2, "mean")
                 a.push(cov); a.lua.setRawField(-2, "cov")
             }
+            if let r = m as? LinearRegressionModel, let w = r.weights { a.push(w); a.lua.setRawField(-2, "w") }
             return 1
         },
     ]

@@ -1,0 +1,52 @@
+-- ouro.models.linear_regression, and the fixed-design loop against Gerstgrasser et al.'s closed forms.
+local w = T.new({1, -2, 0.5})
+local g = ouro.rng(8)
+local x = g:normal({50, 3})
+
+-- noiseless labels are fitted exactly; the minimum-norm solution when under-determined
+local m = ouro.models.linear_regression{noise = 0}:fit(x, x:mm(w))
+same(m:params().w, w:totable(), 1e-12)
+same(m:predict(T.eye(3)), w:totable(), 1e-12)
+local under = ouro.models.linear_regression{noise = 0}:fit(T.new({{1, 1}}), T.new({2}))
+same(under:params().w, {1, 1}, 1e-12)
+
+-- labels drawn at covariates: mean x·ŵ, spread σ
+local noisy = ouro.models.linear_regression{noise = 0.5}:fit(x, x:mm(w))
+local xs = g:normal({100000, 3})
+local resid = noisy:sample(xs, ouro.rng(9)) - xs:mm(w)
+near(resid:mean(), 0, 5 * 0.5 / math.sqrt(100000), "label noise mean")
+near(resid:std(), 0.5, 5 * 0.5 / math.sqrt(2 * 100000), "label noise spread")
+
+-- metrics: param_sq_err and test_mse against the noiseless target
+local off = ouro.models.linear_regression{noise = 1, truth = {w = w}}:fit(x, x:mm(w) + 0.1)
+local test = T.cat({xs:slice(1, 1, 1000), xs:slice(1, 1, 1000):mm(w):reshape({1000, 1})}, 2)
+local ev = off:evaluate(test)
+local dw = off:params().w - w
+near(ev.param_sq_err, (dw * dw):sum(), 1e-12, "param_sq_err")
+local e = xs:slice(1, 1, 1000):mm(dw)
+near(ev.test_mse, (e * e):mean(), 1e-12, "test_mse")
+expect_error("rows must be [x | y]", function() return off:evaluate(T.zeros({3, 1})) end)
+
+-- the loop with rows [x | y]: labels redrawn at the fixed design each generation.
+-- E‖ŵ_t − w*‖² = σ² d/(T−d−1)·t (replace) and σ² d/(T−d−1)·Σ 1/i² (accumulate); 4 standard errors.
+local d, Tn, sigma, gens, k = 3, 20, 1, 6, 1500
+local seeds = {}
+for i = 1, k do seeds[i] = i end
+for _, wf in ipairs({"replace", "accumulate"}) do
+  local r = ouro.loop{
+    model = function() return ouro.models.linear_regression{noise = sigma, truth = {w = w}} end,
+    real = function(seed)
+      local gg = ouro.rng(seed)
+      local X = gg:normal({Tn, d})
+      return T.cat({X, (X:mm(w) + gg:normal({Tn}) * sigma):reshape({Tn, 1})}, 2)
+    end,
+    generations = gens, workflow = wf, seeds = seeds,
+  }()
+  local theory = ouro.theory.linear_regression{workflow = wf, d = d, T = Tn, sigma2 = sigma ^ 2, generations = gens}
+  for t = 1, gens do
+    local col = r.metrics.param_sq_err:select(2, t)
+    local se = col:std({unbiased = true}) / math.sqrt(k)
+    assert(math.abs(col:mean() - theory[t]) <= 4 * se,
+      string.format("%s t=%d: %.4f vs theory %.4f (4 SE %.4f)", wf, t, col:mean(), theory[t], 4 * se))
+  end
+end
