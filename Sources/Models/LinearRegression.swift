@@ -6,7 +6,7 @@ import Tensor
 /// column is the label): it generates labels, x·ŵ + N(0, σ²), at given covariates — by default
 /// at the design it was first fitted on, which fresh copies keep (the fixed design X).
 /// The fit goes through `lstsq` (minimum-norm when rows < columns).
-public final class LinearRegressionModel: GenerativeModel {
+public final class LinearRegressionModel: StatisticsFittable {
     public let family = "linear_regression"
     public let noise: Double
     /// The true weights, when known: enables param_sq_err and test_mse against the noiseless target.
@@ -52,17 +52,80 @@ public final class LinearRegressionModel: GenerativeModel {
         let (x, y) = try LinearRegressionModel.split(data)
         try fit(x: x, y: y)
     }
+}
+
+/// XᵀX, Xᵀy and the row count of [x | y] rows: enough to refit OLS on everything accumulated
+/// at O(new rows · d²) per generation.
+public struct RegressionStatistics: FitStatistics {
+    public let dim: Int
+    public private(set) var count = 0
+    public private(set) var xtx: [Double]
+    public private(set) var xty: [Double]
+
+    public init(dim: Int) {
+        self.dim = max(dim, 0)
+        xtx = [Double](repeating: 0, count: self.dim * self.dim)
+        xty = [Double](repeating: 0, count: self.dim)
+    }
+
+    public mutating func add(_ batch: Tensor) throws {
+        let (x, y) = try LinearRegressionModel.split(batch)
+        try add(x: x, y: y)
+    }
+
+    public mutating func add(x: Tensor, y: Tensor) throws {
+        guard x.rank == 2, x.shape[1] == dim, y.count == x.shape[0] else {
+            throw ModelError("linear_regression: expected rows of \(dim) covariates and one label")
+        }
+        let xd = try x.astypeIfNeeded(.float64).contiguous(), yd = try y.astypeIfNeeded(.float64).contiguous()
+        let g = try xd.t().mm(xd).toDoubles(), b = try xd.t().mm(yd.reshape([x.shape[0]])).toDoubles()
+        for i in 0..<(dim * dim) { xtx[i] += g[i] }
+        for i in 0..<dim { xty[i] += b[i] }
+        count += x.shape[0]
+    }
+}
+
+extension LinearRegressionModel {
 
     /// Fits y ≈ x·w (x n×d, y of n values); remembers x as the design if there is none yet.
     public func fit(x: Tensor, y: Tensor) throws {
         guard x.rank == 2, (y.rank == 1 && y.shape[0] == x.shape[0]) || (y.rank == 2 && y.shape == [x.shape[0], 1]) else {
             throw ModelError("linear_regression: x must be n×d and y have n values; got \(describeShape(x.shape)) and \(describeShape(y.shape))")
         }
-        if let t = truth, t.shape[0] != x.shape[1] {
-            throw ModelError("linear_regression: truth has \(t.shape[0]) weights but x has \(x.shape[1]) columns")
-        }
-        weights = try Linalg.lstsq(x, y.reshape([x.shape[0]])).solution.astypeIfNeeded(.float64)
+        var s = RegressionStatistics(dim: x.shape[1])
+        try s.add(x: x, y: y.reshape([x.shape[0]]))
+        try fit(statistics: s)
         if designBox.x == nil { designBox.x = try x.astype(.float64) }
+    }
+
+    public func emptyStatistics(dim: Int) -> FitStatistics { RegressionStatistics(dim: dim - 1) }
+
+    /// ŵ from XᵀX and Xᵀy: a Cholesky solve when XᵀX is well conditioned, else the pseudo-inverse
+    /// (which gives the minimum-norm least-squares solution, as lstsq would).
+    public func fit(statistics: FitStatistics) throws {
+        guard let s = statistics as? RegressionStatistics else { throw ModelError("linear_regression: wrong statistics type") }
+        guard s.count >= 1 else { throw ModelError("linear_regression: need at least one row to fit") }
+        if let t = truth, t.shape[0] != s.dim {
+            throw ModelError("linear_regression: truth has \(t.shape[0]) weights but x has \(s.dim) columns")
+        }
+        let d = s.dim
+        let xtx = try Tensor(s.xtx, shape: [d, d]), xty = try Tensor(s.xty)
+        if let l = SmallMatrix.cholesky(s.xtx, d), (0..<d).allSatisfy({ l[$0 * d + $0] * l[$0 * d + $0] > Double(d) * 1e-12 * (s.xtx.max() ?? 0) }) {
+            var z = s.xty
+            SmallMatrix.solveLower(l, &z, d, 1)
+            var lt = [Double](repeating: 0, count: d * d)
+            for i in 0..<d { for j in 0..<d { lt[i * d + j] = l[j * d + i] } }
+            // Back substitution with Lᵀ (upper): solve by reversing the order.
+            var w = [Double](repeating: 0, count: d)
+            for i in stride(from: d - 1, through: 0, by: -1) {
+                var acc = z[i]
+                for j in (i + 1)..<max(d, i + 1) { acc -= lt[i * d + j] * w[j] }
+                w[i] = acc / lt[i * d + i]
+            }
+            weights = try Tensor(w)
+        } else {
+            weights = try Linalg.pinv(xtx, rcond: 1e-10).mm(xty)
+        }
     }
 
     public func predict(_ x: Tensor) throws -> Tensor {

@@ -96,3 +96,21 @@ import Testing
         try? FileManager.default.removeItem(atPath: dir)
     }
 }
+
+@Suite struct RegressionStatisticsTests {
+    @Test func statisticsFitEqualsLeastSquaresOnAllRows() throws {
+        let g = RNG(seed: 7)
+        let x = try g.normal([120, 4]), y = try g.normal([120])
+        var s = RegressionStatistics(dim: 4)
+        for k in 0..<3 { try s.add(x: x.narrow(0, 40 * k, 40 * (k + 1)), y: y.narrow(0, 40 * k, 40 * (k + 1))) }
+        let m = try LinearRegressionModel(noise: 1)
+        try m.fit(statistics: s)
+        let ls = try Linalg.lstsq(x, y).solution.toDoubles()
+        let w = try #require(m.weights).toDoubles()
+        #expect(zip(w, ls).allSatisfy { abs($0 - $1) < 1e-10 })
+        // rank-deficient: the minimum-norm solution, as lstsq
+        let m2 = try LinearRegressionModel(noise: 1)
+        try m2.fit(x: Tensor([1.0, 1], shape: [1, 2]), y: Tensor([2.0]))
+        #expect(zip(try #require(m2.weights).toDoubles(), [1.0, 1.0]).allSatisfy { abs($0 - $1) < 1e-8 })
+    }
+}
