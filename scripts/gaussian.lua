@@ -43,7 +43,7 @@ local runs = {results.replace, results.accumulate, results["accumulate-subsample
 for _, metric in ipairs({"mean_sq_err", "cov_trace_ratio"}) do
   ouro.plot{
     file = out .. "/" .. metric .. ".svg",
-    title = string.format("Gaussian, d = %d, n = %d, %d seeds (mean, 95%% band)", d, n, nseeds),
+    title = string.format("Gaussian d=%d n=%d, %d seeds (mean, 95%% band)", d, n, nseeds),
     xlabel = "generation", ylabel = metric == "mean_sq_err" and "‖μ̂ − μ₀‖²" or "tr Σ̂ / tr Σ₀",
     logy = metric == "mean_sq_err",
     runs = runs, metric = metric,
