@@ -8,7 +8,7 @@ PKGCONFIG   = lua5.4 openblas lapacke
 SUDO       := $(shell [ "$$(id -u)" != 0 ] && command -v sudo)
 BIN         = .build/$(CONFIG)/ouro
 
-.PHONY: all deps build demo test bench bench-gaussian memcheck clean
+.PHONY: all deps build demo test bench bench-gaussian bench-kde memcheck clean
 
 all: build
 
@@ -37,6 +37,11 @@ bench-gaussian: build
 	@python3 -c "import numpy" 2>/dev/null || pip install numpy
 	bench/gaussian_bench.sh 100 100
 
+## bench-kde: KDE log-likelihood against scikit-learn and NumPy (installs scikit-learn from PyPI if missing)
+bench-kde: build
+	@python3 -c "import sklearn" 2>/dev/null || pip install scikit-learn
+	python3 bench/kde_bench.py --ouro $(BIN)
+
 clean:
 	rm -rf .build
 
@@ -50,6 +55,11 @@ memcheck: build
 bench-gaussian: build
 	@python3 -c "import numpy" 2>/dev/null || pip install numpy
 	bench/gaussian_bench.sh 100 100
+
+## bench-kde: KDE log-likelihood against scikit-learn and NumPy (installs scikit-learn from PyPI if missing)
+bench-kde: build
+	@python3 -c "import sklearn" 2>/dev/null || pip install scikit-learn
+	python3 bench/kde_bench.py --ouro $(BIN)
 
 clean: $$f"; \
 	done

@@ -68,6 +68,50 @@ public final class KDEModel: GenerativeModel {
     /// Training points per chunk of the streaming log-sum-exp.
     static let chunk = 4096
 
+    /// Terms more than this far below the running maximum (in log units) are skipped: each is
+    /// below e^−40 ≈ 4·10⁻¹⁸ of the largest, so even a million of them change the sum by less
+    /// than 10⁻¹¹ relative.
+    static let negligible = 40.0
+
+    /// log Σₖ exp(scale·‖x − tₖ‖²) over n training rows, streamed in chunks with a running maximum.
+    @inline(__always)
+    static func logSumExpKernel(_ x: UnsafePointer<Double>, _ t: UnsafePointer<Double>, _ n: Int, _ d: Int,
+                                _ scale: Double, _ buffer: UnsafeMutablePointer<Double>) -> Double {
+        var runMax = -Double.infinity, runSum = 0.0
+        var start = 0
+        while start < n {
+            let len = min(chunk, n - start)
+            var chunkMax = -Double.infinity
+            let base = t + start * d
+            if d == 2 {
+                let (x0, x1) = (x[0], x[1])
+                for k in 0..<len {
+                    let e0 = x0 - base[2 * k], e1 = x1 - base[2 * k + 1]
+                    let v = (e0 * e0 + e1 * e1) * scale
+                    buffer[k] = v
+                    chunkMax = v > chunkMax ? v : chunkMax
+                }
+            } else {
+                for k in 0..<len {
+                    let row = base + k * d
+                    var s = 0.0
+                    for j in 0..<d { let e = x[j] - row[j]; s += e * e }
+                    let v = s * scale
+                    buffer[k] = v
+                    chunkMax = v > chunkMax ? v : chunkMax
+                }
+            }
+            if chunkMax > runMax {
+                runSum *= Foundation.exp(runMax - chunkMax)
+                runMax = chunkMax
+            }
+            let floor = runMax - negligible
+            for k in 0..<len where buffer[k] > floor { runSum += Foundation.exp(buffer[k] - runMax) }
+            start += len
+        }
+        return runMax + Foundation.log(runSum)
+    }
+
     public func logProb(_ x: Tensor) throws -> Tensor {
         guard n > 0 else { throw ModelError("kde: log_prob before fit") }
         guard x.rank == 2, x.shape[1] == d else {
@@ -79,31 +123,24 @@ public final class KDEModel: GenerativeModel {
         let po = out.base(Double.self)
         let scale = -0.5 / (bandwidth * bandwidth)
         let constant = -Foundation.log(Double(n)) - 0.5 * Double(d) * Foundation.log(2 * Double.pi * bandwidth * bandwidth)
-        var buffer = [Double](repeating: 0, count: min(KDEModel.chunk, n))
+        let rows = m
+        // Test points are independent: blocks of them run on all cores; each point's value is
+        // computed the same way whatever the split, so results do not depend on the thread count.
+        let blocks = max(1, min(rows / 16, 64))
         train.withUnsafeBufferPointer { tp in
-            guard let t = tp.baseAddress else { return }
-            for i in 0..<m {
-                var runMax = -Double.infinity, runSum = 0.0
-                var start = 0
-                while start < n {
-                    let len = min(KDEModel.chunk, n - start)
-                    var chunkMax = -Double.infinity
-                    for k in 0..<len {
-                        let row = t + (start + k) * d
-                        var s = 0.0
-                        for j in 0..<d { let e = q[i * d + j] - row[j]; s += e * e }
-                        let v = s * scale
-                        buffer[k] = v
-                        if v > chunkMax { chunkMax = v }
+            q.withUnsafeBufferPointer { qp in
+                guard let t = tp.baseAddress, let qb = qp.baseAddress else { return }
+                let (nn, dd) = (n, d)
+                DispatchQueue.concurrentPerform(iterations: blocks) { b in
+                    let lo = rows * b / blocks, hi = rows * (b + 1) / blocks
+                    var buffer = [Double](repeating: 0, count: min(KDEModel.chunk, nn))
+                    buffer.withUnsafeMutableBufferPointer { bp in
+                        guard let buf = bp.baseAddress else { return }
+                        for i in lo..<hi {
+                            po[i] = KDEModel.logSumExpKernel(qb + i * dd, t, nn, dd, scale, buf) + constant
+                        }
                     }
-                    if chunkMax > runMax {
-                        runSum *= Foundation.exp(runMax - chunkMax)
-                        runMax = chunkMax
-                    }
-                    for k in 0..<len { runSum += Foundation.exp(buffer[k] - runMax) }
-                    start += len
                 }
-                po[i] = runMax + Foundation.log(runSum) + constant
             }
         }
         return out
