@@ -50,3 +50,8 @@ local r = ouro.loop{model = function() return ouro.models.kde{bandwidth = 0.1} e
   generations = 30, workflow = "replace", seeds = {1, 2, 3}}()
 local first, last = r.metrics.nll:select(2, 1):mean(), r.metrics.nll:select(2, 30):mean()
 assert(last > first + 0.3, string.format("replace should degrade the KDE: nll %.3f -> %.3f", first, last))
+
+-- 500 test points against 10^6 training points: streamed, never a 500 × 10^6 matrix (4 GB)
+local big = ouro.models.kde{bandwidth = 0.1}:fit(ouro.rng(6):normal({1000000, 2}) * 3)
+local far = big:log_prob(ouro.rng(7):normal({500, 2}) * 3)
+assert(far:numel() == 500 and far:ne(far):sum() == 0 and far:max() < 0, "finite log densities for all 500 points")
