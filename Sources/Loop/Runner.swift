@@ -91,7 +91,7 @@ public final class LoopRunner {
         store = try config.out.map {
             try RunStore(dir: $0, run: config.name, workflow: config.workflow.name, fingerprint: config.fingerprint, keepPool: config.keepPool)
         }
-        progress = showProgress ? Progress(name: config.name, total: config.seeds.count * config.generations) : nil
+        progress = showProgress ? Progress(name: config.name, total: config.seeds.count * config.generations, seeds: config.seeds.count) : nil
     }
 
     /// Runs every seed; returns when all are done or throws the first failure.
@@ -110,6 +110,7 @@ public final class LoopRunner {
                 lock.unlock()
                 do {
                     let (r, t) = try runSeed(config.seeds[i], stop: { lock.lock(); defer { lock.unlock() }; return failure != nil })
+                    progress?.seedFinished()
                     lock.lock(); rows[i] = r; timings[i] = t; lock.unlock()
                 } catch {
                     lock.lock(); if failure == nil { failure = error }; lock.unlock()
@@ -309,13 +310,16 @@ public enum OuroVersion { public static var string = "0.1.0" }
 /// Progress on stderr (only when stderr is a terminal): generations done, elapsed, ETA.
 final class Progress {
     let name: String, total: Int
-    private var done = 0
+    private var done = 0, seedsDone = 0
     private let start = Date()
     private var last = Date.distantPast
     private let lock = NSLock()
     private let enabled = isatty(2) != 0
 
-    init(name: String, total: Int) { self.name = name; self.total = total }
+    let seeds: Int
+    init(name: String, total: Int, seeds: Int) { self.name = name; self.total = total; self.seeds = seeds }
+
+    func seedFinished() { lock.lock(); seedsDone += 1; lock.unlock() }
 
     func advance(_ k: Int) {
         guard enabled, k > 0 else { return }
@@ -326,7 +330,8 @@ final class Progress {
         last = now
         let el = now.timeIntervalSince(start)
         let eta = done > 0 ? el / Double(done) * Double(total - done) : 0
-        let line = String(format: "\r%@: %d/%d generations  %.1fs elapsed  ETA %.1fs   ", name, done, total, el, eta)
+        let line = String(format: "\r%@: %d/%d generations, %d/%d seeds done  %.1fs elapsed  ETA %.1fs   ",
+                          name, done, total, seedsDone, seeds, el, eta)
         FileHandle.standardError.write(Data(line.utf8))
     }
 
