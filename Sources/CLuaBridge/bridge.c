@@ -100,6 +100,17 @@ void ouro_bridge_push_function_upvalue(lua_State *L, void *box) {
     lua_pushcclosure(L, trampoline, 2);
 }
 
+/* lua_pcall from Swift: Lua code running inside it may fail allocations (the pcall catches
+ * them), so the "Swift is running" state is suspended for its duration. */
+int ouro_bridge_pcall(lua_State *L, int nargs, int nresults, int msgh) {
+    ouro_alloc_state *st = alloc_state(L);
+    int saved = st->swift_depth;
+    st->swift_depth = 0;
+    int status = lua_pcall(L, nargs, nresults, msgh);
+    st->swift_depth = saved;
+    return status;
+}
+
 /* ---- protected helpers ---- */
 static int openlibs_body(lua_State *L) { luaL_openlibs(L); return 0; }
 
@@ -136,6 +147,39 @@ const char *ouro_bridge_tostring(lua_State *L, int idx, size_t *len) {
         lua_pushfstring(L, "(a %s value whose __tostring failed)", luaL_typename(L, idx));
     }
     return lua_tolstring(L, -1, len);
+}
+
+/* ---- instruction budget (sandboxed plugin calls) ---- */
+static _Thread_local long long tls_budget_left = 0;
+static _Thread_local int tls_budget_active = 0;
+static _Thread_local int tls_budget_hit = 0;
+
+static void budget_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    if (g_interrupt) { g_interrupt = 0; luaL_error(L, "interrupted"); }
+    if (tls_budget_active) {
+        tls_budget_left -= 1000;
+        if (tls_budget_left < 0) {
+            tls_budget_active = 0;
+            tls_budget_hit = 1;
+            luaL_error(L, "instruction budget exceeded");
+        }
+    }
+}
+
+void ouro_bridge_begin_instruction_budget(lua_State *L, long long instructions) {
+    tls_budget_left = instructions;
+    tls_budget_active = 1;
+    tls_budget_hit = 0;
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1000);
+}
+
+int ouro_bridge_end_instruction_budget(lua_State *L) {
+    tls_budget_active = 0;
+    lua_sethook(L, NULL, 0, 0);
+    int hit = tls_budget_hit;
+    tls_budget_hit = 0;
+    return hit;
 }
 
 /* ---- interrupt (Ctrl-C) ---- */

@@ -145,7 +145,7 @@ public final class LuaHost {
         LoopBindings.install(self)
         pushLibrary("ouro.theory", TheoryBindings.functions)
         lua.setRawField(-2, "theory")
-        for b in UtilBindings.functions + LoopBindings.functions + PlotBindings.functions {
+        for b in UtilBindings.functions + LoopBindings.functions + PlotBindings.functions + PluginBindings.functions {
             pushFunction(b.name, doc: b.doc, b.body)
             lua.setRawField(-2, b.name)
             docs["ouro.\(b.name)"] = b.doc
@@ -160,6 +160,7 @@ public final class LuaHost {
             lua.pop()
         }
         lua.pop(2)
+        PluginBindings.install(self)
     }
 
     // MARK: running code
@@ -199,7 +200,7 @@ public final class LuaHost {
     }
 
     private func call(nargs: Int32, handler: Int32) throws {
-        let status = ouro_lua_pcall(L, nargs, LUA_MULTRET, handler)
+        let status = ouro_bridge_pcall(L, nargs, LUA_MULTRET, handler)
         if status != LUA_OK {
             let tb = lua.describe(-1)
             let first = tb.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? tb

@@ -123,7 +123,7 @@ public struct Lua {
     /// in protected mode. On error the error object is left on the stack and LuaPropagate thrown,
     /// so the trampoline re-raises exactly what the user code raised.
     public func pcall(nargs: Int32, nresults: Int32) throws {
-        let status = ouro_lua_pcall(L, nargs, nresults, 0)
+        let status = ouro_bridge_pcall(L, nargs, nresults, 0)
         if status != LUA_OK { throw LuaPropagate() }
     }
 }

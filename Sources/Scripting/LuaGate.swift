@@ -63,7 +63,7 @@ extension Lua {
         let fn = top - nargs
         ouro_bridge_push_traceback_handler(L)
         ouro_lua_insert(L, fn)
-        let status = ouro_lua_pcall(L, nargs, nresults, fn)
+        let status = ouro_bridge_pcall(L, nargs, nresults, fn)
         ouro_lua_remove(L, fn)
         if status != LUA_OK {
             let msg = describe(-1)

@@ -22,6 +22,8 @@ void ouro_bridge_push_function_upvalue(lua_State *L, void *box);
 
 /* A new state whose allocator tracks (and can cap) memory; NULL if out of memory. */
 lua_State *ouro_bridge_newstate(void);
+/* lua_pcall for Swift callers (suspends the allocator's never-fail-in-Swift rule meanwhile). */
+int ouro_bridge_pcall(lua_State *L, int nargs, int nresults, int msgh);
 /* Opens the standard libraries inside a protected call; returns a lua status code. */
 int ouro_bridge_openlibs(lua_State *L);
 /* Pushes the message handler used for lua_pcall: adds a traceback to string errors. */
@@ -37,6 +39,11 @@ void ouro_bridge_set_memory_limit(lua_State *L, size_t limit);
 /* Ask the trampoline to run a full garbage collection when the current call returns
  * (Swift sets this when tensors hold much memory that Lua's collector cannot see). */
 void ouro_bridge_request_gc(void);
+
+/* Instruction budget for the calls made on L until the matching end: a count hook raises
+ * "instruction budget exceeded" (in C) once it runs out. End returns 1 if the budget was hit. */
+void ouro_bridge_begin_instruction_budget(lua_State *L, long long instructions);
+int ouro_bridge_end_instruction_budget(lua_State *L);
 
 /* Interrupt flag (Ctrl-C): the count hook raises "interrupted" in the running Lua code. */
 void ouro_bridge_set_interrupt(int on);

@@ -1,0 +1,232 @@
+import CLua
+import CLuaBridge
+import Foundation
+import Tensor
+
+/// Drop-in plugins: Lua files returning {name=, kind=, description=, params=, make=}, found in
+/// ./plugins, each directory of $OURO_PLUGIN_PATH, the per-user directory and any added with
+/// `ouro.add_plugin_dir`. They run sandboxed, with per-call budgets.
+enum PluginBindings {
+    /// Per-call limits: instructions (count hook, raised in C), Lua memory (the allocator refuses
+    /// growth beyond the current use plus this), and new tensor bytes.
+    struct Budget {
+        var instructions: Int64 = 200_000_000
+        var memory = 64 << 20
+        var tensorBytes = 1 << 30
+    }
+
+    static let registryKey = "ouro.plugin.registry"      // name → {file=, spec=}
+    static let envKey = "ouro.plugin.newenv"
+    nonisolated(unsafe) static var extraDirs: [String] = []
+
+    static var searchDirs: [String] {
+        var dirs = ["plugins"]
+        if let p = ProcessInfo.processInfo.environment["OURO_PLUGIN_PATH"] { dirs += p.split(separator: ":").map(String.init) }
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+        dirs.append(ProcessInfo.processInfo.environment["XDG_DATA_HOME"].map { $0 + "/ouro/plugins" } ?? home + "/.local/share/ouro/plugins")
+        return dirs + extraDirs
+    }
+
+    /// Installs the sandbox builder (host init).
+    static func install(_ host: LuaHost) {
+        let L = host.L
+        let status = SandboxSource.code.withCString { luaL_loadbufferx(L, $0, strlen($0), "=sandbox", "t") }
+        guard status == LUA_OK else { host.lua.pop(); return }
+        lua_getglobal(L, "ouro"); lua_getglobal(L, "string"); lua_getglobal(L, "table"); lua_getglobal(L, "math"); lua_getglobal(L, "utf8")
+        if ouro_bridge_pcall(L, 5, 1, 0) == LUA_OK { host.lua.setRawField(ouro_lua_registryindex(), envKey) } else { host.lua.pop() }
+    }
+
+    /// Runs `body` (which calls into Lua on `lua`) under a plugin's budgets; budget overruns and
+    /// errors come back as LuaError naming the plugin.
+    static func withBudget<R>(_ lua: Lua, plugin: String, _ b: Budget, _ body: () throws -> R) throws -> R {
+        let L = lua.L
+        let used = ouro_bridge_memory_used(L)
+        ouro_bridge_set_memory_limit(L, used + b.memory)
+        ouro_bridge_begin_instruction_budget(L, b.instructions)
+        var hit = false
+        defer {
+            hit = ouro_bridge_end_instruction_budget(L) != 0
+            ouro_bridge_set_memory_limit(L, 0)
+        }
+        do {
+            return try MemoryPolicy.withBudget(b.tensorBytes, label: "plugin '\(plugin)'") { try body() }
+        } catch let e as PluginCallError {
+            let instrHit = ouro_bridge_end_instruction_budget(L) != 0 || hit
+            if instrHit { throw LuaError("plugin '\(plugin)': instruction budget of \(b.instructions) exceeded") }
+            if e.status == LUA_ERRMEM { throw LuaError("plugin '\(plugin)': Lua memory budget of \(MemoryPolicy.describe(bytes: b.memory)) exceeded") }
+            throw LuaError("plugin '\(plugin)': \(e.message)")
+        }
+    }
+
+    struct PluginCallError: Error { let status: Int32; let message: String }
+
+    /// pcall of the function below nargs arguments; errors become PluginCallError.
+    static func call(_ lua: Lua, nargs: Int32, nresults: Int32) throws {
+        let status = ouro_bridge_pcall(lua.L, nargs, nresults, 0)
+        if status != LUA_OK {
+            var msg: String
+            if let s = lua.toString(-1) { msg = s }
+            else if luaL_getmetafield(lua.L, -1, "__tostring") != LUA_TNIL { lua.pop(); msg = lua.describe(-1) }
+            else { msg = "(error object is a \(lua.typeName(-1)) value)" }
+            lua.pop()
+            throw PluginCallError(status: status, message: msg)
+        }
+    }
+
+    /// Loads every plugin file once per host; a second file defining a name is an error naming both.
+    static func discover(_ a: Args) throws {
+        let lua = a.lua
+        if lua.rawField(ouro_lua_registryindex(), registryKey) == LUA_TTABLE { lua.pop(); return }
+        lua.pop()
+        lua.newTable()
+        let reg = lua.top
+        var seen: [String: String] = [:]
+        for dir in searchDirs {
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".lua") }.sorted()
+            for f in files {
+                let path = dir + "/" + f
+                guard let data = FileManager.default.contents(atPath: path) else { continue }
+                let name = try loadSpec(a, path: path, text: data)
+                if let other = seen[name] {
+                    lua_settop(lua.L, reg - 1)
+                    throw LuaError("two plugins are named '\(name)': \(other) and \(path)")
+                }
+                seen[name] = path
+                // reg[name] = {file = path, spec = spec}
+                lua.newTable()
+                lua_rotate(lua.L, -2, 1)
+                lua.setRawField(-2, "spec")
+                lua.push(path); lua.setRawField(-2, "file")
+                lua.setRawField(reg, name)
+            }
+        }
+        lua_pushvalue(lua.L, reg)
+        lua.setRawField(ouro_lua_registryindex(), registryKey)
+        lua_settop(lua.L, reg - 1)
+    }
+
+    /// Runs a plugin file in a fresh sandbox and leaves its validated spec table on the stack.
+    static func loadSpec(_ a: Args, path: String, text: Data) throws -> String {
+        let lua = a.lua
+        if text.first == 0x1B { throw LuaError("plugin file \(path) is precompiled bytecode; plugins must be Lua source") }
+        let status = text.withUnsafeBytes { raw -> Int32 in
+            guard let p = raw.baseAddress?.assumingMemoryBound(to: CChar.self) else { return LUA_ERRSYNTAX }
+            return luaL_loadbufferx(lua.L, p, raw.count, "@" + path, "t")
+        }
+        guard status == LUA_OK else {
+            let m = lua.describe(-1); lua.pop()
+            throw LuaError("cannot load plugin \(path): \(m)")
+        }
+        // Give the chunk its own environment: upvalue 1 of a main chunk is _ENV.
+        guard lua.rawField(ouro_lua_registryindex(), envKey) == LUA_TFUNCTION else { lua.pop(2); throw LuaError("plugin sandbox unavailable") }
+        try call(lua, nargs: 0, nresults: 1)
+        _ = lua_setupvalue(lua.L, -2, 1)
+        try withBudget(lua, plugin: path, Budget()) { try call(lua, nargs: 0, nresults: 1) }
+        let spec = lua.top
+        guard lua.type(spec) == LUA_TTABLE else { lua.pop(); throw LuaError("plugin \(path) must return a table {name=, kind=, description=, params=, make=}") }
+        guard let name = try a.optStringField(spec, "name"), !name.isEmpty else { lua.pop(); throw LuaError("plugin \(path): 'name' must be a non-empty string") }
+        let kind = try a.optStringField(spec, "kind") ?? ""
+        guard ["verifier", "policy", "metric"].contains(kind) else {
+            lua.pop(); throw LuaError("plugin \(path): 'kind' must be \"verifier\", \"policy\" or \"metric\", got '\(kind)'")
+        }
+        guard lua.rawField(spec, "make") == LUA_TFUNCTION else { lua.pop(2); throw LuaError("plugin \(path): 'make' must be a function(params)") }
+        lua.pop()
+        let pt = lua.rawField(spec, "params"); lua.pop()
+        guard pt == LUA_TTABLE || pt == LUA_TNIL else { lua.pop(); throw LuaError("plugin \(path): 'params' must be a table of {default=, doc=}") }
+        return name
+    }
+
+    static let functions: [Binding] = [
+        Binding("add_plugin_dir", "ouro.add_plugin_dir(dir) — also look for plugins in dir (before the next discovery).") { a in
+            extraDirs.append(try a.string(1))
+            a.lua.pushNil(); a.lua.setRawField(ouro_lua_registryindex(), registryKey)     // rediscover
+            return 0
+        },
+        Binding("plugins", "ouro.plugins() — a list of {name=, kind=, file=, description=} for every plugin found.") { a in
+            try discover(a)
+            a.lua.rawField(ouro_lua_registryindex(), registryKey)
+            let reg = a.lua.top
+            var names: [String] = []
+            lua_pushnil(a.lua.L)
+            while lua_next(a.lua.L, reg) != 0 { if let k = a.lua.toString(-2) { names.append(k) }; a.lua.pop() }
+            a.lua.newTable(narr: names.count)
+            for (i, n) in names.sorted().enumerated() {
+                a.lua.rawField(reg, n)
+                let entry = a.lua.top
+                a.lua.newTable()
+                a.lua.push(n); a.lua.setRawField(-2, "name")
+                a.lua.rawField(entry, "file"); a.lua.setRawField(-2, "file")
+                a.lua.rawField(entry, "spec")
+                for key in ["kind", "description", "params"] { a.lua.rawField(-1, key); a.lua.setRawField(-3, key) }
+                a.lua.pop()
+                a.lua.setRawIndex(-3, i + 1)
+                a.lua.pop()
+            }
+            return 1
+        },
+        Binding("plugin", "ouro.plugin(name, params, {instructions=, memory=, tensor_bytes=}) — builds a plugin with the given parameters (unknown or ill-typed ones are rejected by name) and returns a function that runs it sandboxed, within the budgets.") { a in
+            let name = try a.string(1)
+            lua_settop(a.lua.L, 3)                 // arguments at 1…3, whatever was passed
+            try discover(a)
+            let lua = a.lua
+            var budget = Budget()
+            if a.isTable(3) {
+                if let v = try a.optIntField(3, "instructions") { budget.instructions = Int64(max(v, 1000)) }
+                if let v = try a.optIntField(3, "memory") { budget.memory = max(v, 1 << 16) }
+                if let v = try a.optIntField(3, "tensor_bytes") { budget.tensorBytes = max(v, 0) }
+            }
+            lua.rawField(ouro_lua_registryindex(), registryKey)
+            guard lua.rawField(-1, name) == LUA_TTABLE else { throw a.error(1, "no plugin named '\(name)' (see ouro.plugins())") }
+            let entry = lua.top
+            lua.rawField(entry, "spec")
+            let spec = lua.top
+            // Parameters: defaults, overridden by the caller's, each checked against its default's type.
+            lua.newTable()
+            let params = lua.top
+            if lua.rawField(spec, "params") == LUA_TTABLE {
+                let declared = lua.top
+                lua_pushnil(lua.L)
+                while lua_next(lua.L, declared) != 0 {
+                    if lua.type(-1) == LUA_TTABLE, let k = lua.toString(-2) { lua.rawField(-1, "default"); lua.setRawField(params, k) }
+                    lua.pop()
+                }
+            }
+            lua.pop()
+            if a.isTable(2) {
+                lua_pushnil(lua.L)
+                while lua_next(lua.L, 2) != 0 {
+                    defer { lua.pop() }
+                    guard let k = lua.toString(-2) else { throw a.error(2, "parameter names must be strings") }
+                    lua.rawField(spec, "params")
+                    let declaredType = lua.type(-1) == LUA_TTABLE ? lua.rawField(-1, k) : LUA_TNIL
+                    guard declaredType == LUA_TTABLE else { lua.pop(2); throw LuaError("plugin '\(name)' has no parameter '\(k)'") }
+                    let defType = lua.rawField(-1, "default")
+                    lua.pop(3)
+                    if defType != LUA_TNIL && lua.type(-1) != defType {
+                        throw LuaError("plugin '\(name)': parameter '\(k)' must be a \(String(cString: lua_typename(lua.L, defType))), got \(lua.typeName(-1))")
+                    }
+                    lua_pushvalue(lua.L, -2); lua_pushvalue(lua.L, -2)
+                    lua_rawset(lua.L, params)
+                }
+            }
+            // fn = spec.make(params), inside the budgets
+            lua.rawField(spec, "make")
+            lua_pushvalue(lua.L, params)
+            try withBudget(lua, plugin: name, budget) { try call(lua, nargs: 1, nresults: 1) }
+            guard lua.type(-1) == LUA_TFUNCTION else { throw LuaError("plugin '\(name)': make(params) must return a function, got \(lua.typeName(-1))") }
+            let fnIndex = lua.top
+            guard let host = HostRegistry.host(lua.L) else { throw LuaError("plugin: no host") }
+            lua_pushvalue(lua.L, fnIndex)
+            let b = budget
+            host.pushClosure("plugin '\(name)'", doc: "") { c in
+                let n = c.count
+                try c.lua.reserve(Int(n) + 4)
+                lua_pushvalue(c.lua.L, ouro_lua_upvalueindex(2))
+                for k in 1...max(n, 1) where n >= 1 && k <= Int(n) { lua_pushvalue(c.lua.L, Int32(k)) }
+                try withBudget(c.lua, plugin: name, b) { try call(c.lua, nargs: n, nresults: LUA_MULTRET) }
+                return c.lua.top - n
+            }
+            return 1
+        },
+    ]
+}

@@ -1,0 +1,91 @@
+-- Plugins: discovery, parameters, and a sandbox that stops hostile code without crashing.
+local dir = os.tmpname(); os.remove(dir); os.execute("mkdir -p '" .. dir .. "'")
+local function plugin(file, body)
+  local f = assert(io.open(dir .. "/" .. file, "w")); f:write(body); f:close()
+end
+local function hostile(name, fn_source)
+  plugin(name .. ".lua", string.format([[
+return {name = %q, kind = "verifier", description = "hostile", params = {},
+  make = function(params) return %s end}]], name, fn_source))
+end
+
+plugin("threshold.lua", [[
+return {
+  name = "threshold", kind = "verifier", description = "keep rows whose first coordinate exceeds a threshold",
+  params = {threshold = {default = 0, doc = "the cut"}, strict = {default = true, doc = "use > rather than >="}},
+  make = function(p)
+    return function(batch, ctx)
+      local x = batch:select(2, 1)
+      return p.strict and x:gt(p.threshold) or x:ge(p.threshold)
+    end
+  end,
+}]])
+hostile("spin", "function() while true do end end")
+hostile("strbomb", "function() return #string.rep('x', 1 << 30) end")
+hostile("tablebomb", "function() local t = {} for i = 1, 1e9 do t[i] = {i} end end")
+hostile("tensorbomb", "function() return ouro.tensor.zeros({20000, 20000}) end")
+hostile("osexec", "function() return os.execute('echo pwned') end")
+hostile("ioopen", "function() return io.open('/etc/passwd') end")
+hostile("requireio", "function() return require('io') end")
+hostile("bytecode", [[function() return assert(load("\27Lua\84\0", "x", "b")) end]])
+hostile("dumper", "function() return string.dump(function() end) end")
+hostile("strmeta", "function() return getmetatable('').__index end")
+hostile("gcbyhand", "function(t) return getmetatable(t).__gc(t) end")
+hostile("errobj", "function() error({code = 1}) end")
+hostile("tostringerr", "function() error(setmetatable({}, {__tostring = function() error('boom') end})) end")
+hostile("setouro", "function() ouro.tensor = nil end")
+hostile("debugger", "function() return debug.getinfo(1) end")
+ouro.add_plugin_dir(dir)
+
+-- discovery and listing
+local names = {}
+for _, p in ipairs(ouro.plugins()) do names[p.name] = p end
+assert(names.threshold and names.threshold.kind == "verifier" and names.threshold.file:find("threshold.lua", 1, true))
+assert(names.threshold.params.threshold.doc == "the cut")
+
+-- parameters: defaults, overrides, unknown and ill-typed ones rejected by name
+local keep = ouro.plugin("threshold", {threshold = 0.5})
+same(keep(T.new({{0.2, 0}, {0.7, 1}, {0.5, 2}})), {0, 1, 0})
+same(ouro.plugin("threshold", {threshold = 0.5, strict = false})(T.new({{0.5, 0}})), {1})
+expect_error("has no parameter 'cutoff'", function() return ouro.plugin("threshold", {cutoff = 1}) end)
+expect_error("parameter 'threshold' must be a number, got string", function() return ouro.plugin("threshold", {threshold = "high"}) end)
+expect_error("no plugin named 'nope'", function() return ouro.plugin("nope") end)
+
+-- plugins work as loop verifiers
+local r = ouro.loop{model = function() return ouro.models.gaussian{} end, real = ouro.rng(1):normal({40, 2}),
+  generations = 3, verifier = ouro.plugin("threshold", {threshold = -0.5})}()
+assert(r.metrics.accepted_frac:select(2, 1):mean() > 0.4)
+
+-- every hostile plugin is stopped with a clear message, and the host goes on
+local function stopped(name, fragment, arg, budgets)
+  local f = ouro.plugin(name, {}, budgets)
+  local msg = expect_error(fragment, f, arg)
+  assert(msg:find("plugin '" .. name .. "'", 1, true), "message should name the plugin: " .. msg)
+end
+stopped("spin", "instruction budget of 1000000 exceeded", nil, {instructions = 1000000})
+stopped("strbomb", "memory budget", nil, {memory = 1 << 24})
+stopped("tablebomb", "budget", nil, {memory = 1 << 24})
+stopped("tensorbomb", "tensor memory budget", nil, {tensor_bytes = 1 << 28})
+stopped("osexec", "global 'os'")
+stopped("ioopen", "global 'io'")
+stopped("requireio", "global 'require'")
+stopped("bytecode", "binary chunk")
+stopped("dumper", "field 'dump'")
+assert(ouro.plugin("strmeta")() == nil, "the string metatable is out of reach (getmetatable gives a string)")
+stopped("gcbyhand", "attempt to call a nil value", T.ones({2}))
+stopped("errobj", "error object is a table value")
+stopped("tostringerr", "__tostring failed")
+stopped("setouro", "read-only")
+stopped("debugger", "global 'debug'")
+assert(getmetatable("") == "string", "the string metatable is locked for everyone")
+assert(string.dump == nil)
+
+-- two plugins with one name: an error naming both files
+plugin("threshold_copy.lua", [[return {name = "threshold", kind = "metric", description = "dup", make = function() return print end}]])
+ouro.add_plugin_dir(dir)                 -- forces rediscovery
+local m = expect_error("two plugins are named 'threshold'", ouro.plugins)
+assert(m:find("threshold.lua", 1, true) and m:find("threshold_copy.lua", 1, true), m)
+os.execute("rm -rf '" .. dir .. "'")
+
+-- the host is intact
+near((T.ones({3}) * 2):sum(), 6)
