@@ -24,7 +24,9 @@ enum PluginBindings {
         if let p = ProcessInfo.processInfo.environment["OURO_PLUGIN_PATH"] { dirs += p.split(separator: ":").map(String.init) }
         let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
         dirs.append(ProcessInfo.processInfo.environment["XDG_DATA_HOME"].map { $0 + "/ouro/plugins" } ?? home + "/.local/share/ouro/plugins")
-        return dirs + extraDirs
+        // The same folder reached twice (./plugins and an added path) is searched once.
+        var seen = Set<String>()
+        return (dirs + extraDirs).filter { seen.insert(URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path).inserted }
     }
 
     /// Installs the sandbox builder (host init).

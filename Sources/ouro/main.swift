@@ -8,7 +8,7 @@ struct Ouro: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ouro",
         abstract: "Ouroboros: self-consuming training loops, scripted in Lua.",
-        subcommands: [Run.self, Version.self, Bench.self])
+        subcommands: [Run.self, Version.self, Bench.self, Plugins.self])
 }
 
 struct Run: ParsableCommand {
@@ -26,6 +26,51 @@ struct Run: ParsableCommand {
             throw ScriptFailure(message: e.description)
         }
     }
+}
+
+struct Plugins: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the plugins found (./plugins, $OURO_PLUGIN_PATH, the per-user directory), or show one's parameters.")
+
+    @Argument(help: "A plugin name: show its parameters and defaults.") var name: String?
+
+    func run() throws {
+        let host: LuaHost
+        do { host = try LuaHost() } catch { throw ScriptFailure(message: "\(error)") }
+        let listing = name == nil ? Plugins.listAll : Plugins.showOne
+        do {
+            _ = try host.run(string: listing.replacingOccurrences(of: "NAME", with: (name ?? "").debugDescription), chunkName: "=plugins")
+        } catch let e as ScriptError {
+            throw ScriptFailure(message: e.message)
+        }
+    }
+
+    static let listAll = """
+        local list = ouro.plugins()
+        if #list == 0 then print("no plugins found (looked in ./plugins, $OURO_PLUGIN_PATH and the per-user directory)") end
+        for _, p in ipairs(list) do
+          print(string.format("%-22s %-9s %s\\n%22s %s", p.name, p.kind, p.description or "", "", p.file))
+        end
+        """
+
+    static let showOne = """
+        local name = NAME
+        for _, p in ipairs(ouro.plugins()) do
+          if p.name == name then
+            print(p.name .. " (" .. p.kind .. ", " .. p.file .. ")")
+            print(p.description or "")
+            local keys = {}
+            for k in pairs(p.params or {}) do keys[#keys + 1] = k end
+            table.sort(keys)
+            if #keys > 0 then print("parameters:") end
+            for _, k in ipairs(keys) do
+              local spec = p.params[k]
+              print(string.format("  %-16s default %-12s %s", k, tostring(spec.default), spec.doc or ""))
+            end
+            return
+          end
+        end
+        error("no plugin named '" .. name .. "' (run `ouro plugins` for the list)", 0)
+        """
 }
 
 struct Version: ParsableCommand {
