@@ -9,6 +9,9 @@ import Tensor
 public final class LinearRegressionModel: StatisticsFittable {
     public let family = "linear_regression"
     public let noise: Double
+    /// Where unconditional samples put their covariates: the fixed design (Gerstgrasser et al.),
+    /// or fresh standard normal draws each time (Yi et al.'s verified retraining).
+    public let freshCovariates: Bool
     /// The true weights, when known: enables param_sq_err and test_mse against the noiseless target.
     public let truth: Tensor?
     /// Fitted weights (nil before fit).
@@ -18,25 +21,26 @@ public final class LinearRegressionModel: StatisticsFittable {
 
     final class DesignBox { var x: Tensor? }
 
-    public init(noise: Double, truth: Tensor? = nil) throws {
+    public init(noise: Double, truth: Tensor? = nil, freshCovariates: Bool = false) throws {
         guard noise >= 0, noise.isFinite else { throw ModelError("linear_regression: noise must be a non-negative number, got \(noise)") }
         if let t = truth, t.rank != 1 { throw ModelError("linear_regression: truth w must be a 1-D tensor, got shape \(describeShape(t.shape))") }
         self.noise = noise
         self.truth = try truth?.astype(.float64)
+        self.freshCovariates = freshCovariates
         designBox = DesignBox()
     }
 
-    private init(noise: Double, truth: Tensor?, design: DesignBox) {
-        self.noise = noise; self.truth = truth; designBox = design
+    private init(noise: Double, truth: Tensor?, fresh: Bool, design: DesignBox) {
+        self.noise = noise; self.truth = truth; freshCovariates = fresh; designBox = design
     }
 
     public var configuration: [String: String] {
-        var c = ["family": family, "noise": "\(noise)"]
+        var c = ["family": family, "noise": "\(noise)", "covariates": freshCovariates ? "fresh" : "fixed"]
         if let t = truth { c["truth"] = "\(t.toDoubles())" }
         return c
     }
 
-    public func fresh() throws -> GenerativeModel { LinearRegressionModel(noise: noise, truth: truth, design: designBox) }
+    public func fresh() throws -> GenerativeModel { LinearRegressionModel(noise: noise, truth: truth, fresh: freshCovariates, design: designBox) }
 
     /// Splits [x | y] rows.
     static func split(_ data: Tensor) throws -> (Tensor, Tensor) {
@@ -144,10 +148,10 @@ extension LinearRegressionModel {
 
     /// n rows [x | y] at the fixed design (cycled when n exceeds its rows).
     public func sample(_ n: Int, rng: RNG) throws -> Tensor {
-        guard let design = designBox.x else { throw ModelError("linear_regression: sample before fit") }
+        guard let design = designBox.x, let w = weights else { throw ModelError("linear_regression: sample before fit") }
         guard n >= 0 else { throw ModelError("linear_regression: cannot draw \(n) samples") }
         let t = design.shape[0]
-        let x = n == t ? design : try design.rows((0..<n).map { $0 % t })
+        let x = freshCovariates ? try rng.normal([n, w.shape[0]]) : n == t ? design : try design.rows((0..<n).map { $0 % t })
         let y = try sample(x: x, rng: rng)
         return try Tensor.cat([x, y.reshape([n, 1])], dim: 1)
     }

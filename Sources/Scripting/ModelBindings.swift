@@ -44,7 +44,7 @@ enum ModelBindings {
             guard a.lua.isNoneOrNil(1) || a.isTable(1) else { throw a.expected(1, "options table") }
             return pushModel(a, try GaussianModel(estimator: est, jitter: jitter, truth: try truth(a, 1)))
         },
-        Binding("linear_regression", "ouro.models.linear_regression{noise=σ, truth={w=}} — OLS (minimum-norm when under-determined) with Gaussian label noise: m:fit(x, y), m:predict(x), m:sample(x, rng) → y; evaluate({x | y} rows) gives test_mse (against x·w* with truth) and param_sq_err.") { a in
+        Binding("linear_regression", "ouro.models.linear_regression{noise=σ, truth={w=}, covariates=\"fixed\"|\"fresh\"} — OLS (minimum-norm when under-determined) with Gaussian label noise: m:fit(x, y), m:predict(x), m:sample(x, rng) → y; evaluate({x | y} rows) gives test_mse (against x·w* with truth) and param_sq_err.") { a in
             guard a.lua.isNoneOrNil(1) || a.isTable(1) else { throw a.expected(1, "options table") }
             var w: Tensor?
             if let at = a.option(1, "truth") {
@@ -52,7 +52,9 @@ enum ModelBindings {
                 guard a.lua.type(at) == LUA_TTABLE, let t = try LoopBindings.tensorField(a, at, "w") else { throw a.error(1, "truth must be {w = tensor}") }
                 w = t
             }
-            return pushModel(a, try LinearRegressionModel(noise: try a.optNumberField(1, "noise") ?? 1, truth: w))
+            let cov = try a.optStringField(1, "covariates") ?? "fixed"
+            guard cov == "fixed" || cov == "fresh" else { throw a.error(1, "covariates must be \"fixed\" or \"fresh\"") }
+            return pushModel(a, try LinearRegressionModel(noise: try a.optNumberField(1, "noise") ?? 1, truth: w, freshCovariates: cov == "fresh"))
         },
         Binding("kde", "ouro.models.kde{bandwidth = h | \"scott\" | \"silverman\"} — a Gaussian kernel density estimate (bandwidth rules as scikit-learn's); evaluate() gives nll, the mean negative log-likelihood per point.") { a in
             guard a.isTable(1) else { throw a.expected(1, "options table") }
