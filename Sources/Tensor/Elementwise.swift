@@ -102,6 +102,12 @@ extension Tensor {
 
     private func compareKernel<T: TensorElement, Op: CompareOp>(_: T.Type, _: Op.Type, _ a: Tensor, _ b: Tensor) {
         let po = base(Int64.self), pa = a.base(T.self), pb = b.base(T.self)
+        if b.count == 1 && a.isContiguous && a.shape == shape && isContiguous {
+            // Against a scalar: a straight loop the compiler can vectorise.
+            let c = pb[0]
+            for i in 0..<count { po[i] = Op.apply(pa[i], c) ? 1 : 0 }
+            return
+        }
         forEachRun(shape: shape, strides: [strides, a.broadcastStrides(to: shape), b.broadcastStrides(to: shape)],
                    offsets: [0, 0, 0]) { offs, n, inner in
             let o = po + offs[0], x = pa + offs[1], y = pb + offs[2]

@@ -6,7 +6,7 @@ public enum ReduceKind: String, Sendable { case sum, mean, variance = "var", std
 
 extension Tensor {
     /// Layout of a reduction: outer × n × inner over a contiguous tensor.
-    private func reductionPlan(_ dim: Int?, _ op: String) throws -> (src: Tensor, outer: Int, n: Int, inner: Int, outShape: [Int]) {
+    func reductionPlan(_ dim: Int?, _ op: String) throws -> (src: Tensor, outer: Int, n: Int, inner: Int, outShape: [Int]) {
         let src = try contiguous()
         guard let d = dim else { return (src, 1, count, 1, []) }
         try checkDim(d, op)
@@ -143,6 +143,42 @@ extension Tensor {
     /// The p-norm along `dim` (or of all elements): p = 2 by default, `.infinity` for max |x|.
     public func norm(_ p: Double = 2, dim: Int? = nil, keepdim: Bool = false) throws -> Tensor {
         guard p >= 0 || p == -.infinity else { throw TensorError("norm: p must be non-negative or ±inf, got \(p)") }
+        if (p == 2 || p == 1) && dtype != .int64 {
+            // One pass, no temporaries: √Σx² or Σ|x|, accumulated in float64.
+            let plan = try astypeIfNeeded(.float64).reductionPlan(dim, "norm")
+            let (outer, n, inner) = (plan.outer, plan.n, plan.inner)
+            let out = inner == 1 ? try Tensor(uninitialized: plan.outShape, dtype: .float64) : try Tensor.zeros(plan.outShape, dtype: .float64)
+            let src = plan.src.base(Double.self), dst = out.base(Double.self)
+            let square = p == 2
+            if inner == 1 {
+                // Along the last dimension: one accumulator per row, the root taken on the way.
+                for o in 0..<outer {
+                    let row = src + o * n
+                    var acc = 0.0
+                    if square {
+                        for k in 0..<n { acc += row[k] * row[k] }
+                        dst[o] = acc.squareRoot()
+                    } else {
+                        for k in 0..<n { acc += Swift.abs(row[k]) }
+                        dst[o] = acc
+                    }
+                }
+            } else {
+                for o in 0..<outer {
+                    let d = dst + o * inner
+                    for k in 0..<n {
+                        let row = src + (o * n + k) * inner
+                        if square { for j in 0..<inner { d[j] += row[j] * row[j] } } else { for j in 0..<inner { d[j] += Swift.abs(row[j]) } }
+                    }
+                }
+            }
+            if p == 2 && inner != 1 { for i in 0..<out.count { dst[i] = dst[i].squareRoot() } }
+            let typed = try out.astypeIfNeeded(dtype == .float32 ? .float32 : .float64)
+            guard keepdim else { return typed }
+            var sh = shape
+            if let d = dim { sh[d] = 1 } else { sh = [Int](repeating: 1, count: rank) }
+            return try typed.reshape(sh)
+        }
         let a = try unary(.abs)
         if p == .infinity { return try a.reduce(.max, dim: dim, keepdim: keepdim).astypeIfNeeded(dtype == .float32 ? .float32 : .float64) }
         if p == -.infinity { return try a.reduce(.min, dim: dim, keepdim: keepdim).astypeIfNeeded(dtype == .float32 ? .float32 : .float64) }

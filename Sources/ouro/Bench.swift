@@ -68,6 +68,36 @@ struct Bench: ParsableCommand {
             print(pad(name, 22) + pad(String(format: "%.2f", tc * 1e3), 10) + pad(String(format: "%.2f", to * 1e3), 10) + String(format: "%.2fx", to / tc))
         }
         try host.run(string: "X, Y, Z, A, B = nil; collectgarbage()")
+
+        // A verifier written as a sandboxed Lua plugin over whole tensors, against the same rule in Swift.
+        print("")
+        let rows = 1_000_000
+        print("Verifier on \(rows) two-dimensional samples: keep ‖x‖ ≤ 1 (an int64 0/1 mask)")
+        print(pad("rule", 40) + pad("ms", 10) + "ratio")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-bench-plugins-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+            return {name = "bench_ball", kind = "verifier", description = "keep rows with norm <= radius",
+              params = {radius = {default = 1.0, doc = "radius"}},
+              make = function(p) return function(batch, ctx) return batch:norm(2, 2):le(p.radius) end end}
+            """.write(toFile: dir + "/bench_ball.lua", atomically: true, encoding: .utf8)
+        try host.run(string: "ouro.add_plugin_dir('\(dir)'); V = ouro.plugin('bench_ball'); P = ouro.rng(3):normal({\(rows), 2})")
+        let points = try RNG(seed: 3).normal([rows, 2])
+        let swiftRule = { () throws -> Tensor in
+            let mask = try Tensor(uninitialized: [rows], dtype: .int64)
+            let p = points.base(Double.self), m = mask.base(Int64.self)
+            for i in 0..<rows {
+                let (a, b) = (p[2 * i], p[2 * i + 1])
+                m[i] = (a * a + b * b).squareRoot() <= 1 ? 1 : 0
+            }
+            return mask
+        }
+        let (ts, tl) = try interleaved(trials, { try self.timeit { _ = try swiftRule() } },
+                                       { try self.timeit { try host.run(string: "M = V(P)") } })
+        print(pad("Swift loop (one pass)", 40) + pad(String(format: "%.2f", ts * 1e3), 10) + "1.00x")
+        print(pad("Lua plugin: batch:norm(2, 2):le(r)", 40) + pad(String(format: "%.2f", tl * 1e3), 10) + String(format: "%.2fx", tl / ts))
+        try host.run(string: "V, P, M = nil; collectgarbage()")
     }
 
     func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count) }
