@@ -151,7 +151,16 @@ extension Tensor {
             let src = plan.src.base(Double.self), dst = out.base(Double.self)
             let square = p == 2
             if inner == 1 {
-                // Along the last dimension: one accumulator per row, the root taken on the way.
+                // Along the last dimension: one accumulator per row, the root taken on the way
+                // (rows of 2 or 3 values, the toy datasets' points, get unrolled loops).
+                if square && n == 2 {
+                    for o in 0..<outer { let a = src[2 * o], b = src[2 * o + 1]; dst[o] = (a * a + b * b).squareRoot() }
+                } else if square && n == 3 {
+                    for o in 0..<outer {
+                        let a = src[3 * o], b = src[3 * o + 1], c = src[3 * o + 2]
+                        dst[o] = (a * a + b * b + c * c).squareRoot()
+                    }
+                } else {
                 for o in 0..<outer {
                     let row = src + o * n
                     var acc = 0.0
@@ -162,6 +171,7 @@ extension Tensor {
                         for k in 0..<n { acc += Swift.abs(row[k]) }
                         dst[o] = acc
                     }
+                }
                 }
             } else {
                 for o in 0..<outer {
