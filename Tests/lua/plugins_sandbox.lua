@@ -78,6 +78,15 @@ stopped("tostringerr", "__tostring failed")
 stopped("setouro", "read-only")
 stopped("debugger", "global 'debug'")
 assert(getmetatable("") == "string", "the string metatable is locked for everyone")
+
+-- a plugin blowing its budget inside a run stops the run with its name; the run folder stays valid
+local rundir = dir .. "/run"
+local msg = expect_error("instruction budget", ouro.loop{model = function() return ouro.models.gaussian{} end,
+  real = ouro.rng(2):normal({20, 2}), generations = 3, out = rundir,
+  verifier = ouro.plugin("spin", {}, {instructions = 100000})})
+assert(msg:find("plugin 'spin'", 1, true) and msg:find("generation 1", 1, true), msg)
+local manifest = assert(io.open(rundir .. "/manifest.json")):read("a")
+assert(manifest:find('"status" : "failed"', 1, true))
 assert(string.dump == nil)
 
 -- two plugins with one name: an error naming both files
