@@ -337,6 +337,8 @@ final class Progress {
 
     func finish() {
         guard enabled else { return }
-        FileHandle.standardError.write(Data("\n".utf8))
+        let line = String(format: "\r%@: %d/%d generations, %d/%d seeds done  %.1fs                ",
+                          name, done, total, seedsDone, seeds, Date().timeIntervalSince(start))
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }
