@@ -107,11 +107,6 @@ public final class GaussianModel: StatisticsFittable {
     private var meanValues: [Double] = [], covValues: [Double] = []
     private var choleskyValues: [Double]?
 
-    private func fitted(_ op: String) throws -> (Tensor, Tensor, Tensor) {
-        guard let m = mean, let c = cov else { throw ModelError("gaussian: \(op) before fit") }
-        return (m, c, try Tensor(sqrtValues, shape: [m.shape[0], m.shape[0]]))
-    }
-
     /// x = μ̂ + z·Fᵀ for standard normal z: a triangular multiply in place when F is the
     /// Cholesky factor, a general one for the eigen-decomposition of a singular fit.
     public func sample(_ n: Int, rng: RNG) throws -> Tensor {
@@ -141,7 +136,7 @@ public final class GaussianModel: StatisticsFittable {
     }
 
     public func logProb(_ x: Tensor) throws -> Tensor {
-        let (m, _, _) = try fitted("log_prob")
+        guard let m = mean else { throw ModelError("gaussian: log_prob before fit") }
         let d = m.shape[0]
         guard x.rank == 2, x.shape[1] == d else {
             throw ModelError("gaussian: log_prob expects rows of \(d) values, got shape \(describeShape(x.shape))")
