@@ -3,12 +3,12 @@
 #   make test   the same set-up, then the whole test suite
 SWIFT      ?= swift
 CONFIG     ?= release
-APT_PKGS    = liblua5.4-dev libopenblas-dev liblapacke-dev pkg-config
-PKGCONFIG   = lua5.4 openblas lapacke
+APT_PKGS    = liblua5.4-dev libopenblas-dev liblapacke-dev libedit-dev pkg-config
+PKGCONFIG   = lua5.4 openblas lapacke libedit
 SUDO       := $(shell [ "$$(id -u)" != 0 ] && command -v sudo)
 BIN         = .build/$(CONFIG)/ouro
 
-.PHONY: all deps build demo test bench bench-gaussian bench-kde memcheck clean
+.PHONY: all deps build demo test test-deps bench bench-gaussian bench-kde memcheck clean
 
 all: build
 
@@ -25,7 +25,11 @@ build: deps
 demo: build
 	$(BIN) run scripts/quickstart.lua
 
-test: build
+## test-deps: tmux drives the REPL through a real pseudo-terminal in the tests
+test-deps:
+	@command -v tmux >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tmux; }
+
+test: build test-deps
 	OURO_BIN=$(abspath $(BIN)) $(SWIFT) test -c $(CONFIG)
 
 ## bench: the speed numbers recorded in BENCHMARKS.md (run on a quiet machine)

@@ -19,6 +19,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         // Every lua_error / longjmp lives here, in C, never in a Swift frame.
         .target(name: "CLuaBridge", dependencies: ["CLua"]),
+        // A small line editor over libedit (Debian: libedit-dev): history, Ctrl-R, completion.
+        .target(name: "CLineEdit", linkerSettings: [.linkedLibrary("edit")]),
         // Plain C loops used only as the speed reference in `ouro bench`.
         .target(name: "CBenchKernels"),
         .target(name: "Tensor", dependencies: ["CBLAS"],
@@ -27,7 +29,7 @@ let package = Package(
         .target(name: "Data", dependencies: ["Tensor"]),
         .target(name: "Loop", dependencies: ["Models", "Tensor"]),
         .target(name: "Report"),
-        .target(name: "Scripting", dependencies: ["Tensor", "Models", "Data", "Loop", "Report", "CLua", "CLuaBridge"]),
+        .target(name: "Scripting", dependencies: ["Tensor", "Models", "Data", "Loop", "Report", "CLua", "CLuaBridge", "CLineEdit"]),
         .executableTarget(name: "ouro", dependencies: [
             "Scripting", "Tensor", "CBLAS", "CBenchKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

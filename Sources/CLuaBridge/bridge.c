@@ -149,14 +149,77 @@ const char *ouro_bridge_tostring(lua_State *L, int idx, size_t *len) {
     return lua_tolstring(L, -1, len);
 }
 
-/* ---- instruction budget (sandboxed plugin calls) ---- */
+/* ---- interrupt (Ctrl-C) ----
+ * The SIGINT handler sets a flag and arms a count hook on every watched state (the host's main
+ * state and the loop's worker threads), as lua.c does: the hook raises "interrupted" at the next
+ * Lua instruction. Long Swift loops check the flag themselves. The hook stays armed until the
+ * interrupt is cleared, so Lua code that catches the error with pcall is interrupted again. */
+#define OURO_MAX_WATCHED 64
+static lua_State *volatile g_watched[OURO_MAX_WATCHED];
+
+/* Raises "file:line: interrupted" at the Lua line that was running. */
+static void raise_interrupted(lua_State *L, lua_Debug *ar) {
+    if (ar && lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+        lua_pushfstring(L, "%s:%d: interrupted", ar->short_src, ar->currentline);
+    else
+        lua_pushliteral(L, "interrupted");
+    lua_error(L);
+}
+
+static void interrupt_hook(lua_State *L, lua_Debug *ar) {
+    if (g_interrupt) raise_interrupted(L, ar);
+}
+
+void ouro_bridge_watch(lua_State *L) {
+    for (int i = 0; i < OURO_MAX_WATCHED; i++)
+        if (g_watched[i] == NULL) { g_watched[i] = L; return; }
+}
+
+void ouro_bridge_unwatch(lua_State *L) {
+    for (int i = 0; i < OURO_MAX_WATCHED; i++)
+        if (g_watched[i] == L) g_watched[i] = NULL;
+}
+
+void ouro_bridge_signal_interrupt(void) {
+    g_interrupt = 1;
+    for (int i = 0; i < OURO_MAX_WATCHED; i++) {
+        lua_State *L = g_watched[i];
+        if (L) lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, 1);
+    }
+}
+
+static void on_sigint(int sig) { (void)sig; ouro_bridge_signal_interrupt(); }
+
+int ouro_bridge_catch_sigint(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;   /* no SA_RESTART: a blocked read returns EINTR, so the line editor sees it */
+    return sigaction(SIGINT, &sa, NULL);
+}
+
+int ouro_bridge_interrupted(void) { return g_interrupt; }
+
+void ouro_bridge_clear_interrupt(void) {
+    g_interrupt = 0;
+    for (int i = 0; i < OURO_MAX_WATCHED; i++) {
+        lua_State *L = g_watched[i];
+        if (L && lua_gethook(L) == interrupt_hook) lua_sethook(L, NULL, 0, 0);
+    }
+}
+
+/* ---- instruction budget (sandboxed plugin calls) ----
+ * The budget's count hook also honours the interrupt flag; ending the budget puts back whatever
+ * hook was there before (an armed interrupt hook stays armed). */
 static _Thread_local long long tls_budget_left = 0;
 static _Thread_local int tls_budget_active = 0;
 static _Thread_local int tls_budget_hit = 0;
+static _Thread_local lua_Hook tls_saved_hook = NULL;
+static _Thread_local int tls_saved_mask = 0, tls_saved_count = 0;
 
 static void budget_hook(lua_State *L, lua_Debug *ar) {
-    (void)ar;
-    if (g_interrupt) { g_interrupt = 0; luaL_error(L, "interrupted"); }
+    if (g_interrupt) raise_interrupted(L, ar);
     if (tls_budget_active) {
         tls_budget_left -= 1000;
         if (tls_budget_left < 0) {
@@ -171,29 +234,18 @@ void ouro_bridge_begin_instruction_budget(lua_State *L, long long instructions) 
     tls_budget_left = instructions;
     tls_budget_active = 1;
     tls_budget_hit = 0;
+    tls_saved_hook = lua_gethook(L);
+    tls_saved_mask = lua_gethookmask(L);
+    tls_saved_count = lua_gethookcount(L);
+    if (tls_saved_hook == budget_hook) tls_saved_hook = NULL, tls_saved_mask = 0, tls_saved_count = 0;
     lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1000);
 }
 
 int ouro_bridge_end_instruction_budget(lua_State *L) {
     tls_budget_active = 0;
-    lua_sethook(L, NULL, 0, 0);
+    if (g_interrupt) lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, 1);
+    else lua_sethook(L, tls_saved_hook, tls_saved_mask, tls_saved_count);
     int hit = tls_budget_hit;
     tls_budget_hit = 0;
     return hit;
-}
-
-/* ---- interrupt (Ctrl-C) ---- */
-void ouro_bridge_set_interrupt(int on) { g_interrupt = on ? 1 : 0; }
-int ouro_bridge_interrupted(void) { return g_interrupt; }
-
-static void interrupt_hook(lua_State *L, lua_Debug *ar) {
-    (void)ar;
-    if (g_interrupt) {
-        g_interrupt = 0;
-        luaL_error(L, "interrupted");
-    }
-}
-
-void ouro_bridge_install_interrupt_hook(lua_State *L) {
-    lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, 10000);
 }

@@ -68,6 +68,13 @@ public struct LoopFailure: Error, CustomStringConvertible {
     public var description: String { "run failed at seed \(seed), generation \(generation): \(underlying)" }
 }
 
+/// The run was interrupted (Ctrl-C); its records are consistent and a rerun resumes it.
+public struct LoopInterrupted: Error, CustomStringConvertible {
+    public let seed: Int
+    public let generation: Int
+    public var description: String { "interrupted at seed \(seed), generation \(generation) (run again with the same out to resume)" }
+}
+
 /// Runs the self-consuming loop for every seed, in parallel across seeds, with records.
 public final class LoopRunner {
     public let config: LoopConfig
@@ -140,7 +147,7 @@ public final class LoopRunner {
             manifest["generations"] = config.generations
             manifest["samples"] = config.samples
             manifest["tool"] = "ouro \(OuroVersion.string)"
-            manifest["status"] = failure == nil ? "complete" : "failed"
+            manifest["status"] = failure == nil ? "complete" : failure is LoopInterrupted ? "interrupted" : "failed"
             manifest["wall_seconds"] = Date().timeIntervalSince(started)
             manifest["seconds_per_generation"] = Dictionary(uniqueKeysWithValues: zip(config.seeds.map(String.init), timings))
             try store.writeManifest(manifest)
@@ -203,7 +210,7 @@ public final class LoopRunner {
             progress?.advance(state.completed)
             while generation <= generations {
                 if stop() { throw LoopError("stopped because another seed failed") }
-                if interrupted() { throw LoopError("interrupted") }
+                if interrupted() { throw LoopInterrupted(seed: seed, generation: generation) }
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let ctx = { (purpose: String) in
                     LoopContext(seed: seed, generation: generation, rng: root.split(purpose, generation),
@@ -248,6 +255,8 @@ public final class LoopRunner {
         } catch let e as LoopFailure {
             throw e
         } catch {
+            // Ctrl-C: whatever it broke (a generation boundary, a Lua callback) reads as one interruption
+            if callbacks.interrupted() { throw LoopInterrupted(seed: seed, generation: generation) }
             throw LoopFailure(seed: seed, generation: generation, underlying: error)
         }
         return (state.rows, state.timings)

@@ -40,6 +40,7 @@ public final class LuaHost {
             throw ScriptError(message: "cannot open the Lua standard libraries", traceback: "")
         }
         HostRegistry.register(self)
+        ouro_bridge_watch(L)
         installOuro()
         LuaHost.configureBLASThreads()
     }
@@ -55,6 +56,7 @@ public final class LuaHost {
 
     deinit {
         HostRegistry.unregister(self)
+        ouro_bridge_unwatch(L)
         lua_close(L)
     }
 
@@ -145,7 +147,7 @@ public final class LuaHost {
         LoopBindings.install(self)
         pushLibrary("ouro.theory", TheoryBindings.functions)
         lua.setRawField(-2, "theory")
-        for b in UtilBindings.functions + LoopBindings.functions + PlotBindings.functions + PluginBindings.functions {
+        for b in UtilBindings.functions + LoopBindings.functions + PlotBindings.functions + PluginBindings.functions + Help.functions {
             pushFunction(b.name, doc: b.doc, b.body)
             lua.setRawField(-2, b.name)
             docs["ouro.\(b.name)"] = b.doc

@@ -22,6 +22,7 @@ final class LuaGate {
         for i in 0..<count {
             guard let t = lua_newthread(L) else { continue }
             lua_rawseti(L, -2, lua_Integer(i + 1))
+            ouro_bridge_watch(t)        // Ctrl-C reaches Lua callbacks running on worker threads
             free.append(t)
         }
         withUnsafeMutablePointer(to: &anchorKey) { lua_rawsetp(L, ouro_lua_registryindex(), UnsafeRawPointer($0)) }
@@ -30,6 +31,7 @@ final class LuaGate {
     /// Releases the thread states and the configuration for collection.
     func close() {
         lock.lock(); defer { lock.unlock() }
+        for t in free + assigned.values { ouro_bridge_unwatch(t) }
         lua_pushnil(L)
         withUnsafeMutablePointer(to: &anchorKey) { lua_rawsetp(L, ouro_lua_registryindex(), UnsafeRawPointer($0)) }
         lua_pushnil(L)

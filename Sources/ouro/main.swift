@@ -8,7 +8,7 @@ struct Ouro: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ouro",
         abstract: "Ouroboros: self-consuming training loops, scripted in Lua.",
-        subcommands: [Run.self, Version.self, Bench.self, Plugins.self])
+        subcommands: [Run.self, ReplCommand.self, Docs.self, Plugins.self, Version.self, Bench.self])
 }
 
 struct Run: ParsableCommand {
@@ -24,6 +24,41 @@ struct Run: ParsableCommand {
             try host.run(file: script, args: args)
         } catch let e as ScriptError {
             throw ScriptFailure(message: e.description)
+        }
+    }
+}
+
+struct ReplCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "repl",
+        abstract: "An interactive Lua session with the ouro API (plain `ouro` on a terminal starts one too).",
+        discussion: "On a terminal: line editing, history (Ctrl-R searches it), Tab completion, help(x); Ctrl-C interrupts what runs, Ctrl-D quits. With stdin from a file or pipe, the chunks are run without prompts: `echo 'print(1+1)' | ouro repl` prints 2; exit status 1 if a chunk failed.")
+
+    @Option(name: .customShort("i"), help: "Run this script first, then stay in the session.") var script: String?
+    @Argument(parsing: .captureForPassthrough, help: "Arguments for the script (its `arg`).") var args: [String] = []
+
+    func run() throws {
+        let status = Repl.run(script: script, args: args)
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+struct Docs: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the help text of a binding (the text help(x) shows in the REPL), or the whole API reference.")
+
+    @Argument(help: "A name such as ouro.tensor.zeros, Tensor:sum or zeros.") var name: String?
+    @Flag(help: "The whole reference as Markdown.") var markdown = false
+
+    func run() throws {
+        let host: LuaHost
+        do { host = try LuaHost() } catch { throw ScriptFailure(message: "\(error)") }
+        if let name {
+            guard let text = host.helpText(forName: name) else { throw ScriptFailure(message: "no help for '\(name)' (ouro docs lists every name)") }
+            print(text)
+        } else if markdown {
+            print(host.apiReference(), terminator: "")
+        } else {
+            for name in host.docs.keys.sorted() { print(name) }
         }
     }
 }
@@ -94,6 +129,11 @@ func pinBLASThreadsAtLoad() {
     execv("/proc/self/exe", CommandLine.unsafeArgv)    // returns only on failure: then go on as we are
 }
 pinBLASThreadsAtLoad()
+
+// Plain `ouro` on a terminal opens the REPL.
+if CommandLine.arguments.count == 1 && isatty(0) != 0 {
+    exit(Repl.run(script: nil, args: []))
+}
 
 // Parse and run by hand so that usage errors exit with 2 and script errors with 1.
 do {

@@ -16,15 +16,20 @@ enum OuroBinary {
 
     struct Result { let status: Int32; let out: String; let err: String }
 
-    static func run(_ args: [String], cwd: String? = nil) throws -> Result {
+    static func run(_ args: [String], cwd: String? = nil, stdin input: String? = nil) throws -> Result {
         guard let bin = path else { throw CLIError.noBinary }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: bin)
         p.arguments = args
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        let o = Pipe(), e = Pipe()
+        let o = Pipe(), e = Pipe(), i = Pipe()
         p.standardOutput = o; p.standardError = e
+        if input != nil { p.standardInput = i }
         try p.run()
+        if let input {
+            i.fileHandleForWriting.write(Data(input.utf8))
+            try i.fileHandleForWriting.close()
+        }
         let od = o.fileHandleForReading.readDataToEndOfFile(), ed = e.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return Result(status: p.terminationStatus, out: String(decoding: od, as: UTF8.self), err: String(decoding: ed, as: UTF8.self))

@@ -45,8 +45,14 @@ void ouro_bridge_request_gc(void);
 void ouro_bridge_begin_instruction_budget(lua_State *L, long long instructions);
 int ouro_bridge_end_instruction_budget(lua_State *L);
 
-/* Interrupt flag (Ctrl-C): the count hook raises "interrupted" in the running Lua code. */
-void ouro_bridge_set_interrupt(int on);
+/* Interrupt (Ctrl-C). Watched states get a count hook that raises "interrupted" once an interrupt
+ * is signalled; long Swift loops poll ouro_bridge_interrupted(). ouro_bridge_catch_sigint installs
+ * a SIGINT handler that signals (without SA_RESTART, so blocked reads return EINTR). The flag
+ * stays set, and the hooks armed, until ouro_bridge_clear_interrupt. */
+void ouro_bridge_watch(lua_State *L);
+void ouro_bridge_unwatch(lua_State *L);
+void ouro_bridge_signal_interrupt(void);
+int ouro_bridge_catch_sigint(void);
 int ouro_bridge_interrupted(void);
-void ouro_bridge_install_interrupt_hook(lua_State *L);
+void ouro_bridge_clear_interrupt(void);
 #endif

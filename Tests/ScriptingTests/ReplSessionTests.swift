@@ -1,0 +1,131 @@
+import Foundation
+import Scripting
+import Testing
+
+/// The REPL's evaluation, printing and completion, without a terminal.
+struct ReplSessionTests {
+    func session() throws -> ReplSession { ReplSession(host: try LuaHost()) }
+
+    /// Feeds lines and returns the last step.
+    func feed(_ s: ReplSession, _ lines: String...) -> ReplSession.Step {
+        var last: ReplSession.Step = .incomplete
+        for l in lines { last = s.feed(l) }
+        return last
+    }
+
+    func output(_ step: ReplSession.Step) -> String? {
+        if case .ran(_, let out) = step { return out }
+        return nil
+    }
+
+    @Test func expressionsPrintWithoutEqualsAndSemicolonSuppresses() throws {
+        let s = try session()
+        #expect(output(feed(s, "1 + 2")) == "3")
+        #expect(output(feed(s, "x = 40")) == nil)
+        #expect(output(feed(s, "x + 2;")) == nil)
+        #expect(output(feed(s, "_")) == "42", "`_` is set even when printing was suppressed")
+        #expect(output(feed(s, "x, 'two', nil, true")) == "40, two, nil, true")
+        #expect(output(feed(s, "_ * 2")) == "80", "`_` holds the first of several values")
+        #expect(output(feed(s, "2^0.5")) == "1.4142135623731")
+    }
+
+    @Test func incompleteChunksContinueUntilComplete() throws {
+        let s = try session()
+        #expect(s.feed("function sq(x)") == .incomplete)
+        #expect(s.isContinuing)
+        #expect(s.feed("  return x * x") == .incomplete)
+        #expect(output(s.feed("end")) == nil)
+        #expect(!s.isContinuing)
+        #expect(output(feed(s, "sq(12)")) == "144")
+        // an expression spread over lines (incomplete only as `return …`)
+        #expect(s.feed("{1,") == .incomplete)
+        #expect(output(s.feed("2}")) == "{1, 2}")
+        // Ctrl-C at the secondary prompt drops the chunk
+        #expect(s.feed("for i = 1, 3 do") == .incomplete)
+        s.discardPending()
+        #expect(output(feed(s, "7")) == "7")
+        // end of input inside a chunk is reported with Lua's message
+        #expect(s.feed("while true do") == .incomplete)
+        guard case .failed(_, let message)? = s.finish() else { Issue.record("expected a failure"); return }
+        #expect(message.contains("'end' expected"), "\(message)")
+    }
+
+    @Test func errorsAreReportedAndTheSessionGoesOn() throws {
+        let s = try session()
+        guard case .failed(let chunk, let message) = feed(s, "error('boom')") else { Issue.record("expected failure"); return }
+        #expect(chunk == "error('boom')")
+        #expect(message.hasPrefix("stdin:1: boom"), "\(message)")
+        #expect(message.contains("stack traceback:"))
+        #expect(!message.contains("[C]: in ?"), "the REPL's own frame is trimmed")
+        guard case .failed(_, let syntax) = feed(s, "x = = 1") else { Issue.record("expected failure"); return }
+        #expect(syntax.contains("stdin:1:") && syntax.contains("unexpected symbol"), "\(syntax)")
+        guard case .failed(_, let shapes) = feed(s, "ouro.tensor.zeros({2}) + ouro.tensor.zeros({3})") else { Issue.record("expected failure"); return }
+        #expect(shapes.contains("cannot be broadcast"), "\(shapes)")
+        #expect(output(feed(s, "1 + 1")) == "2")
+    }
+
+    @Test func tablesPrintBoundedWithCyclesMarked() throws {
+        let s = try session()
+        _ = feed(s, "t = {1, 2, name = 'x', ['two words'] = 3, [2.5] = true, nested = {a = {b = {c = {d = 1}}}}}")
+        _ = feed(s, "t.self = t")
+        let text = try #require(output(feed(s, "t")))
+        #expect(text.contains("<cycle: table: 0x"), "\(text)")
+        #expect(text.contains("[\"two words\"] = 3") && text.contains("[2.5] = true") && text.contains("name = \"x\""), "\(text)")
+        #expect(text.contains("nested = {a = {b = {…}}}"), "depth is bounded: \(text)")
+        let wide = try #require(output(feed(s, "local t = {} for i = 1, 1000 do t[i] = i end return t")))
+        #expect(wide.contains("… (976 more)"), "\(wide)")
+        #expect(wide.split(separator: "\n").count < 30)
+        let keys = try #require(output(feed(s, "local t = {} for i = 1, 50 do t['k' .. i] = i end return t")))
+        #expect(keys.contains("… (26 more)") && keys.contains("k1 = 1"), "\(keys)")
+        #expect(output(feed(s, "{}")) == "{}")
+        // __tostring is honoured, and one that fails does not end anything
+        #expect(output(feed(s, "setmetatable({}, {__tostring = function() return 'custom' end})")) == "custom")
+        let bad = try #require(output(feed(s, "setmetatable({}, {__tostring = function() error('no') end})")))
+        #expect(bad.contains("__tostring failed"), "\(bad)")
+    }
+
+    @Test func tensorsPrintTorchStyleAtTopAndAsSummariesInTables() throws {
+        let s = try session()
+        let text = try #require(output(feed(s, "ouro.tensor.arange(0, 12):reshape({3, 4}) * 1.5")))
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.last == "[float64 tensor of size 3x4]")
+        #expect(lines.count == 4)
+        #expect(Set(lines.dropLast().map { $0.count }).count == 1, "columns are aligned: \(text)")
+        let big = try #require(output(feed(s, "ouro.tensor.zeros({1000, 1000})")))
+        #expect(big.contains("…") && big.hasSuffix("[float64 tensor of size 1000x1000]"))
+        #expect(big.split(separator: "\n").count < 12)
+        #expect(output(feed(s, "{w = ouro.tensor.ones({2, 3})}")) == "{w = <float64 tensor of size 2x3>}")
+    }
+
+    @Test func completionOfGlobalsFieldsAndMethods() throws {
+        let s = try session()
+        _ = feed(s, "x = ouro.tensor.ones({2})")
+        let models = s.completions(before: "m = ouro.mo")
+        #expect(models.word == 2 && models.candidates == ["models"])
+        let methods = s.completions(before: "x:su")
+        #expect(methods.word == 2 && methods.candidates == ["sub", "sub_", "sum"])
+        #expect(s.completions(before: "x:nume").candidates == ["numel("])
+        #expect(s.completions(before: "print(string.for").candidates == ["format("])
+        #expect(s.completions(before: "ouro.tensor.zer").candidates == ["zeros("])
+        #expect(s.completions(before: "pri").candidates == ["print("])
+        #expect(s.completions(before: "whi").candidates == ["while"])
+        #expect(s.completions(before: "ouro.nothing.x").candidates.isEmpty)
+        #expect(s.completions(before: "1.5").candidates.isEmpty)
+        #expect(!s.completions(before: "ouro.").candidates.contains { $0.hasPrefix("__") })
+        // no Lua code runs: an __index function is not called
+        _ = feed(s, "trap = setmetatable({}, {__index = function() error('ran') end})")
+        #expect(s.completions(before: "trap.a.b").candidates.isEmpty)
+        #expect(output(feed(s, "1")) == "1")
+    }
+
+    @Test func helpTextComesFromTheBindingsDocs() throws {
+        let host = try LuaHost()
+        let zeros = try #require(host.docs["ouro.tensor.zeros"])
+        let text = try #require(host.helpText(forName: "ouro.tensor.zeros"))
+        #expect(text.hasPrefix("ouro.tensor.zeros\n"))
+        #expect(text.replacingOccurrences(of: "\n  ", with: " ").contains(zeros.split(separator: " ").prefix(6).joined(separator: " ")))
+        #expect(host.helpText(forName: "Tensor:sum") != nil)
+        #expect(host.helpText(forName: "no_such_thing") == nil)
+        #expect(host.apiReference().contains("**`ouro.loop`**"))
+    }
+}
