@@ -196,7 +196,12 @@ int ouro_bridge_catch_sigint(void) {
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;   /* no SA_RESTART: a blocked read returns EINTR, so the line editor sees it */
-    return sigaction(SIGINT, &sa, NULL);
+    if (sigaction(SIGINT, &sa, NULL) != 0) return -1;
+    /* a parent may have started us with SIGINT blocked (threads of thread pools block signals) */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    return sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 int ouro_bridge_interrupted(void) { return g_interrupt; }

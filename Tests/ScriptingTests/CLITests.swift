@@ -134,6 +134,35 @@ struct NumPyInteropTests {
         let r = try OuroBinary.run(["run", read])
         #expect(r.status == 0 && r.out == "ok\n", "\(r.err)")
     }
+
+    @Test func replReadsPipedChunksWithoutPrompts() throws {
+        let r = try OuroBinary.run(["repl"], stdin: "print(1+1)\n")
+        #expect(r.status == 0 && r.out == "2\n" && r.err.isEmpty, "\(r.out)|\(r.err)")
+        let chunks = try OuroBinary.run(["repl"], stdin: "x = 20\nfunction f(a)\n  return a + x\nend\nf(22)\nf(1);\nerror('boom')\n_ + 1\n")
+        #expect(chunks.out == "42\n22\n", "values print, `;` hides, `_` is the last value, errors do not stop the stream: \(chunks.out)")
+        #expect(chunks.err.hasPrefix("stdin:1: boom"), "\(chunks.err)")
+        #expect(chunks.status == 1, "a failed chunk makes the exit status 1")
+        let unfinished = try OuroBinary.run(["repl"], stdin: "for i = 1, 2 do\n")
+        #expect(unfinished.status == 1 && unfinished.err.contains("'end' expected"), "\(unfinished.err)")
+    }
+
+    @Test func replRunsAScriptFirstWithArguments() throws {
+        let s = try scratchFile("first.lua", "base = tonumber(arg[1])\n")
+        let r = try OuroBinary.run(["repl", "-i", s, "40"], stdin: "base + 2\n")
+        #expect(r.status == 0 && r.out == "42\n", "\(r.out)|\(r.err)")
+        let bad = try OuroBinary.run(["repl", "-i", "/nonexistent/x.lua"], stdin: "1\n")
+        #expect(bad.status == 1 && bad.out == "1\n" && bad.err.contains("cannot open"), "\(bad.out)|\(bad.err)")
+    }
+
+    @Test func docsPrintsTheSameTextAsHelp() throws {
+        let r = try OuroBinary.run(["docs", "ouro.tensor.zeros"])
+        let viaHelp = try OuroBinary.run(["repl"], stdin: "help(ouro.tensor.zeros)\n")
+        #expect(r.status == 0 && r.out == viaHelp.out && r.out.hasPrefix("ouro.tensor.zeros\n"), "\(r.out)|\(viaHelp.out)")
+        let all = try OuroBinary.run(["docs", "--markdown"])
+        #expect(all.status == 0 && all.out.contains("**`Tensor:sum`**") && all.out.contains("**`ouro.loop`**"))
+        let missing = try OuroBinary.run(["docs", "no_such_binding"])
+        #expect(missing.status == 1 && missing.err.contains("no help for 'no_such_binding'"))
+    }
 }
 
 enum NumPy {
