@@ -11,9 +11,11 @@ public struct TensorFormat: Sendable {
     public func render(_ t: Tensor) -> String {
         let footer = "[\(t.dtype.rawValue) tensor of size \(t.shape.isEmpty ? "scalar" : describeShape(t.shape))]"
         if t.count == 0 { return "[\(t.dtype.rawValue) tensor with no elements of size \(describeShape(t.shape))]" }
-        let values = t.toDoubles()
-        let ints = t.dtype == .int64 ? t.toInt64s() : []
-        var style = NumberStyle(values: shownValues(t, values), isInt: t.dtype == .int64)
+        // Only the entries that will be shown are read: a 10⁸-element tensor prints as fast as a small one.
+        let shown = (try? shownPart(t)) ?? t
+        let values = shown.toDoubles()
+        let ints = t.dtype == .int64 ? shown.toInt64s() : []
+        var style = NumberStyle(values: values, isInt: t.dtype == .int64)
         if !ints.isEmpty { style.exactInts = ints; style.width = max(style.width, (ints.map { String($0).count }.max() ?? 1)) }
         var out = ""
         if let scale = style.scaleHeader { out += scale + "\n" }
@@ -22,15 +24,14 @@ public struct TensorFormat: Sendable {
         }
         if t.rank == 1 {
             for i in shownIndices(t.shape[0]) {
-                out += (i < 0 ? String(repeating: " ", count: max(style.width - 1, 0)) + "…" : style.format(at: i, values)) + "\n"
+                out += (i < 0 ? String(repeating: " ", count: max(style.width - 1, 0)) + "…" : style.format(at: position(i, t.shape[0]), values)) + "\n"
             }
             return out + footer
         }
         // Print each trailing matrix, prefixed by its leading index like Torch: (1,.,.) =
         let lead = Array(t.shape.dropLast(2))
         let (r, c) = (t.shape[t.rank - 2], t.shape[t.rank - 1])
-        let matSize = r * c
-        var leadIdx = [Int](repeating: 0, count: lead.count)
+        let (shownRows, shownCols) = (shown.shape[t.rank - 2], shown.shape[t.rank - 1])
         var first = true
         func matrixText(_ base: Int) -> String {
             var s = ""
@@ -38,7 +39,7 @@ public struct TensorFormat: Sendable {
                 if i < 0 { s += " …\n"; continue }
                 var line = ""
                 for j in shownIndices(c) {
-                    line += (j < 0 ? " …" : " " + style.format(at: base + i * c + j, values))
+                    line += (j < 0 ? " …" : " " + style.format(at: base + position(i, r) * shownCols + position(j, c), values))
                 }
                 s += line + "\n"
             }
@@ -53,11 +54,10 @@ public struct TensorFormat: Sendable {
             if idx.contains(-1) {
                 if first || !out.hasSuffix("…\n\n") { out += "…\n\n" }
             } else {
-                leadIdx = idx
                 var flat = 0
-                for (k, v) in leadIdx.enumerated() { flat = flat * lead[k] + v }
-                out += "(" + leadIdx.map { String($0 + 1) }.joined(separator: ",") + ",.,.) = \n"
-                out += matrixText(flat * matSize) + "\n"
+                for (k, v) in idx.enumerated() { flat = flat * shown.shape[k] + position(v, lead[k]) }
+                out += "(" + idx.map { String($0 + 1) }.joined(separator: ",") + ",.,.) = \n"
+                out += matrixText(flat * shownRows * shownCols) + "\n"
             }
             first = false
             var d = lead.count - 1
@@ -67,15 +67,23 @@ public struct TensorFormat: Sendable {
         return out + footer
     }
 
+    /// The tensor cut down to the entries shown: the first and last `edge` along each long dimension.
+    func shownPart(_ t: Tensor) throws -> Tensor {
+        var part = t
+        for (d, n) in t.shape.enumerated() where n > threshold {
+            part = try Tensor.cat([part.narrow(d, 0, edge), part.narrow(d, n - edge, n)], dim: d)
+        }
+        return part
+    }
+
+    /// Where index i of a dimension of size n sits in the shown part.
+    func position(_ i: Int, _ n: Int) -> Int {
+        n <= threshold || i < edge ? i : i - (n - edge) + edge
+    }
+
     /// Indices shown along a dimension of size n; -1 marks the elision.
     func shownIndices(_ n: Int) -> [Int] {
         n <= threshold ? Array(0..<n) : Array(0..<edge) + [-1] + Array((n - edge)..<n)
-    }
-
-    /// Values that will actually be printed (so the scale reflects what is shown).
-    private func shownValues(_ t: Tensor, _ values: [Double]) -> [Double] {
-        if t.count <= 1000 { return values }
-        return stride(from: 0, to: values.count, by: max(1, values.count / 1000)).map { values[$0] }
     }
 }
 
