@@ -214,6 +214,91 @@ void ouro_bridge_clear_interrupt(void) {
     }
 }
 
+/* coroutine.resume and coroutine.wrap that watch the coroutine while it runs: an interrupt arms
+ * the hook of the running coroutine (hooks are per thread), not only of the main state. */
+static void watch_running(lua_State *co) {
+    ouro_bridge_watch(co);
+    if (g_interrupt) lua_sethook(co, interrupt_hook, LUA_MASKCOUNT, 1);
+}
+
+static void unwatch_running(lua_State *co) {
+    ouro_bridge_unwatch(co);
+    if (!g_interrupt && lua_gethook(co) == interrupt_hook) lua_sethook(co, NULL, 0, 0);
+}
+
+/* upvalue 1: the original coroutine.resume */
+static int watched_resume(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTHREAD);
+    lua_State *co = lua_tothread(L, 1);
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    if (co) watch_running(co);
+    int status = lua_pcall(L, n, LUA_MULTRET, 0);
+    if (co) unwatch_running(co);
+    if (status != LUA_OK) return lua_error(L);
+    return lua_gettop(L);
+}
+
+/* upvalues: 1 the coroutine, 2 the original coroutine.resume, 3 coroutine.close */
+static int watched_wrap_call(lua_State *L) {
+    lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_rotate(L, 1, 2);
+    if (co) watch_running(co);
+    int status = lua_pcall(L, n + 1, LUA_MULTRET, 0);
+    if (co) unwatch_running(co);
+    if (status != LUA_OK) return lua_error(L);
+    if (lua_toboolean(L, 1)) return lua_gettop(L) - 1;
+    /* an error inside the coroutine: close it (its to-be-closed variables) and propagate the
+     * error with the caller's position in front, as Lua's own wrap does */
+    lua_settop(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(3));
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pcall(L, 1, 0, 0) == LUA_OK ? (void)0 : lua_pop(L, 1);
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        luaL_where(L, 1);
+        lua_pushvalue(L, 2);
+        lua_concat(L, 2);
+    } else {
+        lua_pushvalue(L, 2);
+    }
+    return lua_error(L);
+}
+
+/* upvalues: 1 coroutine.create, 2 the original coroutine.resume, 3 coroutine.close */
+static int watched_wrap(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);                     /* coroutine.create(f): raises for a non-function */
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_pushvalue(L, lua_upvalueindex(3));
+    lua_pushcclosure(L, watched_wrap_call, 3);
+    return 1;
+}
+
+static int install_watched_coroutines(lua_State *L) {
+    if (lua_getglobal(L, "coroutine") != LUA_TTABLE) return 0;
+    lua_getfield(L, -1, "create");
+    lua_getfield(L, -2, "resume");
+    lua_getfield(L, -3, "close");
+    if (!lua_isfunction(L, -3) || !lua_isfunction(L, -2) || !lua_isfunction(L, -1)) return 0;
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, watched_resume, 1);
+    lua_setfield(L, -5, "resume");
+    lua_pushcclosure(L, watched_wrap, 3);
+    lua_setfield(L, -2, "wrap");
+    return 0;
+}
+
+int ouro_bridge_watch_coroutines(lua_State *L) {
+    lua_pushcfunction(L, install_watched_coroutines);
+    return lua_pcall(L, 0, 0, 0);
+}
+
 /* ---- instruction budget (sandboxed plugin calls) ----
  * The budget's count hook also honours the interrupt flag; ending the budget puts back whatever
  * hook was there before (an armed interrupt hook stays armed). */

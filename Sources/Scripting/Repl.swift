@@ -17,13 +17,17 @@ public enum Repl {
         installGlobalHelp(host)
         let interactive = isatty(0) != 0
         var failed = false
-        if interactive { banner(host) }
+        if interactive {
+            banner(host)
+            _ = ouro_bridge_catch_sigint()      // Ctrl-C interrupts the -i script too, not the process
+        }
         if let script {
             do { try host.run(file: script, args: args) } catch let e as ScriptError {
                 report(e.description, colour: interactive && isatty(2) != 0)
                 failed = true
             } catch { report("\(error)", colour: false); failed = true }
         }
+        ouro_bridge_clear_interrupt()
         if interactive {
             return TerminalLoop(session: session).run()
         }
@@ -101,7 +105,6 @@ final class TerminalLoop {
     }
 
     func run() -> Int32 {
-        _ = ouro_bridge_catch_sigint()
         let context = Unmanaged.passUnretained(session).toOpaque()
         guard let editor = ouro_editor_open("ouro", Repl.historyPath, 1000, completeCallback, context) else {
             fputs("ouro: cannot start the line editor\n", stderr)

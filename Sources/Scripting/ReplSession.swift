@@ -27,7 +27,11 @@ public final class ReplSession {
 
     public init(host: LuaHost) {
         self.host = host
+        _ = ouro_bridge_watch_coroutines(host.L)
     }
+
+    /// Interrupts what the session is running, as Ctrl-C does (safe from any thread or a signal).
+    public func interrupt() { ouro_bridge_signal_interrupt() }
 
     /// True while lines of an incomplete chunk are waiting.
     public var isContinuing: Bool { !pending.isEmpty }

@@ -118,6 +118,36 @@ struct ReplSessionTests {
         #expect(output(feed(s, "1")) == "1")
     }
 
+    /// Runs `code` while another thread interrupts it after 0.2 s; returns what the chunk led to.
+    func interrupted(_ s: ReplSession, _ code: String) -> String {
+        let timer = Thread { usleep(200_000); s.interrupt() }
+        timer.start()
+        switch s.feed(code) {
+        case .failed(_, let message): return message
+        case .ran(_, let output): return output ?? ""
+        case .incomplete: return "incomplete"
+        }
+    }
+
+    @Test func interruptsReachLuaWhereverItRuns() throws {
+        let s = try session()
+        let cases = [
+            "while true do end",
+            "while true do pcall(function() while true do end end) end",    // pcall does not swallow it
+            "coroutine.wrap(function() while true do end end)()",          // hooks are per coroutine
+            "return coroutine.resume(coroutine.create(function() while true do end end))",
+            "for v in coroutine.wrap(function() while true do coroutine.yield(1) end end) do end",
+            "ouro.loop{generations = 3, samples = 10, seeds = {1, 2, 3, 4}, threads = 2, model = function() return ouro.models.gaussian{} end, real = function(s) return ouro.rng(s):normal({10, 2}) end, metrics = function() while true do end end}()",
+        ]
+        for code in cases {
+            let text = interrupted(s, code)
+            #expect(text.contains("interrupted"), "\(code) → \(text)")
+            #expect(output(feed(s, "6 * 7")) == "42", "the session goes on after: \(code)")
+        }
+        // once cleared, nothing stays armed: a long computation runs to its end
+        #expect(output(feed(s, "local n = 0 for i = 1, 3e7 do n = n + 1 end return n")) == "30000000")
+    }
+
     @Test func helpTextComesFromTheBindingsDocs() throws {
         let host = try LuaHost()
         let zeros = try #require(host.docs["ouro.tensor.zeros"])

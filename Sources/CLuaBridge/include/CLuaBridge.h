@@ -55,4 +55,7 @@ void ouro_bridge_signal_interrupt(void);
 int ouro_bridge_catch_sigint(void);
 int ouro_bridge_interrupted(void);
 void ouro_bridge_clear_interrupt(void);
+/* Replaces coroutine.resume and coroutine.wrap by versions that watch the coroutine while it runs,
+ * so that an interrupt reaches Lua code inside coroutines too (used by the REPL). */
+int ouro_bridge_watch_coroutines(lua_State *L);
 #endif
