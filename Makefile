@@ -58,3 +58,6 @@ memcheck: build
 	  cat Tests/lua/support/prelude.lua $$f > /tmp/ouro-memcheck.lua; \
 	  OPENBLAS_NUM_THREADS=1 valgrind -q --error-exitcode=9 /tmp/ouro-memcheck run /tmp/ouro-memcheck.lua && echo "memcheck passed: $$f"; \
 	done
+	@# a REPL session with failing chunks (exit status 1 is expected; 9 is valgrind's)
+	@OPENBLAS_NUM_THREADS=1 valgrind -q --error-exitcode=9 /tmp/ouro-memcheck repl < Tests/lua/support/repl_session.txt >/dev/null 2>&1; \
+	  test $$? -ne 9 && echo "memcheck passed: REPL session"
