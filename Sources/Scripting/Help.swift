@@ -198,13 +198,17 @@ enum Help {
     }
 
     private static func classText(_ host: LuaHost, _ display: String, value: String?) -> String {
-        let methods = host.docs.filter { $0.key.hasPrefix(display + ":") }.sorted { $0.key < $1.key }
+        let all = host.docs.filter { $0.key.hasPrefix(display + ":") }
+        let methods = all.filter { !$0.key.hasPrefix(display + ":__") }.sorted { $0.key < $1.key }
+        let operators = all.filter { $0.key.hasPrefix(display + ":__") }.sorted { $0.key < $1.key }
+            .map { $0.value.components(separatedBy: " — ").first ?? $0.key }
         let width = min(methods.map { $0.key.count - display.count - 1 }.max() ?? 0, 18)
         var lines = [value.map { "\($0.components(separatedBy: "\n").last ?? $0) — a \(display); methods:" } ?? "\(display) methods:"]
         for (name, doc) in methods {
             let short = String(name.dropFirst(display.count + 1))
             lines.append("  " + short.padding(toLength: max(width, short.count), withPad: " ", startingAt: 0) + "  " + summary(doc, width: 56))
         }
+        if !operators.isEmpty { lines.append("operators: " + operators.joined(separator: ", ")) }
         lines.append("help(\"\(display):name\") shows one in full.")
         return lines.joined(separator: "\n")
     }

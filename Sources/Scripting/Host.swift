@@ -112,6 +112,7 @@ public final class LuaHost {
         for m in meta {
             pushFunction(m.name, doc: m.doc, m.body)
             lua.setRawField(-2, m.name)
+            if !m.doc.isEmpty { docs["\(display):\(m.name)"] = m.doc }
         }
         lua.newTable(nrec: methods.count)
         for m in methods {
@@ -122,6 +123,7 @@ public final class LuaHost {
         if let index {
             lua.setRawField(-2, "__methods")
             pushFunction("__index", doc: index.doc, index.body)
+            docs["\(display):__index"] = index.doc
         }
         lua.setRawField(-2, "__index")
         lua.pop()

@@ -116,7 +116,7 @@ enum TensorBindings {
     // MARK: metamethods
 
     static func arith(_ symbol: String, _ kind: BinaryKind) -> Binding {
-        Binding(symbol, "a \(symbol) b — elementwise with broadcasting; either side may be a number.") { a in
+        Binding(symbol, "a \(LuaFunction.operatorNames[symbol] ?? symbol) b — elementwise with broadcasting; either side may be a number.") { a in
             if let t = try Userdata.object(a.lua, 1, Userdata.tensor) as? Tensor {
                 return a.push(try t.binary(kind, try a.tensorOrNumber(2, like: t)))
             }
