@@ -192,8 +192,10 @@ enum Help {
             }
         }
         let head = title.map { "\($0) — \(rows.count) entries" } ?? "a table with \(rows.count) string keys"
-        let width = min(rows.map { $0.0.count }.max() ?? 0, 22)
-        return ([head] + rows.sorted { $0.0 < $1.0 }.map { "  " + $0.0.padding(toLength: max(width, $0.0.count), withPad: " ", startingAt: 0) + "  " + $0.1 })
+        let shown = rows.sorted { $0.0 < $1.0 }.prefix(80)
+        let width = min(shown.map { $0.0.count }.max() ?? 0, 22)
+        let more = rows.count > shown.count ? ["  … (\(rows.count - shown.count) more)"] : []
+        return ([head] + shown.map { "  " + $0.0.padding(toLength: max(width, $0.0.count), withPad: " ", startingAt: 0) + "  " + $0.1 } + more)
             .joined(separator: "\n")
     }
 

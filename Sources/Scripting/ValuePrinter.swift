@@ -11,6 +11,7 @@ public struct ValuePrinter {
     public var maxItems = 24
     public var lineWidth = 78
     public var maxStringInTable = 60
+    public var maxScanned = 10_000
     let lua: Lua
 
     public init(_ lua: Lua) { self.lua = lua }
@@ -53,16 +54,18 @@ public struct ValuePrinter {
         guard lua_checkstack(lua.L, 8) != 0 else { return "{…}" }
         let n = lua.rawLength(t)
         // Keys outside the array part, in a stable order: collect their descriptions first.
+        // (at most `maxScanned` of them are sorted; a table with millions of keys prints the first ones met)
         var others: [(key: String, ordinal: Int)] = []
+        var unscanned = 0
         var ordinal = 0
         lua.pushNil()
         while lua_next(lua.L, t) != 0 {
             lua.pop()
             defer { ordinal += 1 }
             if lua.isInteger(-1), let k = lua.toInteger(-1), k >= 1, k <= n { continue }
-            others.append((keyText(-1), ordinal))
+            if others.count < maxScanned { others.append((keyText(-1), ordinal)) } else { unscanned += 1 }
         }
-        if n == 0 && others.isEmpty { return "{}" }
+        if n == 0 && others.isEmpty && unscanned == 0 { return "{}" }
         if depth >= maxDepth { return "{…}" }
         let inner = ancestors + [me]
         var items: [String] = []
@@ -86,7 +89,7 @@ public struct ValuePrinter {
             }
         }
         items += shown.map { "\($0.key) = \(valueText[$0.ordinal] ?? "?")" }
-        let hidden = max(n - maxItems, 0) + (others.count - shown.count)
+        let hidden = max(n - maxItems, 0) + (others.count - shown.count) + unscanned
         if hidden > 0 { items.append("… (\(hidden) more)") }
         let oneLine = "{" + items.joined(separator: ", ") + "}"
         if oneLine.count + 2 * depth <= lineWidth && !oneLine.contains("\n") { return oneLine }

@@ -77,6 +77,8 @@ struct ReplSessionTests {
         #expect(wide.split(separator: "\n").count < 30)
         let keys = try #require(output(feed(s, "local t = {} for i = 1, 50 do t['k' .. i] = i end return t")))
         #expect(keys.contains("… (26 more)") && keys.contains("k1 = 1"), "\(keys)")
+        let huge = try #require(output(feed(s, "local t = {} for i = 1, 20000 do t['k' .. i] = i end return t")))
+        #expect(huge.contains("… (19976 more)"), "keys beyond those scanned are counted: \(huge.suffix(40))")
         #expect(output(feed(s, "{}")) == "{}")
         // __tostring is honoured, and one that fails does not end anything
         #expect(output(feed(s, "setmetatable({}, {__tostring = function() return 'custom' end})")) == "custom")
