@@ -180,12 +180,15 @@ void ouro_bridge_unwatch(lua_State *L) {
         if (g_watched[i] == L) g_watched[i] = NULL;
 }
 
+static void hook_running_coroutines(void);
+
 void ouro_bridge_signal_interrupt(void) {
     g_interrupt = 1;
     for (int i = 0; i < OURO_MAX_WATCHED; i++) {
         lua_State *L = g_watched[i];
         if (L) lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, 1);
     }
+    hook_running_coroutines();
 }
 
 static void on_sigint(int sig) { (void)sig; ouro_bridge_signal_interrupt(); }
@@ -216,81 +219,117 @@ void ouro_bridge_clear_interrupt(void) {
 
 /* coroutine.resume and coroutine.wrap that watch the coroutine while it runs: an interrupt arms
  * the hook of the running coroutine (hooks are per thread), not only of the main state. */
+/* Resumes nest (one thread runs Lua at a time), so the running coroutines form a stack. */
+#define OURO_MAX_RUNNING 256
+static lua_State *volatile g_running[OURO_MAX_RUNNING];
+static volatile sig_atomic_t g_running_depth = 0;
+
 static void watch_running(lua_State *co) {
-    ouro_bridge_watch(co);
+    int d = g_running_depth;
+    if (d < OURO_MAX_RUNNING) g_running[d] = co;   /* the slot is filled before it becomes visible */
+    g_running_depth = d + 1;
     if (g_interrupt) lua_sethook(co, interrupt_hook, LUA_MASKCOUNT, 1);
 }
 
 static void unwatch_running(lua_State *co) {
-    ouro_bridge_unwatch(co);
+    int d = g_running_depth - 1;
+    g_running_depth = d;
+    if (d < OURO_MAX_RUNNING) g_running[d] = NULL;
     if (!g_interrupt && lua_gethook(co) == interrupt_hook) lua_sethook(co, NULL, 0, 0);
 }
 
-/* upvalue 1: the original coroutine.resume */
-static int watched_resume(lua_State *L) {
-    luaL_checktype(L, 1, LUA_TTHREAD);
-    lua_State *co = lua_tothread(L, 1);
-    int n = lua_gettop(L);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    if (co) watch_running(co);
-    int status = lua_pcall(L, n, LUA_MULTRET, 0);
-    if (co) unwatch_running(co);
-    if (status != LUA_OK) return lua_error(L);
-    return lua_gettop(L);
+static void hook_running_coroutines(void) {
+    int d = g_running_depth;
+    for (int i = 0; i < d && i < OURO_MAX_RUNNING; i++) {
+        lua_State *co = g_running[i];
+        if (co) lua_sethook(co, interrupt_hook, LUA_MASKCOUNT, 1);
+    }
 }
 
-/* upvalues: 1 the coroutine, 2 the original coroutine.resume, 3 coroutine.close */
+/* Resumes co with the top narg values of L, watching it while it runs. Leaves its results on L
+ * and returns their count, or leaves an error object and returns -1 (as coroutine.resume does). */
+static int resume_watched(lua_State *L, lua_State *co, int narg) {
+    if (lua_status(co) == LUA_OK && lua_gettop(co) == 0) {
+        lua_pushliteral(L, "cannot resume dead coroutine");
+        return -1;
+    }
+    if (!lua_checkstack(co, narg)) {
+        lua_pushliteral(L, "too many arguments to resume");
+        return -1;
+    }
+    lua_xmove(L, co, narg);
+    int nres = 0;
+    watch_running(co);
+    int status = lua_resume(co, L, narg, &nres);
+    unwatch_running(co);
+    if (status == LUA_OK || status == LUA_YIELD) {
+        if (!lua_checkstack(L, nres + 1)) {
+            lua_pop(co, nres);
+            lua_pushliteral(L, "too many results to resume");
+            return -1;
+        }
+        lua_xmove(co, L, nres);
+        return nres;
+    }
+    lua_xmove(co, L, 1);
+    return -1;
+}
+
+static int watched_resume(lua_State *L) {
+    lua_State *co = lua_tothread(L, 1);
+    luaL_argexpected(L, co != NULL, 1, "coroutine");
+    int r = resume_watched(L, co, lua_gettop(L) - 1);
+    if (r < 0) {
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_insert(L, -(r + 1));
+    return r + 1;
+}
+
+/* upvalues: 1 the coroutine, 2 coroutine.close */
 static int watched_wrap_call(lua_State *L) {
     lua_State *co = lua_tothread(L, lua_upvalueindex(1));
-    int n = lua_gettop(L);
-    lua_pushvalue(L, lua_upvalueindex(2));
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_rotate(L, 1, 2);
-    if (co) watch_running(co);
-    int status = lua_pcall(L, n + 1, LUA_MULTRET, 0);
-    if (co) unwatch_running(co);
-    if (status != LUA_OK) return lua_error(L);
-    if (lua_toboolean(L, 1)) return lua_gettop(L) - 1;
-    /* an error inside the coroutine: close it (its to-be-closed variables) and propagate the
-     * error with the caller's position in front, as Lua's own wrap does */
-    lua_settop(L, 2);
-    lua_pushvalue(L, lua_upvalueindex(3));
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_pcall(L, 1, 0, 0) == LUA_OK ? (void)0 : lua_pop(L, 1);
-    if (lua_type(L, 2) == LUA_TSTRING) {
+    int r = resume_watched(L, co, lua_gettop(L));
+    if (r >= 0) return r;
+    /* an error: a coroutine that died of it is closed (its to-be-closed variables), and the
+     * error goes on with the caller's position in front, as Lua's own wrap does */
+    int stat = lua_status(co);
+    if (stat != LUA_OK && stat != LUA_YIELD) {
+        lua_pushvalue(L, lua_upvalueindex(2));
+        lua_pushvalue(L, lua_upvalueindex(1));
+        if (lua_pcall(L, 1, 0, 0) != LUA_OK) lua_pop(L, 1);
+    }
+    if (lua_type(L, -1) == LUA_TSTRING) {
         luaL_where(L, 1);
-        lua_pushvalue(L, 2);
+        lua_insert(L, -2);
         lua_concat(L, 2);
-    } else {
-        lua_pushvalue(L, 2);
     }
     return lua_error(L);
 }
 
-/* upvalues: 1 coroutine.create, 2 the original coroutine.resume, 3 coroutine.close */
+/* upvalues: 1 coroutine.create, 2 coroutine.close */
 static int watched_wrap(lua_State *L) {
     luaL_checktype(L, 1, LUA_TFUNCTION);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_pushvalue(L, 1);
-    lua_call(L, 1, 1);                     /* coroutine.create(f): raises for a non-function */
+    lua_call(L, 1, 1);
     lua_pushvalue(L, lua_upvalueindex(2));
-    lua_pushvalue(L, lua_upvalueindex(3));
-    lua_pushcclosure(L, watched_wrap_call, 3);
+    lua_pushcclosure(L, watched_wrap_call, 2);
     return 1;
 }
 
 static int install_watched_coroutines(lua_State *L) {
     if (lua_getglobal(L, "coroutine") != LUA_TTABLE) return 0;
     lua_getfield(L, -1, "create");
-    lua_getfield(L, -2, "resume");
-    lua_getfield(L, -3, "close");
-    if (!lua_isfunction(L, -3) || !lua_isfunction(L, -2) || !lua_isfunction(L, -1)) return 0;
-    lua_pushvalue(L, -2);
-    lua_pushcclosure(L, watched_resume, 1);
-    lua_setfield(L, -5, "resume");
-    lua_pushcclosure(L, watched_wrap, 3);
+    lua_getfield(L, -2, "close");
+    if (!lua_isfunction(L, -2) || !lua_isfunction(L, -1)) return 0;
+    lua_pushcclosure(L, watched_wrap, 2);
     lua_setfield(L, -2, "wrap");
+    lua_pushcfunction(L, watched_resume);
+    lua_setfield(L, -2, "resume");
     return 0;
 }
 
