@@ -276,8 +276,8 @@ static int resume_watched(lua_State *L, lua_State *co, int narg) {
 }
 
 static int watched_resume(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTHREAD);
     lua_State *co = lua_tothread(L, 1);
-    luaL_argexpected(L, co != NULL, 1, "coroutine");
     int r = resume_watched(L, co, lua_gettop(L) - 1);
     if (r < 0) {
         lua_pushboolean(L, 0);

@@ -150,6 +150,29 @@ struct ReplSessionTests {
         #expect(output(feed(s, "local n = 0 for i = 1, 3e7 do n = n + 1 end return n")) == "30000000")
     }
 
+    @Test func coroutinesBehaveAsLuasOwnInTheRepl() throws {
+        let s = try session()
+        _ = feed(s, "gen = coroutine.wrap(function(a) local b = coroutine.yield(a + 1); error('bad ' .. b) end)")
+        #expect(output(feed(s, "gen(1)")) == "2")
+        guard case .failed(_, let message) = feed(s, "gen(5)") else { Issue.record("expected an error"); return }
+        #expect(message.hasPrefix("stdin:1: stdin:1: bad 5"), "wrap adds the caller's position, as Lua does: \(message)")
+        guard case .failed(_, let dead) = feed(s, "gen(1)") else { Issue.record("expected an error"); return }
+        #expect(dead.hasPrefix("stdin:1: cannot resume dead coroutine"), "\(dead)")
+        _ = feed(s, "co = coroutine.create(function(x) local y = coroutine.yield(x * 2); return 'done', y end)")
+        #expect(output(feed(s, "coroutine.resume(co, 21)")) == "true, 42")
+        #expect(output(feed(s, "coroutine.resume(co, 'y')")) == "true, done, y")
+        #expect(output(feed(s, "coroutine.resume(co)")) == "false, cannot resume dead coroutine")
+        #expect(output(feed(s, "local c; c = coroutine.create(function() return coroutine.resume(c) end); return coroutine.resume(c)")) == "true, false, cannot resume non-suspended coroutine")
+        _ = feed(s, "closed = false")
+        _ = feed(s, "pcall(coroutine.wrap(function() local x <close> = setmetatable({}, {__close = function() closed = true end}); error('e') end))")
+        #expect(output(feed(s, "closed")) == "true", "a coroutine that died of an error in wrap is closed")
+        guard case .failed(_, let bad) = feed(s, "coroutine.resume(1)") else { Issue.record("expected an error"); return }
+        #expect(bad.hasPrefix("stdin:1: bad argument #1 to 'resume' (thread expected, got number)"), "\(bad)")
+        var words: [String] = []
+        if let out = output(feed(s, "local t = {} for v in coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i) end end) do t[#t + 1] = v end return table.concat(t, ' ')")) { words = [out] }
+        #expect(words == ["1 2 3"])
+    }
+
     @Test func helpTextComesFromTheBindingsDocs() throws {
         let host = try LuaHost()
         let zeros = try #require(host.docs["ouro.tensor.zeros"])
