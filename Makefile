@@ -8,7 +8,7 @@ PKGCONFIG   = lua5.4 openblas lapacke libedit
 SUDO       := $(shell [ "$$(id -u)" != 0 ] && command -v sudo)
 BIN         = .build/$(CONFIG)/ouro
 
-.PHONY: all deps build demo test test-deps bench bench-gaussian bench-kde memcheck clean
+.PHONY: all deps build demo test test-deps docs bench bench-gaussian bench-kde memcheck clean
 
 all: build
 
@@ -45,6 +45,10 @@ bench-gaussian: build
 bench-kde: build
 	@python3 -c "import sklearn" 2>/dev/null || pip install scikit-learn
 	python3 bench/kde_bench.py --ouro $(BIN)
+
+## docs: regenerate docs/API.md from the bindings' help text (a test checks it is current)
+docs: build
+	$(BIN) docs --markdown > docs/API.md
 
 clean:
 	rm -rf .build

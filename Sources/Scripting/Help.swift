@@ -222,10 +222,11 @@ enum Help {
             if let colon = name.firstIndex(of: ":") { return String(name[..<colon]) }
             return name.split(separator: ".").dropLast().joined(separator: ".")
         }
-        for group in groups.keys.sorted() {
+        // the ouro table and its libraries first, then the classes of values they return
+        for group in groups.keys.sorted(by: { ($0.hasPrefix("ouro") ? 0 : 1, $0) < ($1.hasPrefix("ouro") ? 0 : 1, $1) }) {
             out += "\n## \(group)\n\n"
             for name in groups[group, default: []].sorted() {
-                out += "- **`\(name)`** — \(host.docs[name] ?? "")\n"
+                out += "- **`\(name)`**: \(host.docs[name] ?? "")\n"
             }
         }
         return out

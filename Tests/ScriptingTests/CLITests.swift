@@ -160,6 +160,9 @@ struct NumPyInteropTests {
         #expect(r.status == 0 && r.out == viaHelp.out && r.out.hasPrefix("ouro.tensor.zeros\n"), "\(r.out)|\(viaHelp.out)")
         let all = try OuroBinary.run(["docs", "--markdown"])
         #expect(all.status == 0 && all.out.contains("**`Tensor:sum`**") && all.out.contains("**`ouro.loop`**"))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let committed = try String(contentsOf: root.appendingPathComponent("docs/API.md"), encoding: .utf8)
+        #expect(committed == all.out, "docs/API.md is generated from the bindings: run `make docs`")
         let missing = try OuroBinary.run(["docs", "no_such_binding"])
         #expect(missing.status == 1 && missing.err.contains("no help for 'no_such_binding'"))
     }
