@@ -137,12 +137,14 @@ public final class KDEModel: GenerativeModel {
                     buffer.withUnsafeMutableBufferPointer { bp in
                         guard let buf = bp.baseAddress else { return }
                         for i in lo..<hi {
+                            if (i - lo) & 15 == 0 && Interruption.isRequested() { return }   // Ctrl-C: give up
                             po[i] = KDEModel.logSumExpKernel(qb + i * dd, t, nn, dd, scale, buf) + constant
                         }
                     }
                 }
             }
         }
+        try Interruption.check()
         return out
     }
 

@@ -41,6 +41,7 @@ public final class LuaHost {
         }
         HostRegistry.register(self)
         ouro_bridge_watch(L)
+        Interruption.isRequested = { ouro_bridge_interrupted() != 0 }
         installOuro()
         LuaHost.configureBLASThreads()
     }

@@ -243,7 +243,7 @@ enum LoopBindings {
                 }
             }
         }
-        cb.interrupted = { ouro_bridge_interrupted() != 0 }
+        cb.interrupted = { Interruption.isRequested() }
         return cb
     }
 

@@ -139,6 +139,8 @@ struct ReplSessionTests {
             "coroutine.wrap(function() while true do end end)()",          // hooks are per coroutine
             "return coroutine.resume(coroutine.create(function() while true do end end))",
             "for v in coroutine.wrap(function() while true do coroutine.yield(1) end end) do end",
+            // a long Swift computation polls the flag (10^10 kernel evaluations: minutes if it did not)
+            "local k = ouro.models.kde{bandwidth = 0.5}; k:fit(ouro.rng(1):normal({1000000, 2})); return k:log_prob(ouro.rng(2):normal({10000, 2}))",
             "ouro.loop{generations = 3, samples = 10, seeds = {1, 2, 3, 4}, threads = 2, model = function() return ouro.models.gaussian{} end, real = function(s) return ouro.rng(s):normal({10, 2}) end, metrics = function() while true do end end}()",
         ]
         for code in cases {
