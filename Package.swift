@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensor", "CBLAS"]),
         .target(name: "Data", dependencies: ["Tensor"]),
         .target(name: "Loop", dependencies: ["Models", "Tensor"]),
-        .target(name: "Report"),
+        .target(name: "Report", dependencies: ["Tensor"]),
         .target(name: "Scripting", dependencies: ["Tensor", "Models", "Data", "Loop", "Report", "CLua", "CLuaBridge", "CLineEdit"]),
         .executableTarget(name: "ouro", dependencies: [
             "Scripting", "Tensor", "CBLAS", "CBenchKernels",
@@ -36,7 +36,7 @@ let package = Package(
         ]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Tensor"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Tensor"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
         .testTarget(name: "LoopTests", dependencies: ["Loop", "Models", "Tensor"]),
     ],

@@ -20,6 +20,7 @@ typedef struct {
     size_t limit;       /* 0 = unlimited */
     int swift_depth;    /* > 0 while a Swift binding runs: never fail there (no longjmp in Swift) */
     int over_budget;    /* set when Swift exceeded the limit; raised by the trampoline afterwards */
+    volatile sig_atomic_t interrupt;  /* this host was asked to stop (its own Ctrl-C, not the process's) */
 } ouro_alloc_state;
 
 static void *ouro_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
@@ -45,6 +46,13 @@ static ouro_alloc_state *alloc_state(lua_State *L) {
     return (ouro_alloc_state *)ud;
 }
 
+/* A state (or any thread of its host) should stop: the process got SIGINT, or its host was asked. */
+static int state_interrupted(lua_State *L) {
+    if (g_interrupt) return 1;
+    ouro_alloc_state *st = alloc_state(L);
+    return st && st->interrupt;
+}
+
 static int ouro_panic(lua_State *L) {
     const char *msg = lua_tostring(L, -1);
     fprintf(stderr, "ouro: unprotected Lua error: %s\n", msg ? msg : "(non-string error)");
@@ -61,6 +69,7 @@ lua_State *ouro_bridge_newstate(void) {
 }
 
 size_t ouro_bridge_memory_used(lua_State *L) { return alloc_state(L)->used; }
+size_t ouro_bridge_memory_limit(lua_State *L) { return alloc_state(L)->limit; }
 void ouro_bridge_set_memory_limit(lua_State *L, size_t limit) { alloc_state(L)->limit = limit; }
 
 /* ---- the trampoline ---- */
@@ -80,7 +89,7 @@ static int trampoline(lua_State *L) {
     if (n == OURO_RAISE_AS_IS) return lua_error(L);
     if (st->over_budget && st->swift_depth == 0) {
         st->over_budget = 0;
-        return luaL_error(L, "Lua memory budget exceeded (%d KiB)", (int)(st->limit / 1024));
+        return luaL_error(L, "Lua memory budget exceeded (%d MiB)", (int)(st->limit >> 20));
     }
     if (g_gc_requested) {
         g_gc_requested = 0;
@@ -167,7 +176,7 @@ static void raise_interrupted(lua_State *L, lua_Debug *ar) {
 }
 
 static void interrupt_hook(lua_State *L, lua_Debug *ar) {
-    if (g_interrupt) raise_interrupted(L, ar);
+    if (state_interrupted(L)) raise_interrupted(L, ar);
 }
 
 void ouro_bridge_watch(lua_State *L) {
@@ -191,6 +200,18 @@ void ouro_bridge_signal_interrupt(void) {
     hook_running_coroutines();
 }
 
+/* Interrupts one host only: its watched states and running coroutines (not signal-safe; for a
+ * host embedded beside others, e.g. a session interrupted by another thread). */
+void ouro_bridge_interrupt_host(lua_State *L) {
+    ouro_alloc_state *st = alloc_state(L);
+    st->interrupt = 1;
+    for (int i = 0; i < OURO_MAX_WATCHED; i++) {
+        lua_State *w = g_watched[i];
+        if (w && alloc_state(w) == st) lua_sethook(w, interrupt_hook, LUA_MASKCOUNT, 1);
+    }
+    hook_running_coroutines();
+}
+
 static void on_sigint(int sig) { (void)sig; ouro_bridge_signal_interrupt(); }
 
 int ouro_bridge_catch_sigint(void) {
@@ -207,13 +228,15 @@ int ouro_bridge_catch_sigint(void) {
     return sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
-int ouro_bridge_interrupted(void) { return g_interrupt; }
+int ouro_bridge_interrupted(lua_State *L) { return state_interrupted(L); }
+int ouro_bridge_signalled(void) { return g_interrupt; }
 
-void ouro_bridge_clear_interrupt(void) {
+void ouro_bridge_clear_interrupt(lua_State *L) {
     g_interrupt = 0;
+    alloc_state(L)->interrupt = 0;
     for (int i = 0; i < OURO_MAX_WATCHED; i++) {
-        lua_State *L = g_watched[i];
-        if (L && lua_gethook(L) == interrupt_hook) lua_sethook(L, NULL, 0, 0);
+        lua_State *w = g_watched[i];
+        if (w && lua_gethook(w) == interrupt_hook && !state_interrupted(w)) lua_sethook(w, NULL, 0, 0);
     }
 }
 
@@ -228,21 +251,21 @@ static void watch_running(lua_State *co) {
     int d = g_running_depth;
     if (d < OURO_MAX_RUNNING) g_running[d] = co;   /* the slot is filled before it becomes visible */
     g_running_depth = d + 1;
-    if (g_interrupt) lua_sethook(co, interrupt_hook, LUA_MASKCOUNT, 1);
+    if (state_interrupted(co)) lua_sethook(co, interrupt_hook, LUA_MASKCOUNT, 1);
 }
 
 static void unwatch_running(lua_State *co) {
     int d = g_running_depth - 1;
     g_running_depth = d;
     if (d < OURO_MAX_RUNNING) g_running[d] = NULL;
-    if (!g_interrupt && lua_gethook(co) == interrupt_hook) lua_sethook(co, NULL, 0, 0);
+    if (!state_interrupted(co) && lua_gethook(co) == interrupt_hook) lua_sethook(co, NULL, 0, 0);
 }
 
 static void hook_running_coroutines(void) {
     int d = g_running_depth;
     for (int i = 0; i < d && i < OURO_MAX_RUNNING; i++) {
         lua_State *co = g_running[i];
-        if (co) lua_sethook(co, interrupt_hook, LUA_MASKCOUNT, 1);
+        if (co && state_interrupted(co)) lua_sethook(co, interrupt_hook, LUA_MASKCOUNT, 1);
     }
 }
 
@@ -339,42 +362,75 @@ int ouro_bridge_watch_coroutines(lua_State *L) {
 }
 
 /* ---- instruction budget (sandboxed plugin calls) ----
- * The budget's count hook also honours the interrupt flag; ending the budget puts back whatever
- * hook was there before (an armed interrupt hook stays armed). */
-static _Thread_local long long tls_budget_left = 0;
-static _Thread_local int tls_budget_active = 0;
-static _Thread_local int tls_budget_hit = 0;
-static _Thread_local lua_Hook tls_saved_hook = NULL;
-static _Thread_local int tls_saved_mask = 0, tls_saved_count = 0;
+ * Budgets nest (a plugin may call another): each call pushes a frame that may use at most what
+ * is left of the frame below it, and what it used is charged to that frame when it ends. Once a
+ * frame runs out it stays exhausted until its call returns: the hook then fires on every
+ * instruction, so a pcall in the plugin cannot catch the error and carry on. The hook also
+ * honours interrupts; ending the outermost budget puts back whatever hook was there before (an
+ * armed interrupt hook stays armed). Frames are per OS thread, like the calls that own them. */
+#define OURO_MAX_BUDGETS 32
+#define OURO_BUDGET_PERIOD 1000
+typedef struct {
+    long long left, start;
+    int hit;
+    lua_Hook saved_hook;
+    int saved_mask, saved_count;
+} budget_frame;
+static _Thread_local budget_frame tls_budgets[OURO_MAX_BUDGETS];
+static _Thread_local int tls_budget_depth = 0;
 
 static void budget_hook(lua_State *L, lua_Debug *ar) {
-    if (g_interrupt) raise_interrupted(L, ar);
-    if (tls_budget_active) {
-        tls_budget_left -= 1000;
-        if (tls_budget_left < 0) {
-            tls_budget_active = 0;
-            tls_budget_hit = 1;
-            luaL_error(L, "instruction budget exceeded");
-        }
+    if (state_interrupted(L)) raise_interrupted(L, ar);
+    int d = tls_budget_depth;
+    if (d == 0) return;
+    budget_frame *f = &tls_budgets[d - 1];
+    if (!f->hit) {
+        f->left -= lua_gethookcount(L);
+        if (f->left >= 0) return;
+        f->hit = 1;
+        lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
     }
+    luaL_error(L, "instruction budget exceeded");
 }
 
-void ouro_bridge_begin_instruction_budget(lua_State *L, long long instructions) {
-    tls_budget_left = instructions;
-    tls_budget_active = 1;
-    tls_budget_hit = 0;
-    tls_saved_hook = lua_gethook(L);
-    tls_saved_mask = lua_gethookmask(L);
-    tls_saved_count = lua_gethookcount(L);
-    if (tls_saved_hook == budget_hook) tls_saved_hook = NULL, tls_saved_mask = 0, tls_saved_count = 0;
-    lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1000);
+int ouro_bridge_begin_instruction_budget(lua_State *L, long long instructions) {
+    int d = tls_budget_depth;
+    if (d >= OURO_MAX_BUDGETS) return -1;
+    long long limit = instructions;
+    int exhausted = 0;
+    if (d > 0) {
+        budget_frame *o = &tls_budgets[d - 1];
+        if (o->hit || o->left <= 0) exhausted = 1;
+        else if (o->left < limit) limit = o->left;
+    }
+    budget_frame *f = &tls_budgets[d];
+    f->left = f->start = exhausted ? 0 : limit;
+    f->hit = exhausted;
+    f->saved_hook = lua_gethook(L);
+    f->saved_mask = lua_gethookmask(L);
+    f->saved_count = lua_gethookcount(L);
+    tls_budget_depth = d + 1;
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, exhausted ? 1 : OURO_BUDGET_PERIOD);
+    return 0;
 }
 
 int ouro_bridge_end_instruction_budget(lua_State *L) {
-    tls_budget_active = 0;
-    if (g_interrupt) lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, 1);
-    else lua_sethook(L, tls_saved_hook, tls_saved_mask, tls_saved_count);
-    int hit = tls_budget_hit;
-    tls_budget_hit = 0;
+    int d = tls_budget_depth;
+    if (d == 0) return 0;
+    budget_frame *f = &tls_budgets[d - 1];
+    tls_budget_depth = d - 1;
+    int hit = f->hit;
+    if (d > 1) {
+        budget_frame *o = &tls_budgets[d - 2];
+        o->left -= f->start - f->left;          /* what the inner call used */
+        if (o->left < 0) o->hit = 1;
+        lua_sethook(L, budget_hook, LUA_MASKCOUNT, o->hit ? 1 : OURO_BUDGET_PERIOD);
+    } else if (state_interrupted(L)) {
+        lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, 1);
+    } else {
+        lua_sethook(L, f->saved_hook == budget_hook ? NULL : f->saved_hook, f->saved_mask, f->saved_count);
+    }
     return hit;
 }
+
+int ouro_bridge_budget_depth(void) { return tls_budget_depth; }

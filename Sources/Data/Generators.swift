@@ -15,6 +15,8 @@ public enum Generators {
     public static func blobs(n: Int, centers: Tensor?, count k: Int = 3, std: Double = 1, box: (Double, Double) = (-10, 10),
                              dim: Int = 2, rng: RNG) throws -> (x: Tensor, labels: [Int], centers: Tensor) {
         guard n >= 0 else { throw DataError(message: "blobs: n must be non-negative, got \(n)") }
+        // points, noise, the shuffled copy (d values each), labels twice and the permutation
+        try MemoryPolicy.checkCount(n, bytesPerItem: 24 * max(centers?.shape.last ?? dim, 1) + 32, what: "n")
         guard std >= 0, std.isFinite else { throw DataError(message: "blobs: std must be a non-negative number, got \(std)") }
         let c: Tensor
         if let given = centers {
@@ -44,6 +46,7 @@ public enum Generators {
     /// (the outer gets the smaller half), plus N(0, noise²) on each coordinate; shuffled.
     public static func circles(n: Int, noise: Double = 0, factor: Double = 0.8, rng: RNG) throws -> (x: Tensor, labels: [Int]) {
         guard n >= 0 else { throw DataError(message: "circles: n must be non-negative, got \(n)") }
+        try MemoryPolicy.checkCount(n, bytesPerItem: Generators.planarBytes, what: "n")
         guard factor >= 0 && factor < 1 else { throw DataError(message: "circles: factor must be in [0, 1), got \(factor)") }
         let nOut = n / 2, nIn = n - nOut
         var pts: [Double] = [], labels: [Int] = []
@@ -55,6 +58,7 @@ public enum Generators {
     /// Two interleaving half circles, plus N(0, noise²) on each coordinate; shuffled.
     public static func moons(n: Int, noise: Double = 0, rng: RNG) throws -> (x: Tensor, labels: [Int]) {
         guard n >= 0 else { throw DataError(message: "moons: n must be non-negative, got \(n)") }
+        try MemoryPolicy.checkCount(n, bytesPerItem: Generators.planarBytes, what: "n")
         let nOut = n / 2, nIn = n - nOut
         var pts: [Double] = [], labels: [Int] = []
         for i in 0..<nOut { let a = nOut > 1 ? Double.pi * Double(i) / Double(nOut - 1) : 0; pts += [cos(a), sin(a)]; labels.append(0) }
@@ -65,6 +69,7 @@ public enum Generators {
     /// The swiss roll in 3-D: t = 1.5π(1 + 2u), (t cos t, 21v, t sin t) + N(0, noise²); returns t too.
     public static func swissRoll(n: Int, noise: Double = 0, rng: RNG) throws -> (x: Tensor, t: [Double]) {
         guard n >= 0 else { throw DataError(message: "swiss_roll: n must be non-negative, got \(n)") }
+        try MemoryPolicy.checkCount(n, bytesPerItem: 160, what: "n")
         guard noise >= 0, noise.isFinite else { throw DataError(message: "swiss_roll: noise must be a non-negative number") }
         let u = try rng.uniform([n]).toDoubles(), v = try rng.uniform([n]).toDoubles()
         let z = try rng.normal([n, 3]).toDoubles()
@@ -78,6 +83,10 @@ public enum Generators {
         }
         return (try Tensor(pts, shape: [n, 3]), ts)
     }
+
+    /// Working bytes per point of the 2-D generators: coordinates (list, tensor, noise, shuffled
+    /// copy), labels twice and the permutation.
+    static let planarBytes = 4 * 16 + 3 * 8
 
     private static func finish(_ pts: [Double], _ labels: [Int], dim: Int, noise: Double, rng: RNG, name: String) throws -> (x: Tensor, labels: [Int]) {
         guard noise >= 0, noise.isFinite else { throw DataError(message: "\(name): noise must be a non-negative number, got \(noise)") }

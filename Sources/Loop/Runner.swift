@@ -6,7 +6,8 @@ import Tensor
 public struct LoopConfig {
     public var name: String
     public var generations: Int
-    public var samples: Int
+    /// Synthetic samples drawn per generation (nil: as many as the seed has real rows).
+    public var samples: Int?
     public var workflow: Workflow
     public var seeds: [Int]
     /// With a score verifier: the fraction of each batch kept (the top scores).
@@ -20,19 +21,53 @@ public struct LoopConfig {
     public var out: String?
     /// Keep every generation's samples on disk after a seed completes.
     public var keepPool = false
-    /// Text identifying the configuration (and data) for resuming; a different one is refused.
-    public var fingerprint = ""
+    /// What the loop cannot see for itself but determines the numbers: where the callbacks and
+    /// data come from (e.g. "function at script.lua:12", "tensor 100x2 <checksum>"). Part of the
+    /// run's identity.
+    public var sources: [String: String] = [:]
     /// Extra manifest entries (the whole configuration as the script gave it).
     public var manifestExtras: [String: Any] = [:]
 
-    public init(name: String, generations: Int, samples: Int, workflow: Workflow, seeds: [Int]) {
+    public init(name: String, generations: Int, samples: Int?, workflow: Workflow, seeds: [Int]) {
         self.name = name; self.generations = generations; self.samples = samples; self.workflow = workflow; self.seeds = seeds
+    }
+
+    /// Checks the configuration; errors name the setting and what it must be.
+    public func validate() throws {
+        guard !name.isEmpty else { throw LoopError("'name' must not be empty") }
+        guard generations >= 1 && generations <= 1_000_000 else { throw LoopError("'generations' must be in 1..10^6, got \(generations)") }
+        if let s = samples { guard s >= 0 else { throw LoopError("'samples' must be non-negative, got \(s)") } }
+        guard !seeds.isEmpty else { throw LoopError("'seeds' must hold at least one seed") }
+        guard Set(seeds).count == seeds.count else { throw LoopError("'seeds' must be distinct") }
+        if let q = keepTop { guard q > 0 && q <= 1 else { throw LoopError("'keep_top' must be in (0, 1], got \(q)") } }
+        guard maxResampleRounds >= 0 && maxResampleRounds <= 10_000 else { throw LoopError("'max_resample_rounds' must be in 0..10000, got \(maxResampleRounds)") }
+        guard threads >= 1 && threads <= 256 else { throw LoopError("'threads' must be in 1..256, got \(threads)") }
+        try workflow.validate()
+        if let out {
+            guard !out.isEmpty else { throw LoopError("'out' is empty: give the folder for the run's records") }
+            guard !out.utf8.contains(0) else { throw LoopError("'out' contains a NUL byte") }
+        }
+    }
+
+    /// The canonical description of everything that determines the numbers, and its checksum:
+    /// the run's identity. A run folder holding another identity is refused.
+    public func identity(model: [String: String]) throws -> (value: UInt64, description: [String: Any]) {
+        var d: [String: Any] = [
+            "name": name, "generations": generations, "samples": samples.map { "\($0)" } ?? "as many as real rows",
+            "workflow": workflow.identity, "seeds": seeds, "max_resample_rounds": maxResampleRounds,
+            "keep_pool": keepPool, "model": model, "sources": sources,
+        ]
+        if let q = keepTop { d["keep_top"] = q }
+        let json = try JSONSerialization.data(withJSONObject: d, options: [.sortedKeys])
+        return (Checksum.of(Array(json)), d)
     }
 }
 
 /// The parts of a run that come from the user (Lua functions, through the scripting layer).
 public struct LoopCallbacks {
-    /// The seed's model, as configured by the user; each generation fits a `fresh()` copy of it.
+    /// The seed's model, as configured by the user. The loop never changes the object it gets:
+    /// each seed works on a `fresh()` copy, prepared with the seed's real data, and each
+    /// generation fits a `fresh()` copy of that — so one object returned for every seed is safe.
     public var makeModel: (_ seed: Int, _ generation: Int) throws -> GenerativeModel
     /// Real training and held-out test data for a seed.
     public var data: (_ seed: Int) throws -> (train: Tensor, test: Tensor)
@@ -40,7 +75,7 @@ public struct LoopCallbacks {
     public var metrics: ((_ model: GenerativeModel, _ ctx: LoopContext) throws -> [Metric])?
     /// Checked between generations; true stops the run ("interrupted").
     public var interrupted: () -> Bool = { false }
-    /// Messages for the user (verifier shortfalls), with the seed and generation.
+    /// Messages for the user (verifier shortfalls, repairs), with the seed and generation.
     public var warn: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
     public init(makeModel: @escaping (Int, Int) throws -> GenerativeModel, data: @escaping (Int) throws -> (train: Tensor, test: Tensor)) {
@@ -83,60 +118,53 @@ public final class LoopRunner {
     let progress: Progress?
 
     public init(config: LoopConfig, callbacks: LoopCallbacks, showProgress: Bool) throws {
-        guard config.generations >= 1 else { throw LoopError("generations must be at least 1, got \(config.generations)") }
-        guard config.samples >= -1 else { throw LoopError("samples must be non-negative, got \(config.samples)") }
-        guard !config.seeds.isEmpty else { throw LoopError("need at least one seed") }
-        guard Set(config.seeds).count == config.seeds.count else { throw LoopError("seeds must be distinct") }
-        if let q = config.keepTop { guard q > 0 && q <= 1 else { throw LoopError("keep_top must be in (0, 1], got \(q)") } }
+        try config.validate()
         // The model as the factory configures it (for the first seed) is part of the run's identity.
         let model = try callbacks.makeModel(config.seeds[0], 1).configuration
         var config = config
         config.manifestExtras["model"] = model
-        config.fingerprint += " model " + model.keys.sorted().map { "\($0)=\(model[$0] ?? "")" }.joined(separator: ";")
+        let (identity, description) = try config.identity(model: model)
         self.config = config
         self.callbacks = callbacks
         store = try config.out.map {
-            try RunStore(dir: $0, run: config.name, workflow: config.workflow.name, fingerprint: config.fingerprint, keepPool: config.keepPool)
+            try RunStore(dir: $0, run: config.name, workflow: config.workflow.name, identity: identity,
+                         description: description, keepPool: config.keepPool)
         }
         progress = showProgress ? Progress(name: config.name, total: config.seeds.count * config.generations, seeds: config.seeds.count) : nil
     }
 
     /// Runs every seed; returns when all are done or throws the first failure.
     public func run() throws -> LoopResult {
+        defer { store?.close() }
         let started = Date()
-        var rows = [[MetricRow]](repeating: [], count: config.seeds.count)
-        var timings = [[Double]](repeating: [], count: config.seeds.count)
-        var failure: Error?
-        let lock = NSLock()
-        var next = 0
-        func work() {
-            while true {
-                lock.lock()
-                if failure != nil || next >= config.seeds.count { lock.unlock(); return }
-                let i = next; next += 1
-                lock.unlock()
+        let shared = SharedRunState(seeds: config.seeds.count)
+        let work = { [self] in
+            while let i = shared.nextSeed() {
                 do {
-                    let (r, t) = try runSeed(config.seeds[i], stop: { lock.lock(); defer { lock.unlock() }; return failure != nil })
+                    let (r, t) = try runSeed(config.seeds[i], stop: { shared.failed })
                     progress?.seedFinished()
-                    lock.lock(); rows[i] = r; timings[i] = t; lock.unlock()
+                    shared.finished(i, rows: r, timings: t)
                 } catch {
-                    lock.lock(); if failure == nil { failure = error }; lock.unlock()
+                    shared.fail(error)
                 }
             }
         }
         let workers = max(1, min(config.threads, config.seeds.count))
+        // Workers answer to whatever interrupts the caller (its host's request, Ctrl-C).
+        let interruption = Interruption.current
         if workers == 1 {
             work()
         } else {
             let group = DispatchGroup()
             for _ in 0..<workers {
                 group.enter()
-                let t = Thread { work(); group.leave() }
+                let t = Thread { Interruption.with(interruption) { work() }; group.leave() }
                 t.stackSize = 8 << 20
                 t.start()
             }
             group.wait()
         }
+        let (rows, timings, failure) = shared.results
         progress?.finish()
         if let store {
             try store.writeMetrics(rows)
@@ -145,9 +173,10 @@ public final class LoopRunner {
             manifest["workflow"] = config.workflow.name
             manifest["seeds"] = config.seeds
             manifest["generations"] = config.generations
-            manifest["samples"] = config.samples
+            manifest["samples"] = config.samples ?? "as many as real rows"
             manifest["tool"] = "ouro \(OuroVersion.string)"
             manifest["status"] = failure == nil ? "complete" : failure is LoopInterrupted ? "interrupted" : "failed"
+            if let failure { manifest["error"] = "\(failure)" }
             manifest["wall_seconds"] = Date().timeIntervalSince(started)
             manifest["seconds_per_generation"] = Dictionary(uniqueKeysWithValues: zip(config.seeds.map(String.init), timings))
             try store.writeManifest(manifest)
@@ -175,38 +204,57 @@ public final class LoopRunner {
                           metricNames: names, values: values, dir: config.out)
     }
 
+    /// A seed's data, checked, and the checksum its records carry.
+    func seedData(_ seed: Int) throws -> (train: Tensor, test: Tensor, checksum: UInt64) {
+        let (train, test) = try callbacks.data(seed)
+        guard train.rank == 2, train.shape[0] >= 1, train.shape[1] >= 1 else {
+            throw LoopError("the real data must be an n×d tensor with n, d ≥ 1, got shape \(describeShape(train.shape))")
+        }
+        guard test.rank == 2, test.shape[1] == train.shape[1] else {
+            throw LoopError("the test data must have the real data's \(train.shape[1]) columns, got shape \(describeShape(test.shape))")
+        }
+        return (train, test, Checksum.combine(try train.checksum(), try test.checksum()))
+    }
+
     /// One seed, from where its records stop to the last generation.
     func runSeed(_ seed: Int, stop: () -> Bool) throws -> ([MetricRow], [Double]) {
-        var state = try store?.load(seed: seed) ?? RunStore.SeedState()
-        if state.done {
-            progress?.advance(config.generations)
-            return (state.rows, state.timings)
-        }
-        var generation = state.completed + 1
+        var generation = 1
         do {
-            let (train, test) = try callbacks.data(seed)
+            let (train, test, dataSum) = try seedData(seed)
+            var state = try store?.load(seed: seed, data: dataSum, generations: config.generations) ?? RunStore.SeedState()
+            if let note = state.repaired { callbacks.warn("\(config.name): \(note)") }
+            if state.done {
+                progress?.advance(config.generations)
+                return (state.rows, state.timings)
+            }
+            generation = state.completed + 1
+            let realCount = train.shape[0], rowBytes = train.shape[1] * train.dtype.size
+            let samples = config.samples ?? realCount
+            // The batch size, checked before anything is drawn (a batch, its copy in the pool and in
+            // the records); the pool's growth is checked as it allocates.
+            try MemoryPolicy.checkCount(samples, bytesPerItem: 4 * rowBytes + 32, what: "samples")
             let pool = try Pool(real: train)
             let root = RNG(seed: seed)
             var stats: FitStatistics?
             func addToStats(_ rows: Tensor) throws { if stats != nil { try stats?.add(rows) } }
-            // The user's factory runs once per seed; every generation fits a fresh copy.
-            let prototype = try callbacks.makeModel(seed, 1)
+            // The user's object is never changed: the seed works on a fresh, prepared copy.
+            let seedModel = try callbacks.makeModel(seed, 1).fresh()
+            try seedModel.prepare(forSeedWithRealData: train)
             // Locals for the hot loop: no shared reference counts touched per generation.
             let generations = config.generations, workflow = config.workflow
-            let samples = config.samples < 0 ? train.shape[0] : config.samples
-            let realCount = train.shape[0]
             let interrupted = callbacks.interrupted, extraMetrics = callbacks.metrics, verified = callbacks.verifier != nil
             // Rebuild the pool (and running statistics) from the generations already done.
-            if config.workflow.isAccumulate, let m = prototype as? StatisticsFittable, train.rank == 2 {
+            if config.workflow.isAccumulate, let m = seedModel as? StatisticsFittable {
                 stats = m.emptyStatistics(dim: train.shape[1])
                 try addToStats(train)
             }
-            for b in state.batches where b.generation < config.generations {
-                try pool.append(b.rows, generation: b.generation, accepted: b.accepted.isEmpty ? nil : b.accepted,
-                                scores: b.scores.isEmpty ? nil : b.scores, origin: prototype.family)
-                try addToStats(b.rows.mask(Tensor(b.accepted.map { Int64($0 ? 1 : 0) })))
+            for (g, b) in state.batches where g < config.generations {
+                try pool.append(b.rows, generation: g, accepted: b.accepted.isEmpty ? nil : b.accepted,
+                                scores: b.scores.isEmpty ? nil : b.scores, origin: seedModel.family)
+                try addToStats(b.accepted.contains(false) ? b.rows.mask(Tensor(b.accepted.map { Int64($0 ? 1 : 0) })) : b.rows)
             }
             state.batches = []
+            let journal = try store.map { try $0.openJournal(seed: seed, fresh: state.completed == 0) }
             progress?.advance(state.completed)
             while generation <= generations {
                 if stop() { throw LoopError("stopped because another seed failed") }
@@ -216,7 +264,7 @@ public final class LoopRunner {
                     LoopContext(seed: seed, generation: generation, rng: root.split(purpose, generation),
                                 realCount: realCount, samples: samples)
                 }
-                let model = try prototype.fresh()
+                let model = try seedModel.fresh()
                 if generation == 1 {
                     try model.fit(train)
                 } else if let s = stats, let m = model as? StatisticsFittable {
@@ -226,49 +274,65 @@ public final class LoopRunner {
                     guard !idx.isEmpty else { throw LoopError("the workflow selected no training rows") }
                     try model.fit(pool.rows(idx))
                 }
-                var newRows = try model.evaluate(test).map { MetricRow(seed: seed, generation: generation, metric: $0.name, value: $0.value) }
+                var metrics = try model.evaluate(test)
                 if let extra = extraMetrics {
-                    newRows += try extra(model, ctx("metrics")).map { MetricRow(seed: seed, generation: generation, metric: $0.name, value: $0.value) }
+                    let own = Set(metrics.map(\.name))
+                    for m in try extra(model, ctx("metrics")) {
+                        guard !m.name.isEmpty else { throw LoopError("metrics: a metric name is empty") }
+                        guard !own.contains(m.name) else {
+                            throw LoopError("metrics: '\(m.name)' is already a metric of the model (\(metrics.map(\.name).joined(separator: ", "))); give yours another name")
+                        }
+                        metrics.append(m)
+                    }
                 }
-                var batch: (Tensor, [Bool], [Double])?
+                guard !metrics.isEmpty else {
+                    throw LoopError("the run computes no metric: the model reports none for this test data (\(describeShape(test.shape))); give held-out data with test=, the truth to the model, or a metrics function")
+                }
+                var batch: SampledBatch?
                 if generation < generations {
                     let (b, frac) = try drawBatch(model, ctx: ctx)
                     batch = b
-                    if verified { newRows.append(MetricRow(seed: seed, generation: generation, metric: "accepted_frac", value: frac)) }
-                    // Unverified batches carry no verdicts (all accepted, no scores).
-                    let verified = !b.1.isEmpty
-                    try pool.append(b.0, generation: generation, accepted: verified ? b.1 : nil, scores: verified ? b.2 : nil,
-                                    origin: model.family)
-                    try addToStats(b.1.contains(false) ? b.0.mask(Tensor(b.1.map { Int64($0 ? 1 : 0) })) : b.0)
+                    if verified {
+                        guard !metrics.contains(where: { $0.name == "accepted_frac" }) else {
+                            throw LoopError("metrics: 'accepted_frac' is the verifier's metric; give yours another name")
+                        }
+                        metrics.append(Metric("accepted_frac", frac))
+                    }
+                    try pool.append(b.rows, generation: generation, accepted: b.accepted.isEmpty ? nil : b.accepted,
+                                    scores: b.scores.isEmpty ? nil : b.scores, origin: model.family)
+                    try addToStats(b.accepted.contains(false) ? b.rows.mask(Tensor(b.accepted.map { Int64($0 ? 1 : 0) })) : b.rows)
                 }
+                let newRows = metrics.map { MetricRow(seed: seed, generation: generation, metric: $0.name, value: $0.value) }
                 state.rows += newRows
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
                 state.timings.append(seconds)
                 if generation == generations {
-                    try store?.finish(seed: seed, rows: state.rows, timings: state.timings, pool: pool)
-                } else {
-                    try store?.commit(seed: seed, generation: generation, batch: batch, rows: newRows, seconds: seconds)
+                    try store?.finish(seed: seed, data: dataSum, rows: state.rows, timings: state.timings, pool: pool)
+                } else if let store, let journal {
+                    try store.commit(journal, data: dataSum, generation: generation, batch: batch, rows: newRows, seconds: seconds)
                 }
                 progress?.advance(1)
                 generation += 1
             }
+            return (state.rows, state.timings)
         } catch let e as LoopFailure {
+            throw e
+        } catch let e as LoopInterrupted {
             throw e
         } catch {
             // Ctrl-C: whatever it broke (a generation boundary, a Lua callback) reads as one interruption
             if callbacks.interrupted() { throw LoopInterrupted(seed: seed, generation: generation) }
             throw LoopFailure(seed: seed, generation: generation, underlying: error)
         }
-        return (state.rows, state.timings)
     }
 
     /// Samples from the model, runs the verifier, and keeps sampling (bounded) until enough
     /// rows are accepted. Returns all drawn rows with verdicts and scores, and the accepted fraction.
-    func drawBatch(_ model: GenerativeModel, ctx: (String) -> LoopContext) throws -> ((Tensor, [Bool], [Double]), Double) {
+    func drawBatch(_ model: GenerativeModel, ctx: (String) -> LoopContext) throws -> (SampledBatch, Double) {
         let want = ctx("sample").samples
         guard let verify = callbacks.verifier else {
             let x = try model.sample(want, rng: ctx("sample").rng)
-            return ((x, [], []), 1)
+            return (SampledBatch(rows: x, accepted: [], scores: []), 1)
         }
         var parts: [Tensor] = [], acc: [Bool] = [], scores: [Double] = []
         var kept = 0, drawn = 0, round = 0
@@ -276,7 +340,14 @@ public final class LoopRunner {
             let base = ctx("sample")
             let c = ctx("verify/\(round)")
             let rng = round == 0 ? base.rng : base.rng.split("round-\(round)")
-            let n = config.keepTop.map { Int((Double(want - kept) / $0).rounded(.up)) } ?? (want - kept)
+            var n = want - kept
+            if let q = config.keepTop {
+                // Enough draws that the top fraction q of them covers what is missing.
+                let need = (Double(want - kept) / q).rounded(.up)
+                guard need < 0x1p53 else { throw LoopError("keep_top = \(q) asks for \(need) samples to keep \(want - kept)") }
+                n = Int(need)
+                try MemoryPolicy.checkCount(n, bytesPerItem: 64, what: "samples for keep_top = \(q)")
+            }
             let x = try model.sample(n, rng: rng)
             let verdict = try verify(x, model, c)
             var a: [Bool], s: [Double]
@@ -309,8 +380,34 @@ public final class LoopRunner {
             callbacks.warn("\(config.name): seed \(c.seed), generation \(c.generation): the verifier accepted only \(kept) of \(want) requested samples after \(round) sampling rounds (\(drawn) drawn); continuing with \(kept)")
         }
         let all = parts.count == 1 ? parts[0] : try Tensor.cat(parts, dim: 0)
-        return ((all, acc, scores), drawn > 0 ? Double(kept) / Double(drawn) : 0)
+        return (SampledBatch(rows: all, accepted: acc, scores: scores), drawn > 0 ? Double(kept) / Double(drawn) : 0)
     }
+}
+
+/// What the seed workers share: the next seed to take, the results, the first failure.
+final class SharedRunState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private var rows: [[MetricRow]], timings: [[Double]]
+    private var failure: Error?
+
+    init(seeds: Int) { rows = Array(repeating: [], count: seeds); timings = Array(repeating: [], count: seeds) }
+
+    /// The index of the next seed to run; nil when all are taken or a seed failed.
+    func nextSeed() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard failure == nil, next < rows.count else { return nil }
+        next += 1
+        return next - 1
+    }
+
+    var failed: Bool { lock.lock(); defer { lock.unlock() }; return failure != nil }
+
+    func finished(_ i: Int, rows r: [MetricRow], timings t: [Double]) { lock.lock(); rows[i] = r; timings[i] = t; lock.unlock() }
+
+    func fail(_ error: Error) { lock.lock(); if failure == nil { failure = error }; lock.unlock() }
+
+    var results: ([[MetricRow]], [[Double]], Error?) { lock.lock(); defer { lock.unlock() }; return (rows, timings, failure) }
 }
 
 /// The tool's version, recorded in manifests.

@@ -37,6 +37,26 @@ public enum Workflow {
         }
     }
 
+    /// Everything about the workflow that changes the numbers (its name, sizes, the policy's name).
+    public var identity: String {
+        switch self {
+        case .accumulateSubsample(let size): return "accumulate-subsample(size=\(size.map(String.init) ?? "real rows"))"
+        case .custom(let name, _): return "policy \(name)"
+        default: return name
+        }
+    }
+
+    /// Checks sizes; errors name the setting.
+    func validate() throws {
+        switch self {
+        case .accumulateSubsample(let size?):
+            guard size >= 1 else { throw LoopError("'subsample' must be a positive number of rows, got \(size)") }
+        case .mix(let r, let s):
+            guard r >= 0, s >= 0, r + s > 0 else { throw LoopError("a mix workflow needs real >= 0 and synthetic >= 0, not both 0; got \(r) and \(s)") }
+        default: break
+        }
+    }
+
     /// True when the training set is everything accepted so far (so sufficient statistics apply).
     var isAccumulate: Bool { if case .accumulate = self { return true }; return false }
 

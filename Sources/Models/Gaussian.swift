@@ -113,6 +113,7 @@ public final class GaussianModel: StatisticsFittable {
         guard !meanValues.isEmpty else { throw ModelError("gaussian: sample before fit") }
         guard n >= 0 else { throw ModelError("gaussian: cannot draw \(n) samples") }
         let d = meanValues.count
+        try MemoryPolicy.checkCount(n, bytesPerItem: 16 * d, what: "n")
         let z = try rng.normal([n, d])
         guard n > 0 else { return z }
         guard let n32 = Int32(exactly: n) else { throw ModelError("gaussian: too many samples for one draw") }

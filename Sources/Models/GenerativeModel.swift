@@ -17,6 +17,15 @@ public protocol GenerativeModel: AnyObject {
     func fresh() throws -> GenerativeModel
     /// The model's configuration, for run manifests (and for refusing to resume a run with a different one).
     var configuration: [String: String] { get }
+    /// Prepares a copy for one seed of a loop from that seed's real training data: state that
+    /// belongs to the seed rather than to the configuration (linear regression's fixed design).
+    /// The loop calls it on a fresh copy before generation 1 and again when a seed resumes, so it
+    /// must depend on `real` alone; `fresh()` copies of the prepared model keep what it set.
+    func prepare(forSeedWithRealData real: Tensor) throws
+}
+
+extension GenerativeModel {
+    public func prepare(forSeedWithRealData real: Tensor) throws {}
 }
 
 /// One named metric value.

@@ -55,6 +55,7 @@ public final class KDEModel: GenerativeModel {
     public func sample(_ count: Int, rng: RNG) throws -> Tensor {
         guard n > 0 else { throw ModelError("kde: sample before fit") }
         guard count >= 0 else { throw ModelError("kde: cannot draw \(count) samples") }
+        try MemoryPolicy.checkCount(count, bytesPerItem: 8 * d + 8, what: "n")
         let picks = try rng.integers(0, Int64(n - 1), [count]).toInt64s()
         let x = try rng.normal([count, d], std: bandwidth)
         let px = x.base(Double.self)
@@ -127,6 +128,7 @@ public final class KDEModel: GenerativeModel {
         // Test points are independent: blocks of them run on all cores; each point's value is
         // computed the same way whatever the split, so results do not depend on the thread count.
         let blocks = max(1, min(rows / 16, 64))
+        let interrupted = Interruption.poll()
         train.withUnsafeBufferPointer { tp in
             q.withUnsafeBufferPointer { qp in
                 guard let t = tp.baseAddress, let qb = qp.baseAddress else { return }
@@ -137,14 +139,14 @@ public final class KDEModel: GenerativeModel {
                     buffer.withUnsafeMutableBufferPointer { bp in
                         guard let buf = bp.baseAddress else { return }
                         for i in lo..<hi {
-                            if (i - lo) & 15 == 0 && Interruption.isRequested() { return }   // Ctrl-C: give up
+                            if (i - lo) & 15 == 0 && interrupted() { return }   // Ctrl-C: give up
                             po[i] = KDEModel.logSumExpKernel(qb + i * dd, t, nn, dd, scale, buf) + constant
                         }
                     }
                 }
             }
         }
-        try Interruption.check()
+        if interrupted() { throw TensorError("interrupted") }
         return out
     }
 

@@ -4,8 +4,9 @@ import Tensor
 /// Ordinary least squares y ≈ x·w with Gaussian label noise σ — the fixed-design setting of
 /// Gerstgrasser et al. and Kazdan et al. As a generative model its rows are [x | y] (the last
 /// column is the label): it generates labels, x·ŵ + N(0, σ²), at given covariates — by default
-/// at the design it was first fitted on, which fresh copies keep (the fixed design X).
-/// The fit goes through `lstsq` (minimum-norm when rows < columns).
+/// at the design it was first fitted on (in a loop: the seed's real covariates), which fresh copies
+/// keep (the fixed design X). The fit solves the normal equations by Cholesky, or through the
+/// pseudo-inverse when XᵀX is singular (the minimum-norm solution, as lstsq gives).
 public final class LinearRegressionModel: StatisticsFittable {
     public let family = "linear_regression"
     public let noise: Double
@@ -16,10 +17,10 @@ public final class LinearRegressionModel: StatisticsFittable {
     public let truth: Tensor?
     /// Fitted weights (nil before fit).
     public private(set) var weights: Tensor?
-    /// The fixed design that unconditional `sample(n, rng)` draws labels at.
-    private let designBox: DesignBox
-
-    final class DesignBox { var x: Tensor? }
+    /// The fixed design that unconditional `sample(n, rng)` draws labels at: the covariates of the
+    /// first fit, or of the seed's real data in a loop (`prepare`). Never modified once set, so
+    /// fresh copies share it safely.
+    public private(set) var design: Tensor?
 
     public init(noise: Double, truth: Tensor? = nil, freshCovariates: Bool = false) throws {
         guard noise >= 0, noise.isFinite else { throw ModelError("linear_regression: noise must be a non-negative number, got \(noise)") }
@@ -27,11 +28,10 @@ public final class LinearRegressionModel: StatisticsFittable {
         self.noise = noise
         self.truth = try truth?.astype(.float64)
         self.freshCovariates = freshCovariates
-        designBox = DesignBox()
     }
 
-    private init(noise: Double, truth: Tensor?, fresh: Bool, design: DesignBox) {
-        self.noise = noise; self.truth = truth; freshCovariates = fresh; designBox = design
+    private init(noise: Double, truth: Tensor?, fresh: Bool, design: Tensor?) {
+        self.noise = noise; self.truth = truth; freshCovariates = fresh; self.design = design
     }
 
     public var configuration: [String: String] {
@@ -40,7 +40,12 @@ public final class LinearRegressionModel: StatisticsFittable {
         return c
     }
 
-    public func fresh() throws -> GenerativeModel { LinearRegressionModel(noise: noise, truth: truth, fresh: freshCovariates, design: designBox) }
+    public func fresh() throws -> GenerativeModel { LinearRegressionModel(noise: noise, truth: truth, fresh: freshCovariates, design: design) }
+
+    /// In a loop, the fixed design is the seed's real covariates (Gerstgrasser et al.'s X).
+    public func prepare(forSeedWithRealData real: Tensor) throws {
+        design = try LinearRegressionModel.split(real).0.astype(.float64)
+    }
 
     /// Splits [x | y] rows.
     static func split(_ data: Tensor) throws -> (Tensor, Tensor) {
@@ -99,7 +104,7 @@ extension LinearRegressionModel {
         var s = RegressionStatistics(dim: x.shape[1])
         try s.add(x: x, y: y.reshape([x.shape[0]]))
         try fit(statistics: s)
-        if designBox.x == nil { designBox.x = try x.astype(.float64) }
+        if design == nil { design = try x.astype(.float64) }
     }
 
     public func emptyStatistics(dim: Int) -> FitStatistics { RegressionStatistics(dim: dim - 1) }
@@ -148,8 +153,10 @@ extension LinearRegressionModel {
 
     /// n rows [x | y] at the fixed design (cycled when n exceeds its rows).
     public func sample(_ n: Int, rng: RNG) throws -> Tensor {
-        guard let design = designBox.x, let w = weights else { throw ModelError("linear_regression: sample before fit") }
+        guard let design, let w = weights else { throw ModelError("linear_regression: sample before fit") }
         guard n >= 0 else { throw ModelError("linear_regression: cannot draw \(n) samples") }
+        // covariates (or their row indices), labels and the joined rows
+        try MemoryPolicy.checkCount(n, bytesPerItem: 16 * (w.shape[0] + 2), what: "n")
         let t = design.shape[0]
         let x = freshCovariates ? try rng.normal([n, w.shape[0]]) : n == t ? design : try design.rows((0..<n).map { $0 % t })
         let y = try sample(x: x, rng: rng)

@@ -1,3 +1,5 @@
+import Tensor
+
 /// A line chart of one metric against generation: one line per series, optional bands, optional log y axis.
 public struct LineChart {
     /// Title drawn above the plot; empty for none.
@@ -47,6 +49,6 @@ public struct LineChart {
 
     /// Writes the SVG atomically (temporary file + rename).
     public func write(to path: String) throws {
-        try AtomicFile.write(try svg(), to: path)
+        do { try AtomicFile.write(try svg(), to: path) } catch let e as TensorError { throw ReportError("cannot write the chart: \(e.message)") }
     }
 }

@@ -28,6 +28,9 @@ public final class LuaHost {
     /// Help text of every public binding, by qualified name ("ouro.tensor.zeros", "Tensor:sum").
     public internal(set) var docs: [String: String] = [:]
     var allocatedSinceGC = 0
+    /// This host's interruption request (its own, beside the process's Ctrl-C): set while it runs
+    /// code, so long Swift computations it started can be stopped without stopping other hosts.
+    public private(set) var interruption: Interruption.Source!
 
     public static let version = "0.1.0"
 
@@ -41,8 +44,12 @@ public final class LuaHost {
         }
         HostRegistry.register(self)
         ouro_bridge_watch(L)
-        Interruption.isRequested = { ouro_bridge_interrupted() != 0 }
+        Interruption.process = { ouro_bridge_signalled() != 0 }
+        interruption = Interruption.Source { ouro_bridge_interrupted(L) != 0 }
         installOuro()
+        // Lua's own heap answers to the memory policy too: past it, allocations fail with Lua's
+        // "not enough memory" error (which a script can catch) instead of the process being killed.
+        ouro_bridge_set_memory_limit(L, MemoryPolicy.limitBytes)
         LuaHost.configureBLASThreads()
     }
 
@@ -135,6 +142,7 @@ public final class LuaHost {
     private func installOuro() {
         lua.newTable()
         lua.setRawField(ouro_lua_registryindex(), LuaHost.docsTable)
+        Sources.install(lua)
         lua.newTable()
         lua.push(LuaHost.version); lua.setRawField(-2, "version")
         TensorBindings.install(self)
@@ -196,7 +204,12 @@ public final class LuaHost {
         ouro_bridge_push_traceback_handler(L)
         let handler = lua.top
         defer { lua_settop(L, handler - 1) }
-        let status = code.withCString { luaL_loadbufferx(L, $0, strlen($0), chunkName, "t") }
+        let bytes = Array(code.utf8)
+        let status = bytes.withUnsafeBufferPointer { b in
+            b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(b.count, 1)) {
+                luaL_loadbufferx(L, $0, b.count, chunkName, "t")
+            }
+        }
         guard status == LUA_OK else {
             throw ScriptError(message: lua.toString(-1) ?? "syntax error", traceback: "")
         }
@@ -204,8 +217,13 @@ public final class LuaHost {
         return (handler + 1 ..< lua.top + 1).map { lua.describe($0) }
     }
 
+    /// lua_pcall with this host's interruption source set on the calling thread.
+    func protectedCall(nargs: Int32, nresults: Int32, handler: Int32) -> Int32 {
+        Interruption.with(interruption) { ouro_bridge_pcall(L, nargs, nresults, handler) }
+    }
+
     private func call(nargs: Int32, handler: Int32) throws {
-        let status = ouro_bridge_pcall(L, nargs, LUA_MULTRET, handler)
+        let status = protectedCall(nargs: nargs, nresults: LUA_MULTRET, handler: handler)
         if status != LUA_OK {
             let tb = lua.describe(-1)
             let first = tb.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? tb

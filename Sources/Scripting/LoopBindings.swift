@@ -21,7 +21,7 @@ enum LoopBindings {
 
     static let functions: [Binding] = [
         Binding("loop", """
-            ouro.loop{name=, model=function(seed) … end, real=, test=, generations=, samples=(default: the number of real rows), workflow=, verifier=, keep_top=, metrics=, seeds= | seed=, out=, threads=2, max_resample_rounds=10, keep_pool=false, subsample=} — a self-consuming run; call it (run()) to execute. real/test are tensors or function(seed) returning train, test. workflow is "replace", "accumulate", "accumulate-subsample", {real=k, synthetic=m} or function(pool, t, ctx) returning 1-based indices. Resumable: rerunning with the same out continues an interrupted run.
+            ouro.loop{name=, model=function(seed) … end, real=, test=, generations=, samples=(default: the number of real rows), workflow=, subsample=, verifier=, keep_top=, metrics=, seeds= | seed=, out=, threads=2, max_resample_rounds=10, keep_pool=false, workflow_name=} — a self-consuming run; call it (run()) to execute. real is a tensor or a function(seed) returning train (and optionally test); test is a tensor or a function(seed). workflow is "replace", "accumulate", "accumulate-subsample" (subsample= rows, default the real count), {real=k, synthetic=m} or function(pool, t, ctx) returning 1-based indices. out is a new or empty folder (or one of this run's): it is locked while the run writes, and a rerun with the same configuration and data resumes an interrupted run.
             """) { a in
             guard a.isTable(1) else { throw a.expected(1, "configuration table") }
             _ = try parse(a, 1)                       // fail early on a bad configuration
@@ -34,73 +34,101 @@ enum LoopBindings {
         },
     ]
 
+    static let keys = ["name", "model", "real", "test", "generations", "samples", "workflow", "workflow_name", "subsample",
+                       "verifier", "keep_top", "metrics", "seeds", "seed", "out", "threads", "max_resample_rounds", "keep_pool"]
+
     /// The configuration as read from the table at index i (callbacks stay in the table).
     struct Parsed {
         var config: LoopConfig
         var hasVerifier: Bool
         var hasMetrics: Bool
-        var dataIsFunction: Bool
-        var fingerprint: [String: Any]
+        var realIsFunction: Bool
+        var testIsFunction: Bool
+        var hasTest: Bool
     }
 
     static func parse(_ a: Args, _ i: Int32) throws -> Parsed {
         let lua = a.lua
+        try a.checkOptions(i, keys)
         func type(_ key: String) -> Int32 { let t = lua.rawField(i, key); lua.pop(); return t }
         guard type("model") == LUA_TFUNCTION else {
-            throw a.error(i, "'model' must be a function(seed) returning a fresh model (a model object would be shared between seeds)")
+            throw a.error(i, "'model' must be a function(seed) returning a model (a model object would be shared between seeds)")
         }
+        var sources: [String: String] = ["model": describeSource(lua, i, "model")]
         let generations = try a.optIntField(i, "generations") ?? 10
-        guard generations >= 1 && generations <= 1_000_000 else { throw a.error(i, "'generations' must be in 1..10^6, got \(generations)") }
-        var fp: [String: Any] = ["generations": generations]
-        let dataIsFunction = type("real") == LUA_TFUNCTION
-        if !dataIsFunction {
-            guard let real = try tensorField(a, i, "real") else { throw a.error(i, "'real' must be a tensor or a function(seed) returning train, test") }
-            guard real.rank == 2 else { throw a.error(i, "'real' must be an n×d tensor, got shape \(describeShape(real.shape))") }
-            fp["real"] = checksum(real)
-            if let test = try tensorField(a, i, "test") {
-                guard test.rank == 2, test.shape[1] == real.shape[1] else {
-                    throw a.error(i, "'test' must have the columns of 'real' (\(real.shape[1])), got shape \(describeShape(test.shape))")
-                }
-                fp["test"] = checksum(test)
+        let realIsFunction = type("real") == LUA_TFUNCTION
+        var rowBytes: Int?
+        if realIsFunction {
+            sources["real"] = describeSource(lua, i, "real")
+        } else {
+            guard let real = try tensorField(a, i, "real") else { throw a.error(i, "'real' must be a tensor or a function(seed) returning train (and optionally test)") }
+            guard real.rank == 2, real.shape[0] >= 1, real.shape[1] >= 1 else {
+                throw a.error(i, "'real' must be an n×d tensor with n, d ≥ 1, got shape \(describeShape(real.shape))")
             }
-        } else { fp["real"] = "function" }
-        // Default: as many samples per generation as there are real rows (-1 = decided per seed).
-        var samplesDefault = -1
-        if !dataIsFunction, let real = try tensorField(a, i, "real") { samplesDefault = real.shape[0] }
-        let given = try a.optIntField(i, "samples")
-        if let g = given, g < 0 { throw a.error(i, "'samples' must be non-negative, got \(g)") }
-        let samples = given ?? samplesDefault
-        fp["samples"] = samples
+            sources["real"] = "tensor \(describeShape(real.shape))"
+            rowBytes = real.shape[1] * real.dtype.size
+        }
+        let testType = type("test")
+        let testIsFunction = testType == LUA_TFUNCTION
+        if testIsFunction {
+            sources["test"] = describeSource(lua, i, "test")
+        } else if testType != LUA_TNIL {
+            guard let test = try tensorField(a, i, "test"), test.rank == 2 else { throw a.error(i, "'test' must be an n×d tensor or a function(seed)") }
+            if !realIsFunction, let real = try tensorField(a, i, "real"), test.shape[1] != real.shape[1] {
+                throw a.error(i, "'test' must have the columns of 'real' (\(real.shape[1])), got shape \(describeShape(test.shape))")
+            }
+            sources["test"] = "tensor \(describeShape(test.shape))"
+        }
+        let samples = try rowBytes.map { try a.optCountField(i, "samples", bytesPerItem: 4 * $0 + 32) } ?? a.optIntField(i, "samples")
         let workflow = try parseWorkflow(a, i)
-        fp["workflow"] = workflow.name
+        if case .custom = workflow { sources["workflow"] = describeSource(lua, i, "workflow") }
         var seeds: [Int] = []
         if let at = a.option(i, "seeds") {
             defer { lua.pop() }
+            guard type("seed") == LUA_TNIL else { throw a.error(i, "give 'seeds' or 'seed', not both") }
             guard lua.type(at) == LUA_TTABLE else { throw a.error(i, "'seeds' must be a list of integers") }
             seeds = try a.intList(at, what: "seed")
         } else {
             seeds = [try a.optIntField(i, "seed") ?? 0]
         }
-        guard !seeds.isEmpty, Set(seeds).count == seeds.count else { throw a.error(i, "'seeds' must be a non-empty list of distinct integers") }
-        fp["seeds"] = seeds
         let name = try a.optStringField(i, "name") ?? "run"
-        fp["name"] = name
         var config = LoopConfig(name: name, generations: generations, samples: samples, workflow: workflow, seeds: seeds)
         config.keepTop = try a.optNumberField(i, "keep_top")
-        if let q = config.keepTop { guard q > 0 && q <= 1 else { throw a.error(i, "'keep_top' must be in (0, 1], got \(q)") }; fp["keep_top"] = q }
         config.maxResampleRounds = try a.optIntField(i, "max_resample_rounds") ?? 10
-        guard config.maxResampleRounds >= 0 && config.maxResampleRounds <= 10_000 else { throw a.error(i, "'max_resample_rounds' must be in 0..10000") }
-        fp["max_resample_rounds"] = config.maxResampleRounds
         config.threads = try a.optIntField(i, "threads") ?? 2
-        guard config.threads >= 1 && config.threads <= 256 else { throw a.error(i, "'threads' must be in 1..256") }
-        config.out = try a.optStringField(i, "out")
+        config.out = try a.optPathField(i, "out")
+        if config.out != nil { try Sandbox.requireFileAccess("ouro.loop's out") }
         config.keepPool = try a.optBoolField(i, "keep_pool", false)
-        let hasVerifier = type("verifier") != LUA_TNIL
-        if hasVerifier && type("verifier") != LUA_TFUNCTION { throw a.error(i, "'verifier' must be a function(batch, ctx)") }
-        let hasMetrics = type("metrics") != LUA_TNIL
-        if hasMetrics && type("metrics") != LUA_TFUNCTION { throw a.error(i, "'metrics' must be a function(model, ctx) returning {name = value}") }
-        fp["verifier"] = hasVerifier; fp["metrics"] = hasMetrics
-        return Parsed(config: config, hasVerifier: hasVerifier, hasMetrics: hasMetrics, dataIsFunction: dataIsFunction, fingerprint: fp)
+        let verifierType = type("verifier")
+        let hasVerifier = verifierType != LUA_TNIL
+        if hasVerifier {
+            guard verifierType == LUA_TFUNCTION else { throw a.error(i, "'verifier' must be a function(batch, ctx)") }
+            sources["verifier"] = describeSource(lua, i, "verifier")
+        }
+        let metricsType = type("metrics")
+        let hasMetrics = metricsType != LUA_TNIL
+        if hasMetrics {
+            guard metricsType == LUA_TFUNCTION else { throw a.error(i, "'metrics' must be a function(model, ctx) returning {name = value}") }
+            sources["metrics"] = describeSource(lua, i, "metrics")
+        }
+        config.sources = sources
+        do { try config.validate() } catch let e as LoopError { throw a.error(i, e.message) }
+        return Parsed(config: config, hasVerifier: hasVerifier, hasMetrics: hasMetrics, realIsFunction: realIsFunction,
+                      testIsFunction: testIsFunction, hasTest: testType != LUA_TNIL)
+    }
+
+    /// Where a callback comes from, for the run's identity: a plugin's name and parameters, or the
+    /// file and line where a Lua function is defined. (Its code itself is not seen: a change to a
+    /// function's body at the same place is not detected.)
+    static func describeSource(_ lua: Lua, _ i: Int32, _ key: String) -> String {
+        lua.rawField(i, key)
+        defer { lua.pop() }
+        if let known = Sources.description(lua, -1) { return known }
+        var ar = lua_Debug()
+        lua_pushvalue(lua.L, -1)
+        guard lua_getinfo(lua.L, ">S", &ar) != 0 else { return "function" }
+        let src = withUnsafePointer(to: ar.short_src) { $0.withMemoryRebound(to: CChar.self, capacity: Int(LUA_IDSIZE)) { String(cString: $0) } }
+        return ar.linedefined > 0 ? "function at \(src):\(ar.linedefined)" : "function (\(src))"
     }
 
     static func tensorField(_ a: Args, _ i: Int32, _ key: String) throws -> Tensor? {
@@ -114,39 +142,39 @@ enum LoopBindings {
 
     static func parseWorkflow(_ a: Args, _ i: Int32) throws -> Workflow {
         let lua = a.lua
-        guard let at = a.option(i, "workflow") else { return .replace }
-        defer { lua.pop() }
-        if let s = lua.toString(at) {
-            switch s {
-            case "replace": return .replace
-            case "accumulate": return .accumulate
-            case "accumulate-subsample": return .accumulateSubsample(size: try a.optIntField(i, "subsample"))
-            default: throw a.error(i, "unknown workflow '\(s)' (expected replace, accumulate, accumulate-subsample, {real=k, synthetic=m} or a function)")
+        let subsample = try a.optIntField(i, "subsample")
+        let workflowName = try a.optStringField(i, "workflow_name")
+        var workflow = Workflow.replace
+        if let at = a.option(i, "workflow") {
+            defer { lua.pop() }
+            if let s = lua.toString(at) {
+                switch s {
+                case "replace": workflow = .replace
+                case "accumulate": workflow = .accumulate
+                case "accumulate-subsample": workflow = .accumulateSubsample(size: subsample)
+                default:
+                    let near = Args.closest(to: s, in: ["replace", "accumulate", "accumulate-subsample"]).map { "; did you mean '\($0)'?" } ?? ""
+                    throw a.error(i, "unknown workflow '\(s)' (expected replace, accumulate, accumulate-subsample, {real=k, synthetic=m} or a function)\(near)")
+                }
+            } else if lua.type(at) == LUA_TTABLE {
+                try a.checkOptions(at, ["real", "synthetic"], what: "workflow")
+                guard let r = try a.optIntField(at, "real"), let s = try a.optIntField(at, "synthetic"), r >= 0, s >= 0, r + s > 0 else {
+                    throw a.error(i, "a mix workflow is {real = k, synthetic = m} with non-negative integers, not both 0")
+                }
+                workflow = .mix(real: r, synthetic: s)
+            } else if lua.type(at) == LUA_TFUNCTION {
+                workflow = .custom(name: workflowName ?? "custom", select: { _, _ in [] })     // the gate-backed policy at run time
+            } else {
+                throw a.error(i, "'workflow' must be a name, a {real=, synthetic=} table or a function")
             }
         }
-        if lua.type(at) == LUA_TTABLE {
-            guard let r = try a.optIntField(at, "real"), let s = try a.optIntField(at, "synthetic"), r >= 0, s >= 0, r + s > 0 else {
-                throw a.error(i, "a mix workflow is {real = k, synthetic = m} with non-negative integers")
-            }
-            return .mix(real: r, synthetic: s)
+        if subsample != nil, case .accumulateSubsample = workflow {} else if subsample != nil {
+            throw a.error(i, "'subsample' applies to workflow = \"accumulate-subsample\" only (this run's is '\(workflow.name)')")
         }
-        if lua.type(at) == LUA_TFUNCTION {
-            let name = try a.optStringField(i, "workflow_name") ?? "custom"
-            return .custom(name: name, select: { _, _ in [] })     // replaced by the gate-backed policy at run time
+        if workflowName != nil, case .custom = workflow {} else if workflowName != nil {
+            throw a.error(i, "'workflow_name' names a workflow function; this run's workflow is '\(workflow.name)'")
         }
-        throw a.error(i, "'workflow' must be a name, a {real=, synthetic=} table or a function")
-    }
-
-    /// FNV-1a of a tensor's shape, dtype and bytes: identifies the data in a run's fingerprint.
-    static func checksum(_ t: Tensor) -> String {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        func mix(_ b: UInt8) { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        for c in (t.dtype.rawValue + describeShape(t.shape)).utf8 { mix(c) }
-        if let c = try? t.contiguous() {
-            let p = (c.storage.bytes + c.offset * t.dtype.size).assumingMemoryBound(to: UInt8.self)
-            for k in 0..<(c.count * t.dtype.size) { mix(p[k]) }
-        }
-        return String(h, radix: 16)
+        return workflow
     }
 
     // MARK: running
@@ -157,9 +185,7 @@ enum LoopBindings {
         lua_pushvalue(L, cfgIndex)
         let cfg = r.lua.top
         var parsed = try parse(r, cfg)
-        let fpData = try JSONSerialization.data(withJSONObject: parsed.fingerprint, options: [.sortedKeys])
-        parsed.config.fingerprint = String(decoding: fpData, as: UTF8.self)
-        parsed.config.manifestExtras = ["config": parsed.fingerprint]
+        parsed.config.manifestExtras = ["config": parsed.config.sources]
         let workers = max(1, min(parsed.config.threads, parsed.config.seeds.count))
         lua_pushvalue(L, cfg)
         let gate = LuaGate(L, threads: workers + 1)
@@ -168,9 +194,11 @@ enum LoopBindings {
         if case .custom(let name, _) = parsed.config.workflow {
             parsed.config.workflow = .custom(name: name, select: { pool, ctx in try customSelect(gate, pool, ctx) })
         }
-        let runner = try LoopRunner(config: parsed.config, callbacks: callbacks, showProgress: true)
         let result: LoopResult
-        do { result = try runner.run() } catch {
+        do {
+            let runner = try LoopRunner(config: parsed.config, callbacks: callbacks, showProgress: true)
+            result = try runner.run()
+        } catch {
             throw LuaError("\(parsed.config.name): \(error)")
         }
         try pushResult(r, result)
@@ -192,20 +220,44 @@ enum LoopBindings {
             },
             data: { seed in
                 try gate.call { lua in
-                    if p.dataIsFunction {
+                    var train: Tensor, test: Tensor?
+                    if p.realIsFunction {
                         lua.rawField(1, "real")
                         lua.push(seed)
                         try lua.protectedCall(nargs: 1, nresults: 2, what: "real")
-                        guard let train = try Userdata.object(lua, -2, Userdata.tensor) as? Tensor else {
-                            throw LuaError("real: the data function must return the training tensor (and the test tensor), got \(lua.typeName(-2))")
+                        guard let t = try Userdata.object(lua, -2, Userdata.tensor) as? Tensor else {
+                            throw LuaError("real: the data function must return the training tensor (and optionally the test tensor), got \(lua.typeName(-2))")
                         }
-                        let test = try Userdata.object(lua, -1, Userdata.tensor) as? Tensor
-                        guard train.rank == 2 else { throw LuaError("real: training data must be n×d, got \(describeShape(train.shape))") }
-                        return (train, try test ?? Tensor.zeros([0, train.shape[1]]))
+                        train = t
+                        if !lua.isNoneOrNil(-1) {
+                            guard let t2 = try Userdata.object(lua, -1, Userdata.tensor) as? Tensor else {
+                                throw LuaError("real: the second value must be the test tensor, got \(lua.typeName(-1))")
+                            }
+                            guard !p.hasTest else {
+                                throw LuaError("real: the data function returned test data and test= is given too; give one of them")
+                            }
+                            test = t2
+                        }
+                        lua.pop(2)
+                    } else {
+                        lua.rawField(1, "real")
+                        guard let t = try Userdata.object(lua, -1, Userdata.tensor) as? Tensor else { throw LuaError("real: not a tensor") }
+                        train = t
+                        lua.pop()
                     }
-                    lua.rawField(1, "real"); lua.rawField(1, "test")
-                    guard let train = try Userdata.object(lua, -2, Userdata.tensor) as? Tensor else { throw LuaError("real: not a tensor") }
-                    let test = try Userdata.object(lua, -1, Userdata.tensor) as? Tensor
+                    if p.testIsFunction {
+                        lua.rawField(1, "test")
+                        lua.push(seed)
+                        try lua.protectedCall(nargs: 1, nresults: 1, what: "test")
+                        guard let t = try Userdata.object(lua, -1, Userdata.tensor) as? Tensor else {
+                            throw LuaError("test: the test function must return a tensor, got \(lua.typeName(-1))")
+                        }
+                        test = t
+                    } else if p.hasTest {
+                        lua.rawField(1, "test")
+                        test = try Userdata.object(lua, -1, Userdata.tensor) as? Tensor
+                    }
+                    guard train.rank == 2 else { throw LuaError("real: training data must be n×d, got \(describeShape(train.shape))") }
                     return (train, try test ?? Tensor.zeros([0, train.shape[1]]))
                 }
             })
@@ -234,7 +286,7 @@ enum LoopBindings {
                     lua_pushnil(lua.L)
                     while lua_next(lua.L, -2) != 0 {
                         defer { lua.pop() }
-                        guard let k = lua.toString(-2), let v = lua.toNumber(-1) else {
+                        guard lua.type(-2) == LUA_TSTRING, let k = lua.toString(-2), let v = lua.toNumber(-1) else {
                             throw LuaError("metrics: entries must be name = number, got \(lua.typeName(-2)) = \(lua.typeName(-1))")
                         }
                         out.append(Metric(k, v))
@@ -243,7 +295,8 @@ enum LoopBindings {
                 }
             }
         }
-        cb.interrupted = { Interruption.isRequested() }
+        let source = Interruption.current
+        cb.interrupted = { Interruption.process() || (source?.isRaised() ?? false) }
         return cb
     }
 

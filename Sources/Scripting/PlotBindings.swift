@@ -5,11 +5,12 @@ import Tensor
 /// `ouro.plot{...}`: SVG line charts of run results.
 enum PlotBindings {
     static let functions: [Binding] = [
-        Binding("plot", """
+        Binding.fileAccess("plot", """
             ouro.plot{file=, title=, xlabel=, ylabel=, logy=false, series={{name=, x=, y=, dashed=}, …}, runs={result, …}, metric=, theory={{name=, x=, y=}, …}} — writes an SVG line chart. A 2-D y (seeds × points) is drawn as its mean with a shaded 95% band; runs= takes loop results and plots `metric` per workflow; theory curves are dashed.
             """) { a in
             guard a.isTable(1) else { throw a.expected(1, "options table") }
-            guard let file = try a.optStringField(1, "file") else { throw a.error(1, "'file' (the SVG path) is required") }
+            try a.checkOptions(1, ["file", "title", "xlabel", "ylabel", "logy", "series", "runs", "metric", "theory"])
+            guard let file = try a.optPathField(1, "file") else { throw a.error(1, "'file' (the SVG path) is required") }
             var chart = LineChart(title: try a.optStringField(1, "title") ?? "",
                                   xLabel: try a.optStringField(1, "xlabel") ?? "generation",
                                   yLabel: try a.optStringField(1, "ylabel") ?? "",
@@ -49,6 +50,7 @@ enum PlotBindings {
         var out: [PlotSeries] = []
         try a.eachItem(at) { k, s in
             guard a.lua.type(s) == LUA_TTABLE else { throw a.error(1, "series \(k) must be a table {name=, x=, y=}") }
+            try a.checkOptions(s, ["name", "x", "y", "dashed"], what: "series \(k)")
             let name = try a.optStringField(s, "name") ?? "series \(k)"
             guard let y = try vector(a, s, "y") else { throw a.error(1, "series \(k) ('\(name)') has no y") }
             let x = try vector(a, s, "x")

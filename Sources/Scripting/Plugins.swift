@@ -39,22 +39,30 @@ enum PluginBindings {
     }
 
     /// Runs `body` (which calls into Lua on `lua`) under a plugin's budgets; budget overruns and
-    /// errors come back as LuaError naming the plugin.
+    /// errors come back as LuaError naming the plugin. Budgets nest: a plugin that calls another
+    /// keeps the tighter of the two, and gets its own back when the inner call returns.
     static func withBudget<R>(_ lua: Lua, plugin: String, _ b: Budget, _ body: () throws -> R) throws -> R {
         let L = lua.L
+        let outerLimit = ouro_bridge_memory_limit(L)
         let used = ouro_bridge_memory_used(L)
-        ouro_bridge_set_memory_limit(L, used + b.memory)
-        ouro_bridge_begin_instruction_budget(L, b.instructions)
-        var hit = false
-        defer {
-            hit = ouro_bridge_end_instruction_budget(L) != 0
-            ouro_bridge_set_memory_limit(L, 0)
+        let (sum, overflow) = used.addingReportingOverflow(b.memory)
+        let limit = overflow ? outerLimit : outerLimit == 0 ? sum : min(outerLimit, sum)
+        guard ouro_bridge_begin_instruction_budget(L, b.instructions) == 0 else {
+            throw LuaError("plugin '\(plugin)': plugins call each other more than 32 deep")
         }
+        ouro_bridge_set_memory_limit(L, limit)
+        var ended = false
+        func end() -> Bool {
+            guard !ended else { return false }
+            ended = true
+            ouro_bridge_set_memory_limit(L, outerLimit)
+            return ouro_bridge_end_instruction_budget(L) != 0
+        }
+        defer { _ = end() }
         do {
             return try MemoryPolicy.withBudget(b.tensorBytes, label: "plugin '\(plugin)'") { try body() }
         } catch let e as PluginCallError {
-            let instrHit = ouro_bridge_end_instruction_budget(L) != 0 || hit
-            if instrHit { throw LuaError("plugin '\(plugin)': instruction budget of \(b.instructions) exceeded") }
+            if end() { throw LuaError("plugin '\(plugin)': instruction budget of \(b.instructions) exceeded") }
             if e.status == LUA_ERRMEM { throw LuaError("plugin '\(plugin)': Lua memory budget of \(MemoryPolicy.describe(bytes: b.memory)) exceeded") }
             throw LuaError("plugin '\(plugin)': \(e.message)")
         }
@@ -126,10 +134,34 @@ enum PluginBindings {
         try withBudget(lua, plugin: path, Budget()) { try call(lua, nargs: 0, nresults: 1) }
         let spec = lua.top
         guard lua.type(spec) == LUA_TTABLE else { lua.pop(); throw LuaError("plugin \(path) must return a table {name=, kind=, description=, params=, make=}") }
-        guard let name = try a.optStringField(spec, "name"), !name.isEmpty else { lua.pop(); throw LuaError("plugin \(path): 'name' must be a non-empty string") }
-        let kind = try a.optStringField(spec, "kind") ?? ""
-        guard ["verifier", "policy", "metric"].contains(kind) else {
-            lua.pop(); throw LuaError("plugin \(path): 'kind' must be \"verifier\", \"policy\" or \"metric\", got '\(kind)'")
+        func field(_ key: String) -> (type: Int32, text: String?, shown: String) {
+            let t = lua.rawField(spec, key)
+            defer { lua.pop() }
+            return (t, lua.toString(-1), t == LUA_TSTRING || t == LUA_TNUMBER ? lua.describe(-1) : lua.typeName(-1))
+        }
+        let specKeys = ["name", "kind", "description", "params", "make"]
+        lua_pushnil(lua.L)
+        while lua_next(lua.L, spec) != 0 {
+            lua.pop()
+            let key = lua.toString(-1)
+            if key == nil || !specKeys.contains(key!) {
+                let shown = key ?? lua.typeName(-1)
+                lua.pop(2)
+                let near = key.flatMap { Args.closest(to: $0, in: specKeys) }.map { "; did you mean '\($0)'?" } ?? ""
+                throw LuaError("plugin \(path): unknown field '\(shown)' in the returned table (expected name, kind, description, params, make)\(near)")
+            }
+        }
+        let nameField = field("name")
+        guard nameField.type == LUA_TSTRING, let name = nameField.text, !name.isEmpty else {
+            lua.pop(); throw LuaError("plugin \(path): 'name' must be a non-empty string, got \(nameField.shown)")
+        }
+        let kindField = field("kind")
+        guard kindField.type == LUA_TSTRING, let kind = kindField.text, ["verifier", "policy", "metric"].contains(kind) else {
+            lua.pop(); throw LuaError("plugin \(path): 'kind' must be \"verifier\", \"policy\" or \"metric\", got \(kindField.shown)")
+        }
+        let desc = field("description")
+        guard desc.type == LUA_TNIL || desc.type == LUA_TSTRING else {
+            lua.pop(); throw LuaError("plugin \(path): 'description' must be a string, got \(desc.shown)")
         }
         guard lua.rawField(spec, "make") == LUA_TFUNCTION else { lua.pop(2); throw LuaError("plugin \(path): 'make' must be a function(params)") }
         lua.pop()
@@ -139,8 +171,8 @@ enum PluginBindings {
     }
 
     static let functions: [Binding] = [
-        Binding("add_plugin_dir", "ouro.add_plugin_dir(dir) — also look for plugins in dir (before the next discovery).") { a in
-            extraDirs.append(try a.string(1))
+        Binding.fileAccess("add_plugin_dir", "ouro.add_plugin_dir(dir) — also look for plugins in dir (before the next discovery).") { a in
+            extraDirs.append(try a.path(1))
             a.lua.pushNil(); a.lua.setRawField(ouro_lua_registryindex(), registryKey)     // rediscover
             return 0
         },
@@ -172,6 +204,7 @@ enum PluginBindings {
             try discover(a)
             let lua = a.lua
             var budget = Budget()
+            try a.checkOptions(3, ["instructions", "memory", "tensor_bytes"])
             if a.isTable(3) {
                 if let v = try a.optIntField(3, "instructions") { budget.instructions = Int64(max(v, 1000)) }
                 if let v = try a.optIntField(3, "memory") { budget.memory = max(v, 1 << 16) }
@@ -194,6 +227,8 @@ enum PluginBindings {
                 }
             }
             lua.pop()
+            guard lua.isNoneOrNil(2) || a.isTable(2) else { throw a.expected(2, "parameter table") }
+            var given: [String: String] = [:]
             if a.isTable(2) {
                 lua_pushnil(lua.L)
                 while lua_next(lua.L, 2) != 0 {
@@ -201,12 +236,23 @@ enum PluginBindings {
                     guard let k = lua.toString(-2) else { throw a.error(2, "parameter names must be strings") }
                     lua.rawField(spec, "params")
                     let declaredType = lua.type(-1) == LUA_TTABLE ? lua.rawField(-1, k) : LUA_TNIL
-                    guard declaredType == LUA_TTABLE else { lua.pop(2); throw LuaError("plugin '\(name)' has no parameter '\(k)'") }
+                    guard declaredType == LUA_TTABLE else {
+                        lua.pop(2)
+                        var names: [String] = []
+                        if lua.rawField(spec, "params") == LUA_TTABLE {
+                            lua_pushnil(lua.L)
+                            while lua_next(lua.L, -2) != 0 { if let n = lua.toString(-2) { names.append(n) }; lua.pop() }
+                        }
+                        lua.pop()
+                        let near = Args.closest(to: k, in: names).map { "; did you mean '\($0)'?" } ?? ""
+                        throw LuaError("plugin '\(name)' has no parameter '\(k)'\(near)")
+                    }
                     let defType = lua.rawField(-1, "default")
                     lua.pop(3)
                     if defType != LUA_TNIL && lua.type(-1) != defType {
                         throw LuaError("plugin '\(name)': parameter '\(k)' must be a \(String(cString: lua_typename(lua.L, defType))), got \(lua.typeName(-1))")
                     }
+                    given[k] = [LUA_TNUMBER, LUA_TSTRING, LUA_TBOOLEAN].contains(lua.type(-1)) ? lua.describe(-1) : lua.typeName(-1)
                     lua_pushvalue(lua.L, -2); lua_pushvalue(lua.L, -2)
                     lua_rawset(lua.L, params)
                 }
@@ -228,6 +274,10 @@ enum PluginBindings {
                 try withBudget(c.lua, plugin: name, b) { try call(c.lua, nargs: n, nresults: LUA_MULTRET) }
                 return c.lua.top - n
             }
+            let file = lua.rawField(entry, "file") == LUA_TSTRING ? lua.toString(-1) ?? "" : ""
+            lua.pop()
+            let shown = given.keys.sorted().map { "\($0)=\(given[$0] ?? "")" }.joined(separator: ", ")
+            Sources.set(lua, -1, "plugin '\(name)' {\(shown)} (\(file))")
             return 1
         },
     ]

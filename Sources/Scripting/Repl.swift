@@ -27,7 +27,7 @@ public enum Repl {
                 failed = true
             } catch { report("\(error)", colour: false); failed = true }
         }
-        ouro_bridge_clear_interrupt()
+        ouro_bridge_clear_interrupt(host.L)
         if interactive {
             return TerminalLoop(session: session).run()
         }
@@ -119,7 +119,7 @@ final class TerminalLoop {
                     // Ctrl-C at the prompt: drop the line (and any unfinished chunk), start afresh
                     fputs("^C\n", stdout); fflush(stdout)
                     session.discardPending()
-                    ouro_bridge_clear_interrupt()
+                    ouro_bridge_clear_interrupt(session.host.L)
                     continue
                 }
                 fputs("\n", stdout)

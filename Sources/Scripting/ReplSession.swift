@@ -31,7 +31,7 @@ public final class ReplSession {
     }
 
     /// Interrupts what the session is running, as Ctrl-C does (safe from any thread or a signal).
-    public func interrupt() { ouro_bridge_signal_interrupt() }
+    public func interrupt() { ouro_bridge_interrupt_host(host.L) }
 
     /// True while lines of an incomplete chunk are waiting.
     public var isContinuing: Bool { !pending.isEmpty }
@@ -60,12 +60,12 @@ public final class ReplSession {
         case .loaded:
             pending = []
         }
-        ouro_bridge_clear_interrupt()
+        ouro_bridge_clear_interrupt(L)
         defer {
-            wasInterrupted = ouro_bridge_interrupted() != 0
-            ouro_bridge_clear_interrupt()
+            wasInterrupted = ouro_bridge_interrupted(L) != 0
+            ouro_bridge_clear_interrupt(L)
         }
-        let status = ouro_bridge_pcall(L, 0, LUA_MULTRET, handler)
+        let status = host.protectedCall(nargs: 0, nresults: LUA_MULTRET, handler: handler)
         if status != LUA_OK {
             return .failed(chunk: chunk, message: ReplSession.trimTraceback(host.lua.describe(-1)))
         }

@@ -66,8 +66,8 @@ enum TensorBindings {
             }
             return a.push(try Tensor.stack(list, dim: d))
         },
-        Binding("load", "load(path) — reads a NumPy .npy file.") { a in
-            a.push(try NPY.load(try a.string(1)))
+        Binding.fileAccess("load", "load(path) — reads a NumPy .npy file (C or Fortran order; float64, float32, integers and bool, which become int64).") { a in
+            a.push(try NPY.load(try a.path(1)))
         },
         Binding("is_tensor", "is_tensor(v) — true if v is a tensor.") { a in
             a.lua.push(luaL_testudata(a.lua.L, 1, Userdata.tensor) != nil)
@@ -305,8 +305,8 @@ enum TensorBindings {
             let r = try reductionArgs(a, t, from: 3)
             return try a.pushValue(try t.norm(p, dim: r.dim, keepdim: r.keepdim))
         },
-        Binding("save", "x:save(path) — writes x as a NumPy .npy file (atomically).") { a in
-            try NPY.save(try a.tensor(1), to: try a.string(2)); return 0
+        Binding.fileAccess("save", "x:save(path) — writes x as a NumPy .npy file (atomically).") { a in
+            try NPY.save(try a.tensor(1), to: try a.path(2)); return 0
         },
     ]
 }

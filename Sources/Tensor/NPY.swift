@@ -24,18 +24,14 @@ public enum NPY {
 
     /// Writes `t` to `path` atomically (a temporary file renamed into place).
     public static func save(_ t: Tensor, to path: String) throws {
-        let data = try encode(t)
-        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) }
-        catch { throw TensorError("cannot write '\(path)': \(error.localizedDescription)") }
+        try AtomicFile.write(try encode(t), to: path)
     }
 
     /// Reads a tensor from a `.npy` file. Floats keep their width; integer and boolean
     /// arrays become int64.
     public static func load(_ path: String) throws -> Tensor {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TensorError("cannot read '\(path)': no such file or not readable")
-        }
-        return try decode(data, name: path)
+        guard let bytes = try AtomicFile.read(path) else { throw TensorError("cannot read '\(path)': No such file or directory") }
+        return try decode(Data(bytes), name: path)
     }
 
     public static func decode(_ data: Data, name: String = "data") throws -> Tensor {

@@ -112,6 +112,7 @@ public final class RNG: @unchecked Sendable {
     /// A random permutation of 0..<n.
     public func permutation(_ n: Int) throws -> [Int] {
         guard n >= 0 else { throw TensorError("permutation needs n >= 0, got \(n)") }
+        try MemoryPolicy.checkCount(n, bytesPerItem: 16, what: "n")
         return try choice(n, n, replace: false)
     }
 
@@ -119,8 +120,9 @@ public final class RNG: @unchecked Sendable {
     /// Fisher–Yates shuffle (sparse for huge n), so the order of the result is random too.
     public func choice(_ n: Int, _ k: Int, replace: Bool) throws -> [Int] {
         guard n >= 0, k >= 0 else { throw TensorError("choice needs n >= 0 and k >= 0, got n = \(n), k = \(k)") }
-        // Validate the size of the result like any tensor before allocating it.
-        _ = try Storage.checkRequest(dtype: .int64, count: k)
+        // The result (k) and, drawing many without replacement, the whole range (n) are allocated.
+        if !replace && k >= n / 8 { try MemoryPolicy.checkCount(n, bytesPerItem: 16, what: "n") }
+        else { try MemoryPolicy.checkCount(k, bytesPerItem: 24, what: "k") }
         if replace {
             guard n > 0 || k == 0 else { throw TensorError("choice: cannot draw \(k) values from an empty range") }
             return (0..<k).map { _ in Int(below(UInt64(n))) }

@@ -29,7 +29,7 @@ public final class Storage: @unchecked Sendable {
         guard count >= 0 else { throw TensorError("cannot allocate a negative number of elements (\(count))") }
         let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.size)
         guard !overflow, bytes <= MemoryPolicy.maxTensorBytes else {
-            throw TensorError("a tensor of \(count) \(dtype.rawValue) elements (\(MemoryPolicy.describe(bytes: overflow ? Int.max : bytes))) exceeds the limit of \(MemoryPolicy.describe(bytes: MemoryPolicy.maxTensorBytes)) per tensor")
+            throw TensorError("a tensor of \(count) \(dtype.rawValue) elements (\(MemoryPolicy.describe(bytes: overflow ? Int.max : bytes))) exceeds the memory limit of \(MemoryPolicy.describe(bytes: MemoryPolicy.maxTensorBytes)) (OURO_MEMORY_LIMIT)")
         }
         return bytes
     }
@@ -44,10 +44,50 @@ public final class Storage: @unchecked Sendable {
     }
 }
 
-/// Limits on tensor memory, and the live-byte count Lua's collector is told about.
+/// The memory policy: how much tensor memory this process may hold, and the one check every size
+/// that comes from a user (a count of samples, points, rows, draws) goes through before anything
+/// is allocated or looped over. The limit defaults to 3/4 of the machine's physical memory, so
+/// that a request the machine cannot serve is refused with a message instead of ending in the
+/// kernel's out-of-memory killer; `OURO_MEMORY_LIMIT` (bytes, or with a K/M/G/T suffix) sets it.
 public enum MemoryPolicy {
-    /// The largest single tensor that may be allocated (default: the machine's physical memory).
-    nonisolated(unsafe) public static var maxTensorBytes: Int = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+    /// Tensor bytes the process may hold at once; also the largest single request.
+    nonisolated(unsafe) public static var limitBytes: Int = defaultLimit()
+
+    /// The largest single tensor that may be allocated (the limit itself).
+    public static var maxTensorBytes: Int { limitBytes }
+
+    static func defaultLimit() -> Int {
+        if let text = ProcessInfo.processInfo.environment["OURO_MEMORY_LIMIT"], let v = parseBytes(text), v > 0 { return v }
+        return Int(clamping: ProcessInfo.processInfo.physicalMemory / 4 * 3)
+    }
+
+    /// "8G", "512M", "1048576" → bytes (nil if unreadable).
+    public static func parseBytes(_ text: String) -> Int? {
+        let t = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        var digits = Substring(t), scale = 1
+        if t.hasSuffix("B") { digits = digits.dropLast() }
+        if let u = digits.last, let f = units[u] { scale = f; digits = digits.dropLast() }
+        guard let v = Double(digits), v >= 0, v.isFinite else { return nil }
+        let bytes = v * Double(scale)
+        return bytes < 0x1p62 ? Int(bytes) : nil
+    }
+
+    /// Checks, before any allocation or loop, that `count` items costing `bytesPerItem` bytes each
+    /// (everything the request implies: results and working copies) fit the policy. `what` names
+    /// the request in the message ("'n'", "samples").
+    public static func checkCount(_ count: Int, bytesPerItem: Int, what: String) throws {
+        guard count >= 0 else { throw TensorError("\(what) must be non-negative, got \(count)") }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: max(bytesPerItem, 1))
+        let limit = limitBytes
+        if overflow || bytes > limit {
+            throw TensorError("\(what) = \(count) asks for \(overflow ? "more than 8 EiB" : describe(bytes: bytes)) (\(bytesPerItem) bytes each), beyond the memory limit of \(describe(bytes: limit)) (OURO_MEMORY_LIMIT)")
+        }
+        let free = limit - liveBytes
+        if bytes > free {
+            throw TensorError("\(what) = \(count) asks for \(describe(bytes: bytes)), but only \(describe(bytes: max(free, 0))) of the memory limit of \(describe(bytes: limit)) is free (tensors hold \(describe(bytes: liveBytes)))")
+        }
+    }
 
     private static let lock = NSLock()
     private static let live = Atomic<Int>(0)
@@ -58,14 +98,17 @@ public enum MemoryPolicy {
     /// Thread-dictionary key of the per-thread allocation budget (used by sandboxed plugins).
     static let threadBudgetKey = "ouro.tensor.budget"
 
-    /// Runs `body` with at most `bytes` of new tensor memory allocatable on this thread.
+    /// Runs `body` with at most `bytes` of new tensor memory allocatable on this thread. Budgets
+    /// nest: an inner budget never allows more than what is left of the outer one, and what the
+    /// inner call allocates counts against the outer one too.
     public static func withBudget<R>(_ bytes: Int, label: String, _ body: () throws -> R) rethrows -> R {
         let d = Thread.current.threadDictionary
-        let saved = d[threadBudgetKey]
-        d[threadBudgetKey] = BudgetBox(remaining: bytes, total: bytes, label: label)
+        let outer = d[threadBudgetKey] as? BudgetBox
+        let box = BudgetBox(remaining: min(bytes, outer?.remaining ?? .max), total: bytes, label: label, outer: outer)
+        d[threadBudgetKey] = box
         lock.lock(); budgetsActive += 1; lock.unlock()
         defer {
-            d[threadBudgetKey] = saved
+            d[threadBudgetKey] = outer
             lock.lock(); budgetsActive -= 1; lock.unlock()
         }
         return try body()
@@ -75,13 +118,19 @@ public enum MemoryPolicy {
     nonisolated(unsafe) private static var budgetsActive = 0
 
     static func charge(_ bytes: Int) throws {
+        let now = live.add(bytes, ordering: .relaxed).newValue
+        if now > limitBytes {
+            live.subtract(bytes, ordering: .relaxed)
+            throw TensorError("cannot allocate \(describe(bytes: bytes)) for a tensor: tensors already hold \(describe(bytes: now - bytes)) of the memory limit of \(describe(bytes: limitBytes)) (OURO_MEMORY_LIMIT)")
+        }
         if budgetsActive > 0, let b = Thread.current.threadDictionary[threadBudgetKey] as? BudgetBox {
             guard bytes <= b.remaining else {
+                live.subtract(bytes, ordering: .relaxed)
                 throw TensorError("\(b.label): tensor memory budget of \(describe(bytes: b.total)) exceeded (asked for \(describe(bytes: bytes)) more)")
             }
-            b.remaining -= bytes
+            var box: BudgetBox? = b
+            while let c = box { c.remaining -= bytes; box = c.outer }
         }
-        live.add(bytes, ordering: .relaxed)
     }
 
     static func refund(_ bytes: Int) {
@@ -95,8 +144,12 @@ public enum MemoryPolicy {
         return i == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", v, units[i])
     }
 
-    final class BudgetBox { var remaining: Int; let total: Int; let label: String
-        init(remaining: Int, total: Int, label: String) { self.remaining = remaining; self.total = total; self.label = label } }
+    final class BudgetBox {
+        var remaining: Int; let total: Int; let label: String; let outer: BudgetBox?
+        init(remaining: Int, total: Int, label: String, outer: BudgetBox?) {
+            self.remaining = remaining; self.total = total; self.label = label; self.outer = outer
+        }
+    }
 }
 
 /// Keeps freed buffers of 64 KiB and more for reuse, so that a loop of out-of-place ops on big

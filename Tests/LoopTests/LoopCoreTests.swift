@@ -72,31 +72,6 @@ import Testing
     }
 }
 
-@Suite struct RunStoreTests {
-    @Test func damagedJournalTailIsDroppedAndTheGenerationRerun() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-journal-\(getpid())").path
-        try? FileManager.default.removeItem(atPath: dir)
-        let store = try RunStore(dir: dir, run: "r", workflow: "w", fingerprint: "f", keepPool: false)
-        _ = try store.load(seed: 1)
-        for g in 1...3 {
-            try store.commit(seed: 1, generation: g, batch: (try Tensor.full([2, 2], Double(g)), [true, false], [.nan, 0.5]),
-                             rows: [MetricRow(seed: 1, generation: g, metric: "m", value: Double(g) / 3)], seconds: 0.1)
-        }
-        let path = dir + "/seeds/1/journal.bin"
-        let full = try Data(contentsOf: URL(fileURLWithPath: path))
-        try full.prefix(full.count - 5).write(to: URL(fileURLWithPath: path))       // a kill mid-record
-        let st = try store.load(seed: 1)
-        #expect(st.completed == 2 && st.rows.map(\.value) == [1 / 3.0, 2 / 3.0] && st.batches.count == 2)
-        #expect(st.batches[1].rows.toDoubles() == [2, 2, 2, 2] && st.batches[1].accepted == [true, false])
-        #expect(st.batches[1].scores[1] == 0.5 && st.batches[1].scores[0].isNaN)
-        // the next commit repairs the tail and continues
-        try store.commit(seed: 1, generation: 3, batch: nil, rows: [MetricRow(seed: 1, generation: 3, metric: "m", value: 1)], seconds: 0.1)
-        #expect(try store.load(seed: 1).completed == 3)
-        #expect(throws: LoopError.self) { try RunStore(dir: dir, run: "r", workflow: "w", fingerprint: "other", keepPool: false) }
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-}
-
 @Suite struct RegressionStatisticsTests {
     @Test func statisticsFitEqualsLeastSquaresOnAllRows() throws {
         let g = RNG(seed: 7)

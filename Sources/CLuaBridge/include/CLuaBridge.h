@@ -34,6 +34,7 @@ const char *ouro_bridge_tostring(lua_State *L, int idx, size_t *len);
 
 /* Memory accounting for the state's allocator. limit 0 = unlimited. */
 size_t ouro_bridge_memory_used(lua_State *L);
+size_t ouro_bridge_memory_limit(lua_State *L);
 void ouro_bridge_set_memory_limit(lua_State *L, size_t limit);
 
 /* Ask the trampoline to run a full garbage collection when the current call returns
@@ -41,20 +42,28 @@ void ouro_bridge_set_memory_limit(lua_State *L, size_t limit);
 void ouro_bridge_request_gc(void);
 
 /* Instruction budget for the calls made on L until the matching end: a count hook raises
- * "instruction budget exceeded" (in C) once it runs out. End returns 1 if the budget was hit. */
-void ouro_bridge_begin_instruction_budget(lua_State *L, long long instructions);
+ * "instruction budget exceeded" (in C) once it runs out, and on every instruction after that
+ * until the end. Budgets nest per thread (a nested one gets at most what is left of the outer
+ * one, and its use is charged to it). Begin returns -1 if nested too deeply (nothing started);
+ * end returns 1 if the budget was hit. Depth = the number of budgets in force on this thread. */
+int ouro_bridge_begin_instruction_budget(lua_State *L, long long instructions);
 int ouro_bridge_end_instruction_budget(lua_State *L);
+int ouro_bridge_budget_depth(void);
 
 /* Interrupt (Ctrl-C). Watched states get a count hook that raises "interrupted" once an interrupt
- * is signalled; long Swift loops poll ouro_bridge_interrupted(). ouro_bridge_catch_sigint installs
- * a SIGINT handler that signals (without SA_RESTART, so blocked reads return EINTR). The flag
- * stays set, and the hooks armed, until ouro_bridge_clear_interrupt. */
+ * is signalled; long Swift loops poll ouro_bridge_interrupted(L). ouro_bridge_catch_sigint installs
+ * a SIGINT handler that signals the whole process (without SA_RESTART, so blocked reads return
+ * EINTR); ouro_bridge_interrupt_host interrupts only the host of L (its threads share one
+ * allocator state), so hosts embedded side by side stay independent. The flags stay set, and the
+ * hooks armed, until ouro_bridge_clear_interrupt(L) (which clears the process's flag and L's host's). */
 void ouro_bridge_watch(lua_State *L);
 void ouro_bridge_unwatch(lua_State *L);
 void ouro_bridge_signal_interrupt(void);
+void ouro_bridge_interrupt_host(lua_State *L);
 int ouro_bridge_catch_sigint(void);
-int ouro_bridge_interrupted(void);
-void ouro_bridge_clear_interrupt(void);
+int ouro_bridge_interrupted(lua_State *L);
+int ouro_bridge_signalled(void);
+void ouro_bridge_clear_interrupt(lua_State *L);
 /* Replaces coroutine.resume and coroutine.wrap by versions that watch the coroutine while it runs,
  * so that an interrupt reaches Lua code inside coroutines too (used by the REPL). */
 int ouro_bridge_watch_coroutines(lua_State *L);
