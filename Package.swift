@@ -17,13 +17,15 @@ let package = Package(
         .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
         // OpenBLAS cblas + LAPACKE (Debian: libopenblas-dev, liblapacke-dev).
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        // BLAS/LAPACK parameter errors recorded for Swift instead of printed on stdout.
+        .target(name: "CBLASGuard"),
         // Every lua_error / longjmp lives here, in C, never in a Swift frame.
         .target(name: "CLuaBridge", dependencies: ["CLua"]),
         // A small line editor over libedit (Debian: libedit-dev): history, Ctrl-R, completion.
         .target(name: "CLineEdit", linkerSettings: [.linkedLibrary("edit")]),
         // Plain C loops used only as the speed reference in `ouro bench`.
         .target(name: "CBenchKernels"),
-        .target(name: "Tensor", dependencies: ["CBLAS"],
+        .target(name: "Tensor", dependencies: ["CBLAS", "CBLASGuard"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
         .target(name: "Models", dependencies: ["Tensor", "CBLAS"]),
         .target(name: "Data", dependencies: ["Tensor"]),

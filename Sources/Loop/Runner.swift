@@ -302,6 +302,7 @@ public final class LoopRunner {
                                     scores: b.scores.isEmpty ? nil : b.scores, origin: model.family)
                     try addToStats(b.accepted.contains(false) ? b.rows.mask(Tensor(b.accepted.map { Int64($0 ? 1 : 0) })) : b.rows)
                 }
+                try BLASGuard.check("generation \(generation)")
                 let newRows = metrics.map { MetricRow(seed: seed, generation: generation, metric: $0.name, value: $0.value) }
                 state.rows += newRows
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9

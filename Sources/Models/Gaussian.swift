@@ -74,7 +74,9 @@ public final class GaussianModel: StatisticsFittable {
     }
 
     public func fit(_ data: Tensor) throws {
-        guard data.rank == 2 else { throw ModelError("gaussian: fit expects an n×d tensor, got shape \(describeShape(data.shape))") }
+        guard data.rank == 2, data.shape[1] >= 1 else {
+            throw ModelError("gaussian: fit expects an n×d tensor with d ≥ 1 columns, got shape \(describeShape(data.shape))")
+        }
         var s = GaussianStatistics(dim: data.shape[1])
         try s.add(data)
         try fit(statistics: s)
@@ -84,7 +86,7 @@ public final class GaussianModel: StatisticsFittable {
         guard let s = statistics as? GaussianStatistics else { throw ModelError("gaussian: wrong statistics type") }
         let divisor = estimator == .mle ? s.count : s.count - 1
         guard s.count >= 1, divisor >= 1 else {
-            throw ModelError("gaussian: need at least \(estimator == .mle ? 1 : 2) rows to fit, got \(s.count)")
+            throw ModelError("gaussian: need at least \(estimator == .mle ? "1 row" : "2 rows") to fit, got \(s.count)")
         }
         let d = s.dim
         var c = s.m2.map { $0 / Double(divisor) }

@@ -167,6 +167,10 @@ extension LinearRegressionModel {
     public func logProb(_ data: Tensor) throws -> Tensor {
         let (x, y) = try LinearRegressionModel.split(data)
         let r = try y.astypeIfNeeded(.float64).binary(.sub, predict(x))
+        if noise == 0 {
+            // σ = 0: a point mass at x·ŵ (+∞ on it, −∞ off it), not 0/0
+            return try Tensor(r.toDoubles().map { $0 == 0 ? Double.infinity : -Double.infinity })
+        }
         let s2 = noise * noise
         return try r.binary(.mul, r).binary(.mul, Tensor(scalar: -0.5 / s2))
             .binary(.add, Tensor(scalar: -0.5 * Foundation.log(2 * Double.pi * s2)))

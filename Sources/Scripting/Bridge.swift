@@ -26,7 +26,9 @@ let swiftDispatch: ouro_dispatch_fn = { L, box in
     let f = Unmanaged<LuaFunction>.fromOpaque(box).takeUnretainedValue()
     let lua = Lua(L)
     do {
-        return try f.body(Args(lua, f))
+        let n = try f.body(Args(lua, f))
+        try BLASGuard.check(f.displayName)
+        return n
     } catch is LuaPropagate {
         return Int32(OURO_RAISE_AS_IS)
     } catch {

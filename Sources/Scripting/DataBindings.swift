@@ -26,6 +26,7 @@ enum DataBindings {
     static let functions: [Binding] = [
         Binding("blobs", "ouro.data.blobs{n=, centers=3 | k×d tensor, std=1.0, box={-10, 10}, dim=2, rng=} — isotropic Gaussian blobs; returns points, labels (1-based) and the centres (pass them as centers= to draw a test set from the same blobs).") { a in
             guard a.isTable(1) else { throw a.expected(1, "options table") }
+            try a.checkOptions(1, ["n", "centers", "std", "box", "dim", "rng"])
             var centers: Tensor?, k = 3
             if let at = a.option(1, "centers") {
                 defer { a.lua.pop() }
@@ -50,17 +51,20 @@ enum DataBindings {
         },
         Binding("circles", "ouro.data.circles{n=, noise=0, factor=0.8, rng=} — two concentric circles; returns points and labels (1 outer, 2 inner).") { a in
             guard a.isTable(1) else { throw a.expected(1, "options table") }
+            try a.checkOptions(1, ["n", "noise", "factor", "rng"])
             let r = try Generators.circles(n: try count(a), noise: try a.optNumberField(1, "noise") ?? 0,
                                            factor: try a.optNumberField(1, "factor") ?? 0.8, rng: try rng(a))
             return try pushLabelled(a, r.x, r.labels)
         },
         Binding("moons", "ouro.data.moons{n=, noise=0, rng=} — two interleaving half circles; returns points and labels.") { a in
             guard a.isTable(1) else { throw a.expected(1, "options table") }
+            try a.checkOptions(1, ["n", "noise", "rng"])
             let r = try Generators.moons(n: try count(a), noise: try a.optNumberField(1, "noise") ?? 0, rng: try rng(a))
             return try pushLabelled(a, r.x, r.labels)
         },
         Binding("swiss_roll", "ouro.data.swiss_roll{n=, noise=0, rng=} — the 3-D swiss roll; returns points and the position t along the roll.") { a in
             guard a.isTable(1) else { throw a.expected(1, "options table") }
+            try a.checkOptions(1, ["n", "noise", "rng"])
             let r = try Generators.swissRoll(n: try count(a), noise: try a.optNumberField(1, "noise") ?? 0, rng: try rng(a))
             a.push(r.x)
             a.push(try Tensor(r.t))

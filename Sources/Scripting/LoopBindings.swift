@@ -402,6 +402,7 @@ enum LoopBindings {
         },
         Binding("where", "pool:where{generation=k, accepted=true} — 1-based indices of matching rows (accepted rows only unless accepted=false or \"any\").") { a in
             let p = try pool(a, 1)
+            try a.checkOptions(2, ["generation", "accepted"])
             let g = try a.optIntField(2, "generation")
             var acc: Bool? = true
             if let at = a.option(2, "accepted") {

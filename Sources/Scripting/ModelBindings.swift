@@ -21,6 +21,7 @@ enum ModelBindings {
         guard let t = a.option(i, "truth") else { return nil }
         defer { a.lua.pop() }
         guard a.lua.type(t) == LUA_TTABLE else { throw a.error(i, "truth must be a table {mean=, cov=}") }
+        try a.checkOptions(t, ["mean", "cov"], what: "truth")
         a.lua.rawField(t, "mean"); a.lua.rawField(t, "cov")
         defer { a.lua.pop(2) }
         guard let m = try Userdata.object(a.lua, -2, Userdata.tensor) as? Tensor,
@@ -32,6 +33,7 @@ enum ModelBindings {
 
     static let factories: [Binding] = [
         Binding("gaussian", "ouro.models.gaussian{covariance=\"mle\"|\"unbiased\", jitter=0, truth={mean=, cov=}} — a multivariate Gaussian; with truth, evaluate() adds mean_sq_err, cov_trace_ratio, cov_det_ratio and kl.") { a in
+            try a.checkOptions(1, ["covariance", "jitter", "truth"])
             var est = GaussianModel.CovarianceEstimator.mle
             if let at = a.option(1, "covariance") {
                 defer { a.lua.pop() }
@@ -45,11 +47,13 @@ enum ModelBindings {
             return pushModel(a, try GaussianModel(estimator: est, jitter: jitter, truth: try truth(a, 1)))
         },
         Binding("linear_regression", "ouro.models.linear_regression{noise=σ, truth={w=}, covariates=\"fixed\"|\"fresh\"} — OLS (minimum-norm when under-determined) with Gaussian label noise: m:fit(x, y), m:predict(x), m:sample(x, rng) → y; evaluate({x | y} rows) gives test_mse (against x·w* with truth) and param_sq_err.") { a in
-            guard a.lua.isNoneOrNil(1) || a.isTable(1) else { throw a.expected(1, "options table") }
+            try a.checkOptions(1, ["noise", "truth", "covariates"])
             var w: Tensor?
             if let at = a.option(1, "truth") {
                 defer { a.lua.pop() }
-                guard a.lua.type(at) == LUA_TTABLE, let t = try LoopBindings.tensorField(a, at, "w") else { throw a.error(1, "truth must be {w = tensor}") }
+                guard a.lua.type(at) == LUA_TTABLE else { throw a.error(1, "truth must be {w = tensor}") }
+                try a.checkOptions(at, ["w"], what: "truth")
+                guard let t = try LoopBindings.tensorField(a, at, "w") else { throw a.error(1, "truth must be {w = tensor}") }
                 w = t
             }
             let cov = try a.optStringField(1, "covariates") ?? "fixed"
@@ -58,6 +62,7 @@ enum ModelBindings {
         },
         Binding("kde", "ouro.models.kde{bandwidth = h | \"scott\" | \"silverman\"} — a Gaussian kernel density estimate (bandwidth rules as scikit-learn's); evaluate() gives nll, the mean negative log-likelihood per point.") { a in
             guard a.isTable(1) else { throw a.expected(1, "options table") }
+            try a.checkOptions(1, ["bandwidth"])
             var rule = KDEModel.Bandwidth.fixed(0.1)
             if let at = a.option(1, "bandwidth") {
                 defer { a.lua.pop() }
@@ -123,6 +128,7 @@ enum TheoryBindings {
     static let functions: [Binding] = [
         Binding("gaussian", "ouro.theory.gaussian{workflow=\"replace\"|\"accumulate\", n=, generations=, trace=1} — expected cov_trace_ratio and mean_sq_err per generation (tensors), MLE covariance, n samples per generation.") { a in
             guard a.isTable(1) else { throw a.expected(1, "options table") }
+            try a.checkOptions(1, ["workflow", "n", "generations", "trace", "d"])
             let wf = try a.optStringField(1, "workflow") ?? "replace"
             guard let n = try a.optIntField(1, "n"), let g = try a.optIntField(1, "generations") else {
                 throw a.error(1, "needs integer fields n and generations")
@@ -137,6 +143,7 @@ enum TheoryBindings {
         },
         Binding("linear_regression", "ouro.theory.linear_regression{workflow=, d=, T=, sigma2=1, generations=} — expected ‖ŵ_t − w*‖² per generation.") { a in
             guard a.isTable(1) else { throw a.expected(1, "options table") }
+            try a.checkOptions(1, ["workflow", "d", "T", "sigma2", "generations"])
             let wf = try a.optStringField(1, "workflow") ?? "replace"
             guard let d = try a.optIntField(1, "d"), let t = try a.optIntField(1, "T"), let g = try a.optIntField(1, "generations") else {
                 throw a.error(1, "needs integer fields d, T and generations")

@@ -42,6 +42,7 @@ enum RNGBindings {
         },
         Binding("choice", "g:choice(n, k, {replace=false}) — k indices from 1..n, without replacement unless replace=true.") { a in
             let g = try a.rng(1)
+            try a.checkOptions(4, ["replace"])
             let replace = try a.optBoolField(4, "replace", false)
             let c = try g.choice(try a.integer(2), try a.integer(3), replace: replace)
             return a.push(try Tensor(c.map { Int64($0 + 1) }))

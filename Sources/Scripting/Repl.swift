@@ -31,8 +31,16 @@ public enum Repl {
         if interactive {
             return TerminalLoop(session: session).run()
         }
-        while let line = readLine(strippingNewline: true) {
-            if !show(session.feed(line), colour: false) { failed = true }
+        // Lines as bytes: a NUL or an invalid UTF-8 byte reaches Lua as it is.
+        var buffer: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(buffer) }
+        while true {
+            let n = getline(&buffer, &capacity, stdin)
+            guard n >= 0, let b = buffer else { break }
+            var line = [UInt8](UnsafeRawBufferPointer(start: b, count: n))
+            if line.last == 0x0A { line.removeLast() }
+            for step in session.feed(bytes: line) where !show(step, colour: false) { failed = true }
         }
         if let last = session.finish(), !show(last, colour: false) { failed = true }
         return failed ? 1 : 0
@@ -125,16 +133,17 @@ final class TerminalLoop {
                 fputs("\n", stdout)
                 return 0
             }
-            let line = String(cString: raw)
+            let line = [UInt8](UnsafeRawBufferPointer(start: raw, count: strlen(raw)))
             free(raw)
-            let step = session.feed(line)
-            switch step {
-            case .ran(let chunk, _), .failed(let chunk, _):
-                if !chunk.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { _ = ouro_editor_remember(editor, chunk) }
-            case .incomplete: break
+            for step in session.feed(bytes: line) {
+                switch step {
+                case .ran(let chunk, _), .failed(let chunk, _):
+                    if !chunk.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { _ = ouro_editor_remember(editor, chunk) }
+                case .incomplete: break
+                }
+                if session.wasInterrupted { fputs("\n", stdout) }   // the terminal echoed ^C mid-line
+                Repl.show(step, colour: colour)
             }
-            if session.wasInterrupted { fputs("\n", stdout) }   // the terminal echoed ^C mid-line
-            Repl.show(step, colour: colour)
         }
     }
 }

@@ -178,6 +178,7 @@ enum TensorBindings {
         var dim: Int? = nil, opt = i
         if a.lua.type(i) == LUA_TNUMBER { dim = try a.dim(i, of: t); opt = i + 1 }
         else if !a.lua.isNoneOrNil(i) && !a.isTable(i) { throw a.expected(i, "dimension (integer) or options table") }
+        try a.checkOptions(opt, ["keepdim", "unbiased"])
         return (dim, try a.optBoolField(opt, "keepdim", false), try a.optBoolField(opt, "unbiased", false))
     }
 

@@ -50,6 +50,58 @@ struct ReplSessionTests {
         #expect(message.contains("'end' expected"), "\(message)")
     }
 
+    @Test func longChunksAreNotCompiledOnEveryLine() throws {
+        let s = try session()
+        // a 20,000-line long string: compiled when it opens and when it closes, not per line
+        _ = s.feed("text = [==[")
+        let before = s.compiles
+        var length = 0
+        for i in 0..<20_000 {
+            let line = "line \(i) ]] ]=] still inside"
+            length += line.utf8.count + 1                    // each line and its newline
+            #expect(s.feed(line) == .incomplete)
+        }
+        #expect(s.compiles == before, "lines inside a long string need no compile")
+        #expect(output(feed(s, "]==]")) == nil)
+        #expect(output(feed(s, "#text")) == "\(length)")
+        // a long table literal: compiled for the first lines only, then when its braces close
+        let start = s.compiles
+        _ = s.feed("t = {")
+        for i in 0..<5_000 { _ = s.feed("\(i),") }
+        _ = s.feed("}")
+        #expect(s.compiles - start < 2 * (ReplSession.deferCompileAfterLines + 4), "\(s.compiles - start) compiles")
+        #expect(output(feed(s, "#t")) == "5000")
+        // a long comment and a string continued with \z
+        _ = s.feed("--[[ a comment")
+        for _ in 0..<100 { _ = s.feed("still a comment") }
+        #expect(output(feed(s, "]] 6 * 7")) == "42")
+        #expect(s.feed("z = 'a\\z") == .incomplete)
+        #expect(output(feed(s, "   b'")) == nil)
+        #expect(output(feed(s, "z")) == "ab")
+    }
+
+    @Test func anErrorFoundLateSplitsTheChunkAsLuaWould() throws {
+        let s = try session()
+        var steps: [ReplSession.Step] = []
+        steps += s.feed(bytes: Array("function f()".utf8))
+        for i in 0..<100 { steps += s.feed(bytes: Array("  local a\(i) = \(i)".utf8)) }
+        steps += s.feed(bytes: Array("  x = = 1".utf8))          // the error, on line 102
+        steps += s.feed(bytes: Array("  y = 2".utf8))
+        steps += s.feed(bytes: Array("end".utf8))                // closes the block: compiled now
+        let failures = steps.compactMap { step -> String? in if case .failed(_, let m) = step { return m } else { return nil } }
+        #expect(failures.count == 2, "\(failures)")
+        #expect(failures.first?.hasPrefix("stdin:102: unexpected symbol near '='") == true, "\(failures)")
+        #expect(failures.last?.contains("<eof>") == true, "`end` on its own is an error again: \(failures)")
+        #expect(output(feed(s, "y")) == "2", "the line after the error ran as its own chunk")
+    }
+
+    @Test func nulAndInvalidBytesReachLuaUnchanged() throws {
+        let s = try session()
+        _ = s.feed(bytes: [0x73, 0x20, 0x3D, 0x20, 0x27, 0x61, 0x00, 0x62, 0xFF, 0x27])      // s = 'a\0b\xFF'
+        #expect(output(feed(s, "#s")) == "4")
+        #expect(output(feed(s, "s:byte(2), s:byte(4)")) == "0, 255")
+    }
+
     @Test func errorsAreReportedAndTheSessionGoesOn() throws {
         let s = try session()
         guard case .failed(let chunk, let message) = feed(s, "error('boom')") else { Issue.record("expected failure"); return }
