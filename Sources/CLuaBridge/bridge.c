@@ -379,14 +379,26 @@ typedef struct {
 static _Thread_local budget_frame tls_budgets[OURO_MAX_BUDGETS];
 static _Thread_local int tls_budget_depth = 0;
 
+static void budget_hook(lua_State *L, lua_Debug *ar);
+
+/* Installs the budget hook with this period, unless it is already there: lua_sethook restarts the
+ * instruction count, so resetting it at every nested call would let a loop of short calls run
+ * forever without the hook ever firing. */
+static void set_budget_hook(lua_State *L, int period) {
+    if (lua_gethook(L) == budget_hook && lua_gethookcount(L) == period && lua_gethookmask(L) == LUA_MASKCOUNT) return;
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, period);
+}
+
 static void budget_hook(lua_State *L, lua_Debug *ar) {
     if (state_interrupted(L)) raise_interrupted(L, ar);
     int d = tls_budget_depth;
     if (d == 0) return;
     budget_frame *f = &tls_budgets[d - 1];
     if (!f->hit) {
+        /* the instructions since the last firing (some may belong to an enclosing frame: what a
+         * nested frame is charged goes to its outer frame when it ends, so the total is kept) */
         f->left -= lua_gethookcount(L);
-        if (f->left >= 0) return;
+        if (f->left > 0) return;
         f->hit = 1;
         lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
     }
@@ -400,7 +412,7 @@ int ouro_bridge_begin_instruction_budget(lua_State *L, long long instructions) {
     int exhausted = 0;
     if (d > 0) {
         budget_frame *o = &tls_budgets[d - 1];
-        if (o->hit || o->left <= 0) exhausted = 1;
+        if (o->hit || o->left <= 0) exhausted = o->hit = 1;   /* the outer call is out of budget too */
         else if (o->left < limit) limit = o->left;
     }
     budget_frame *f = &tls_budgets[d];
@@ -410,7 +422,8 @@ int ouro_bridge_begin_instruction_budget(lua_State *L, long long instructions) {
     f->saved_mask = lua_gethookmask(L);
     f->saved_count = lua_gethookcount(L);
     tls_budget_depth = d + 1;
-    lua_sethook(L, budget_hook, LUA_MASKCOUNT, exhausted ? 1 : OURO_BUDGET_PERIOD);
+    if (d == 0 && !exhausted) lua_sethook(L, budget_hook, LUA_MASKCOUNT, OURO_BUDGET_PERIOD);
+    else set_budget_hook(L, exhausted ? 1 : OURO_BUDGET_PERIOD);
     return 0;
 }
 
@@ -423,8 +436,9 @@ int ouro_bridge_end_instruction_budget(lua_State *L) {
     if (d > 1) {
         budget_frame *o = &tls_budgets[d - 2];
         o->left -= f->start - f->left;          /* what the inner call used */
-        if (o->left < 0) o->hit = 1;
-        lua_sethook(L, budget_hook, LUA_MASKCOUNT, o->hit ? 1 : OURO_BUDGET_PERIOD);
+        if (o->left <= 0) o->hit = 1;
+        if (state_interrupted(L)) lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, 1);
+        else set_budget_hook(L, o->hit ? 1 : OURO_BUDGET_PERIOD);
     } else if (state_interrupted(L)) {
         lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, 1);
     } else {

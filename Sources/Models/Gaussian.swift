@@ -160,7 +160,8 @@ public final class GaussianModel: StatisticsFittable {
         return s
     }
 
-    /// nll of the held-out data; with `truth`: mean_sq_err, cov_trace_ratio, cov_det_ratio, kl;
+    /// nll of the held-out data; with `truth`: mean_sq_err, cov_trace_ratio, cov_det_ratio,
+    /// cov_log_det_ratio (log det Σ̂ − log det Σ₀, the well-behaved one to average over seeds), kl;
     /// and cov_singular (1 when the fitted covariance is not positive definite).
     public func evaluate(_ test: Tensor) throws -> [Metric] {
         guard !meanValues.isEmpty else { throw ModelError("gaussian: evaluate before fit") }
@@ -181,6 +182,7 @@ public final class GaussianModel: StatisticsFittable {
             if let l = choleskyValues {
                 let ld = SmallMatrix.logdet(cholesky: l, d)
                 out.append(Metric("cov_det_ratio", Foundation.exp(ld - t.logdet)))
+                out.append(Metric("cov_log_det_ratio", ld - t.logdet))
                 // KL(N₀ ‖ N̂) = ½ [tr(Σ̂⁻¹Σ₀) + δᵀΣ̂⁻¹δ − d + ln det Σ̂ − ln det Σ₀], with
                 // tr(Σ̂⁻¹Σ₀) = ‖L⁻¹L₀‖²_F for the Cholesky factors L (fitted) and L₀ (true).
                 var traceTerm = 0.0
@@ -203,6 +205,7 @@ public final class GaussianModel: StatisticsFittable {
             } else {
                 let (s1, ld1) = try Linalg.slogdet(try Tensor(covValues, shape: [d, d]))
                 out.append(Metric("cov_det_ratio", s1 <= 0 ? 0 : Foundation.exp(ld1 - t.logdet)))
+                out.append(Metric("cov_log_det_ratio", s1 <= 0 ? -.infinity : ld1 - t.logdet))
                 out.append(Metric("kl", .infinity))
             }
         }

@@ -126,7 +126,7 @@ enum ModelBindings {
 /// `ouro.theory.*`: the closed forms of DESIGN.md, for plots and tests.
 enum TheoryBindings {
     static let functions: [Binding] = [
-        Binding("gaussian", "ouro.theory.gaussian{workflow=\"replace\"|\"accumulate\", n=, generations=, trace=1} — expected cov_trace_ratio and mean_sq_err per generation (tensors), MLE covariance, n samples per generation.") { a in
+        Binding("gaussian", "ouro.theory.gaussian{workflow=\"replace\"|\"accumulate\", n=, generations=, trace=1, d=} — expected cov_trace_ratio and mean_sq_err per generation (tensors), MLE covariance, n samples per generation. With d (replace only): cov_log_det_ratio, E log det(Σ̂_t Σ₀⁻¹) = t·(Σᵢ ψ((n−i)/2) + d·log(2/n)), and cov_log_det_ratio_var, its variance for one seed.") { a in
             guard a.isTable(1) else { throw a.expected(1, "options table") }
             try a.checkOptions(1, ["workflow", "n", "generations", "trace", "d"])
             let wf = try a.optStringField(1, "workflow") ?? "replace"
@@ -139,6 +139,12 @@ enum TheoryBindings {
             a.lua.newTable()
             a.push(try Tensor(ratio)); a.lua.setRawField(-2, "cov_trace_ratio")
             a.push(try Tensor(mse)); a.lua.setRawField(-2, "mean_sq_err")
+            if let d = try a.optIntField(1, "d") {
+                guard wf == "replace" else { throw a.error(1, "cov_log_det_ratio has a closed form for workflow \"replace\" only; leave out d") }
+                let (mean, variance) = try Theory.gaussianLogDet(n: n, d: d, generations: g)
+                a.push(try Tensor(mean)); a.lua.setRawField(-2, "cov_log_det_ratio")
+                a.push(try Tensor(variance)); a.lua.setRawField(-2, "cov_log_det_ratio_var")
+            }
             return 1
         },
         Binding("linear_regression", "ouro.theory.linear_regression{workflow=, d=, T=, sigma2=1, generations=} — expected ‖ŵ_t − w*‖² per generation.") { a in

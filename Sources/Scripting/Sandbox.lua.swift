@@ -8,6 +8,7 @@
 enum SandboxSource {
     static let code = """
     local ouro, string, table, math, utf8 = ...
+    local pcall = pcall
     local base = {
       assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs, pcall = pcall,
       print = print, rawequal = rawequal, rawget = rawget, rawlen = rawlen, rawset = rawset,
@@ -42,6 +43,15 @@ enum SandboxSource {
       env.rawset = function(t, k, v)
         if views[t] then error("ouro is read-only inside a plugin (tried to rawset '" .. tostring(k) .. "')", 2) end
         return rrawset(t, k, v)
+      end
+      -- A message handler runs where the error was raised; for the budget's own error that is inside
+      -- Lua's hook, where hooks are off, so a looping handler would escape the budget. Plugins have
+      -- no debug library (no tracebacks to take there), so the handler runs after unwinding instead.
+      env.xpcall = function(f, handler, ...)
+        local r = table.pack(pcall(f, ...))
+        if r[1] then return table.unpack(r, 1, r.n) end
+        local ok, v = pcall(handler, r[2])
+        return false, v
       end
       -- finalisers would run later, outside any budget: a plugin may not make them
       env.setmetatable = function(t, mt)

@@ -29,16 +29,21 @@ expect_error("rows must be [x | y]", function() return off:evaluate(T.zeros({3, 
 
 -- the loop with rows [x | y]: labels redrawn at the fixed design each generation.
 -- E‖ŵ_t − w*‖² = σ² d/(T−d−1)·t (replace) and σ² d/(T−d−1)·Σ 1/i² (accumulate); 4 standard errors.
-local d, Tn, sigma, gens, k = 3, 20, 1, 6, 1500
+-- Power: T = d + 6 makes d/(T−d−1) = 0.8 and d/(T−d) = 0.667 (17% apart); with 4000 seeds the
+-- standard error is about 2% of the mean, so the wrong denominator lies ≥ 8 SE away and fails.
+local th = ouro.theory.linear_regression{workflow = "replace", d = 4, T = 10, sigma2 = 2, generations = 3}
+same(th, {2 * 4 / 5, 2 * 2 * 4 / 5, 3 * 2 * 4 / 5}, 1e-14)
+local wd = T.new({1, -2, 0.5, 1.5})
+local d, Tn, sigma, gens, k = 4, 10, 1, 6, 4000
 local seeds = {}
 for i = 1, k do seeds[i] = i end
 for _, wf in ipairs({"replace", "accumulate"}) do
   local r = ouro.loop{
-    model = function() return ouro.models.linear_regression{noise = sigma, truth = {w = w}} end,
+    model = function() return ouro.models.linear_regression{noise = sigma, truth = {w = wd}} end,
     real = function(seed)
       local gg = ouro.rng(seed)
       local X = gg:normal({Tn, d})
-      return T.cat({X, (X:mm(w) + gg:normal({Tn}) * sigma):reshape({Tn, 1})}, 2)
+      return T.cat({X, (X:mm(wd) + gg:normal({Tn}) * sigma):reshape({Tn, 1})}, 2)
     end,
     generations = gens, workflow = wf, seeds = seeds,
   }()
@@ -48,5 +53,7 @@ for _, wf in ipairs({"replace", "accumulate"}) do
     local se = col:std({unbiased = true}) / math.sqrt(k)
     assert(math.abs(col:mean() - theory[t]) <= 4 * se,
       string.format("%s t=%d: %.4f vs theory %.4f (4 SE %.4f)", wf, t, col:mean(), theory[t], 4 * se))
+    local wrong = theory[t] * (Tn - d - 1) / (Tn - d)          -- d/(T−d) in place of d/(T−d−1)
+    assert(math.abs(col:mean() - wrong) > 6 * se, string.format("%s t=%d cannot tell d/(T-d-1) from d/(T-d)", wf, t))
   end
 end

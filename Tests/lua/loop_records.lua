@@ -17,7 +17,7 @@ local csv = read(dir .. "/a/metrics.csv")
 assert(csv:sub(1, 42) == "run,workflow,seed,generation,metric,value\n", csv:sub(1, 60))
 assert(csv:find("\nrec,accumulate,1,1,nll,", 1, true) and csv:find("\nrec,accumulate,2,4,kl,", 1, true))
 local rows = select(2, csv:gsub("\n", "")) - 1
-assert(rows == 2 * 4 * 6, "rows: " .. rows)            -- seeds × generations × (nll, mse, tr, det, kl, singular)
+assert(rows == 2 * 4 * 7, "rows: " .. rows)            -- seeds × generations × (nll, mse, tr, det, log det, kl, singular)
 local manifest = read(dir .. "/a/manifest.json")
 assert(manifest:find('"status" : "complete"', 1, true) and manifest:find('"seconds_per_generation"', 1, true), manifest)
 assert(r.metrics.nll:shape()[1] == 2 and r.metrics.nll:shape()[2] == 4 and r.dir == dir .. "/a")
@@ -33,8 +33,24 @@ assert(again.metrics.kl:eq(r.metrics.kl):sum() == 8)
 assert(read(dir .. "/a/metrics.csv") == csv, "metrics.csv must not change")
 expect_error("different configuration", ouro.loop(base{out = dir .. "/a", workflow = "replace"}))
 
--- a fixed real:synthetic mix and a user policy see the pool with provenance
-ouro.loop(base{workflow = {real = 6, synthetic = 6}})()
+-- a fixed real:synthetic mix: all real and nothing synthetic refits on the real data (reordered)
+-- every generation; nothing real and all of the last generation is replace (the same rows,
+-- reordered); half and half lies between the two
+local allreal = ouro.loop(base{workflow = {real = n, synthetic = 0}})()
+local allsyn = ouro.loop(base{workflow = {real = 0, synthetic = n}})()
+local half = ouro.loop(base{workflow = {real = n / 2, synthetic = n / 2}})()
+for s = 1, 2 do
+  for t = 1, 4 do
+    near(allreal.metrics.kl[s][t], allreal.metrics.kl[s][1], 1e-9, "mix{real=n}: generation " .. t)
+    near(allsyn.metrics.kl[s][t], r1.metrics.kl[s][t], 1e-9, "mix{synthetic=n} is replace: generation " .. t)
+  end
+  assert(half.metrics.kl[s][3] ~= allreal.metrics.kl[s][3] and half.metrics.kl[s][3] ~= r1.metrics.kl[s][3], "half and half is neither")
+end
+expect_error("non-negative integers", function() return ouro.loop(base{workflow = {real = -1, synthetic = 2}}) end)
+expect_error("unknown option 'synthetics' in 'workflow'", function() return ouro.loop(base{workflow = {real = 1, synthetics = 2}}) end)
+expect_error("mix asks for 100 real rows", ouro.loop(base{workflow = {real = 100, synthetic = 1}}))
+
+-- a user policy sees the pool with provenance
 local seen = {}
 ouro.loop(base{workflow = function(pool, t, ctx)
   assert(pool:size() == n * t and #pool == n * t, "pool grows by n per generation")

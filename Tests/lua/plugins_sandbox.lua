@@ -35,9 +35,33 @@ hostile("errobj", "function() error({code = 1}) end")
 hostile("tostringerr", "function() error(setmetatable({}, {__tostring = function() error('boom') end})) end")
 hostile("setouro", "function() ouro.tensor = nil end")
 hostile("debugger", "function() return debug.getinfo(1) end")
+-- budgets that pcall cannot swallow, nesting that cannot reset them, finalisers, rawset, files
+hostile("pcallspin", "function() while true do pcall(function() while true do end end) end end")
+hostile("xpcallspin", "function() while true do xpcall(function() while true do end end, function() while true do end end) end end")
+hostile("loadspin", "function() while true do pcall(load('while true do end')) end end")
+hostile("nested", [[function(what)
+    local inner = ouro.plugin("threshold", {})
+    inner(ouro.tensor.zeros({2, 1}))                  -- a nested plugin call ends before the bomb
+    if what == "memory" then local t = {} for i = 1, 3e7 do t[i] = i end
+    else while true do pcall(inner, ouro.tensor.zeros({2, 1})) end end
+  end]])
+hostile("finaliser", "function() setmetatable({}, {__gc = function() while true do end end}) end")
+hostile("rawsetouro", "function() rawset(ouro, 'tensor', {zeros = function() return 'poisoned' end}) end")
+hostile("rawsetsub", "function() rawset(ouro.tensor, 'zeros', function() return 'poisoned' end) end")
+hostile("saver", "function(x) return x:save('" .. dir .. "/stolen.npy') end")
+hostile("loader", "function() return ouro.tensor.load('" .. dir .. "/x.npy') end")
+hostile("plotter", "function() return ouro.plot{file = '" .. dir .. "/p.svg', series = {{y = {1, 2}}}} end")
+hostile("looper", [[function() return ouro.loop{model = function() return ouro.models.gaussian{} end,
+    real = ouro.tensor.ones({3, 1}), out = "]] .. dir .. [[/stolen-run"} end]])
+hostile("adddir", "function() return ouro.add_plugin_dir('/tmp') end")
+plugin("gcload.lua", [[setmetatable({}, {__gc = function() while true do end end})
+return {name = "gcload", kind = "metric", make = function() return print end}]])
 ouro.add_plugin_dir(dir)
 
--- discovery and listing
+-- discovery and listing (a plugin file that tries to leave a finaliser behind is refused by name)
+local m0 = expect_error("finalisers (__gc) are not allowed in plugins", ouro.plugins)
+assert(m0:find("gcload.lua", 1, true), m0)
+os.remove(dir .. "/gcload.lua"); ouro.add_plugin_dir(dir)
 local names = {}
 for _, p in ipairs(ouro.plugins()) do names[p.name] = p end
 assert(names.threshold and names.threshold.kind == "verifier" and names.threshold.file:find("threshold.lua", 1, true))
@@ -78,6 +102,34 @@ stopped("tostringerr", "__tostring failed")
 stopped("setouro", "read-only")
 stopped("debugger", "global 'debug'")
 assert(getmetatable("") == "string", "the string metatable is locked for everyone")
+-- once over budget, a plugin stays over budget until its call returns: pcall does not reset it
+stopped("pcallspin", "instruction budget of 1000000 exceeded", nil, {instructions = 1000000})
+stopped("xpcallspin", "instruction budget of 1000000 exceeded", nil, {instructions = 1000000})
+stopped("loadspin", "instruction budget of 1000000 exceeded", nil, {instructions = 1000000})
+-- a nested plugin call keeps the tighter budgets and gives the outer call its own back
+stopped("nested", "memory budget", "memory", {memory = 1 << 24})
+stopped("nested", "instruction budget of 2000000 exceeded", "spin", {instructions = 2000000})
+for k = 2, 40 do                        -- whichever way the count falls at the budget's end
+  stopped("nested", "instruction budget of " .. k * 1000 .. " exceeded", "spin", {instructions = k * 1000})
+end
+collectgarbage(); collectgarbage()                       -- nothing left armed: Lua runs free again
+local count = 0; for i = 1, 1e7 do count = count + 1 end
+assert(count == 1e7)
+stopped("finaliser", "finalisers (__gc) are not allowed in plugins")
+-- the read-only ouro holds against rawset, and nothing one plugin does reaches another or the host
+stopped("rawsetouro", "read-only")
+stopped("rawsetsub", "read-only")
+assert(T.zeros({2}):numel() == 2)
+same(ouro.plugin("threshold", {threshold = 0.5})(T.new({{0.7, 0}})), {1})
+-- no file-system access from a plugin, through any door
+T.ones({2}):save(dir .. "/x.npy")
+stopped("saver", "plugins have no file-system access", T.ones({2}))
+stopped("loader", "plugins have no file-system access")
+stopped("plotter", "plugins have no file-system access")
+stopped("looper", "plugins have no file-system access")
+stopped("adddir", "plugins have no file-system access")
+assert(io.open(dir .. "/stolen.npy") == nil and io.open(dir .. "/p.svg") == nil and io.open(dir .. "/stolen-run/run.json") == nil)
+same(T.load(dir .. "/x.npy"), {1, 1}, 0)          -- the host itself still may
 
 -- a plugin blowing its budget inside a run stops the run with its name; the run folder stays valid
 local rundir = dir .. "/run"
