@@ -30,7 +30,7 @@ test-deps:
 	@command -v tmux >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tmux; }
 
 test: build test-deps
-	OURO_BIN=$(abspath $(BIN)) $(SWIFT) test -c $(CONFIG)
+	OURO_BIN=$(abspath $(BIN)) OURO_REQUIRE_BIN=1 $(SWIFT) test -c $(CONFIG)
 
 ## bench: the speed numbers recorded in BENCHMARKS.md (run on a quiet machine)
 bench: build

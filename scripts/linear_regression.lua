@@ -38,7 +38,7 @@ for _, wf in ipairs({"replace", "accumulate"}) do
 end
 for _, metric in ipairs({"param_sq_err", "test_mse"}) do
   ouro.plot{file = out .. "/" .. metric .. ".svg", runs = runs, metric = metric, logy = true,
-    title = string.format("Linear regression d=%d T=%d σ²=%g, %d seeds", d, Tn, sigma2, nseeds),
+    title = string.format("Linear regression d=%d T=%d σ²=%g: mean of %d seeds ± 95%% CI", d, Tn, sigma2, nseeds),
     xlabel = "generation", ylabel = metric == "param_sq_err" and "‖ŵ − w*‖²" or "test MSE (noiseless target)",
     theory = {{name = "replace (theory)", y = th.replace}, {name = "accumulate (theory)", y = th.accumulate}}}
 end

@@ -44,6 +44,6 @@ for _, n in ipairs(reals) do
   series[#series + 1] = {name = n .. " real", x = x, y = nll}
 end
 ouro.plot{file = out .. "/" .. dataset .. ".svg", series = series,
-  title = string.format("Value of synthetic data: KDE h=%g on %s, %d seeds", h, dataset, nseeds),
+  title = string.format("Value of synthetic data: KDE h=%g on %s, mean of %d seeds ± 95%% CI", h, dataset, nseeds),
   xlabel = "log10(1 + synthetic samples)", ylabel = "held-out NLL per point"}
 print("plot: " .. out .. "/" .. dataset .. ".svg")

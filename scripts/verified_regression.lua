@@ -47,10 +47,10 @@ for i, v in ipairs(verifiers) do
 end
 
 ouro.plot{file = out .. "/distance_to_truth.svg", runs = results, metric = "param_sq_err", logy = true,
-  title = string.format("Verified retraining: d=%d n0=%d, %d seeds", d, n0, nseeds),
+  title = string.format("Verified retraining d=%d n0=%d: mean of %d seeds ± 95%% CI", d, n0, nseeds),
   xlabel = "round", ylabel = "‖θ̂ − θ*‖²"}
 ouro.plot{file = out .. "/distance_to_center.svg", runs = {results[1], results[2], results[3]}, metric = "param_dist_sq", logy = true,
-  title = string.format("Verified retraining: distance to the verifier's centre, %d seeds", nseeds),
+  title = string.format("Distance to the verifier's centre: mean of %d seeds ± 95%% CI", nseeds),
   xlabel = "round", ylabel = "‖θ̂ − θc‖²"}
 
 print(string.format("Verified retraining, d = %d, n0 = %d, %d samples per round, mean over %d seeds", d, n0, samples, nseeds))

@@ -6,7 +6,7 @@ import Tensor
 enum PlotBindings {
     static let functions: [Binding] = [
         Binding.fileAccess("plot", """
-            ouro.plot{file=, title=, xlabel=, ylabel=, logy=false, series={{name=, x=, y=, dashed=}, …}, runs={result, …}, metric=, theory={{name=, x=, y=}, …}} — writes an SVG line chart. A 2-D y (seeds × points) is drawn as its mean with a shaded 95% band; runs= takes loop results and plots `metric` per workflow; theory curves are dashed.
+            ouro.plot{file=, title=, xlabel=, ylabel=, logy=false, series={{name=, x=, y=, dashed=}, …}, runs={result, …}, metric=, theory={{name=, x=, y=}, …}} — writes an SVG line chart. A 2-D y (seeds × points) is drawn as its mean over the rows with a shaded band that is the 95% confidence interval of that mean (±1.96 standard errors; say so in the title); runs= takes loop results and plots `metric` per workflow; theory curves are dashed.
             """) { a in
             guard a.isTable(1) else { throw a.expected(1, "options table") }
             try a.checkOptions(1, ["file", "title", "xlabel", "ylabel", "logy", "series", "runs", "metric", "theory"])
@@ -68,7 +68,8 @@ enum PlotBindings {
         return try a.tensorFromLua(at, dtype: .float64)
     }
 
-    /// A 1-D y is a line; a 2-D y (replicates × points) becomes its mean with a 95% band.
+    /// A 1-D y is a line; a 2-D y (replicates × points) becomes its mean with the 95% confidence
+    /// interval of the mean as a band (not a range of the replicates: that would be wider).
     static func series(name: String, x: [Double]?, y: Tensor, dashed: Bool) throws -> PlotSeries {
         if y.rank == 2 {
             let (k, n) = (y.shape[0], y.shape[1])

@@ -2,11 +2,14 @@ import Foundation
 import Testing
 
 /// The `ouro` executable, as a user runs it. OURO_BIN is set by `make test`; otherwise the
-/// binary is looked up in the build folders.
+/// binary is looked up in the build folders. A binary older than any source file is stale: its
+/// tests would test old code. Under `make test` (OURO_REQUIRE_BIN=1, also in CI) a missing or stale
+/// binary fails every test that needs it; elsewhere those suites are skipped.
 enum OuroBinary {
-    static var path: String? {
-        if let p = ProcessInfo.processInfo.environment["OURO_BIN"], FileManager.default.isExecutableFile(atPath: p) { return p }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var located: String? {
+        if let p = ProcessInfo.processInfo.environment["OURO_BIN"] { return FileManager.default.isExecutableFile(atPath: p) ? p : nil }
         for c in ["release", "debug"] {
             let p = root.appendingPathComponent(".build/\(c)/ouro").path
             if FileManager.default.isExecutableFile(atPath: p) { return p }
@@ -14,10 +17,31 @@ enum OuroBinary {
         return nil
     }
 
+    /// Why the binary cannot be tested, or nil when it can.
+    static let problem: String? = {
+        guard let p = located else { return "no ouro binary (build it: make build; make test does)" }
+        guard let built = (try? FileManager.default.attributesOfItem(atPath: p))?[.modificationDate] as? Date else { return "cannot read \(p)" }
+        var newest = Date.distantPast, newestFile = ""
+        let sources = root.appendingPathComponent("Sources").path
+        for case let f as String in FileManager.default.enumerator(atPath: sources) ?? FileManager.default.enumerator(atPath: "/dev/null")! {
+            if let d = (try? FileManager.default.attributesOfItem(atPath: sources + "/" + f))?[.modificationDate] as? Date, d > newest { newest = d; newestFile = f }
+        }
+        return newest > built ? "the ouro binary \(p) is older than Sources/\(newestFile): it is stale (make build)" : nil
+    }()
+
+    static var required: Bool { ProcessInfo.processInfo.environment["OURO_REQUIRE_BIN"] != nil }
+
+    /// True when the suites that run the binary should run (and then fail if it is missing or stale).
+    static var shouldRun: Bool { required || problem == nil }
+
+    /// The binary to test; throws (a test failure) if it is missing or stale.
+    static var path: String? { problem == nil ? located : nil }
+
     struct Result { let status: Int32; let out: String; let err: String }
 
     static func run(_ args: [String], cwd: String? = nil, stdin input: String? = nil) throws -> Result {
-        guard let bin = path else { throw CLIError.noBinary }
+        if let problem { throw CLIError.unusable(problem) }
+        guard let bin = path else { throw CLIError.unusable("no ouro binary") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: bin)
         p.arguments = args
@@ -35,7 +59,7 @@ enum OuroBinary {
         return Result(status: p.terminationStatus, out: String(decoding: od, as: UTF8.self), err: String(decoding: ed, as: UTF8.self))
     }
 
-    enum CLIError: Error { case noBinary }
+    enum CLIError: Error { case unusable(String) }
 }
 
 func scratchFile(_ name: String, _ text: String) throws -> String {
@@ -46,7 +70,7 @@ func scratchFile(_ name: String, _ text: String) throws -> String {
     return url.path
 }
 
-@Suite(.enabled(if: OuroBinary.path != nil, "build the ouro executable first (make test does)"))
+@Suite(.enabled(if: OuroBinary.shouldRun, "build the ouro executable first (make test does)"))
 struct CLITests {
     @Test func runPassesArgumentsAndExitsZero() throws {
         let s = try scratchFile("args.lua", "print(arg[0] ~= nil, arg[1], arg[2], select('#', ...), ...)")
@@ -86,16 +110,64 @@ struct CLITests {
         #expect(r.out.hasPrefix("ouro ") && r.out.contains("Lua 5.4"), "\(r.out)")
     }
 
-    @Test func quickstartRuns() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let r = try OuroBinary.run(["run", "scripts/quickstart.lua"], cwd: root.path)
+    /// The demo shows the closed forms matching: every row of its table lies within 4 standard
+    /// errors (twice the printed ± 2 SE) of the theory, replace falls and accumulate levels off.
+    @Test func quickstartShowsTheTheoryMatching() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-quickstart-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: out)
+        let r = try OuroBinary.run(["run", "scripts/quickstart.lua", "20", "60", "200", out], cwd: OuroBinary.root.path)
         #expect(r.status == 0, "\(r.err)")
-        #expect(!r.out.isEmpty)
+        var rows: [[Double]] = []
+        for line in r.out.split(separator: "\n") {
+            let fields = line.replacingOccurrences(of: "±", with: " ").split(separator: " ").compactMap { Double($0) }
+            if fields.count == 7, fields[0] >= 1, fields[0] == fields[0].rounded() { rows.append(fields) }
+        }
+        #expect(rows.map { Int($0[0]) } == [1, 2, 5, 10, 20, 40, 60], "the table's generations: \(r.out)")
+        for row in rows {
+            #expect(abs(row[1] - row[3]) <= 2 * row[2], "replace log det at generation \(row[0]): \(row[1]) ± \(row[2]) vs \(row[3])")
+            #expect(abs(row[4] - row[6]) <= 2 * row[5], "accumulate tr ratio at generation \(row[0]): \(row[4]) ± \(row[5]) vs \(row[6])")
+        }
+        if let last = rows.last { #expect(last[1] < -20 && last[4] > 0.8, "replace collapses, accumulate does not: \(last)") }
+        let svg = (try? String(contentsOfFile: out + "/cov_log_det_ratio.svg", encoding: .utf8)) ?? ""
+        #expect(svg.contains("replace (theory)") && svg.contains("accumulate") && svg.contains("95% CI"), "the plot")
+        try? FileManager.default.removeItem(atPath: out)
+    }
+
+    @Test func replReadsPipedChunksWithoutPrompts() throws {
+        let r = try OuroBinary.run(["repl"], stdin: "print(1+1)\n")
+        #expect(r.status == 0 && r.out == "2\n" && r.err.isEmpty, "\(r.out)|\(r.err)")
+        let chunks = try OuroBinary.run(["repl"], stdin: "x = 20\nfunction f(a)\n  return a + x\nend\nf(22)\nf(1);\nerror('boom')\n_ + 1\n")
+        #expect(chunks.out == "42\n22\n", "values print, `;` hides, `_` is the last value, errors do not stop the stream: \(chunks.out)")
+        #expect(chunks.err.hasPrefix("stdin:1: boom"), "\(chunks.err)")
+        #expect(chunks.status == 1, "a failed chunk makes the exit status 1")
+        let unfinished = try OuroBinary.run(["repl"], stdin: "for i = 1, 2 do\n")
+        #expect(unfinished.status == 1 && unfinished.err.contains("'end' expected"), "\(unfinished.err)")
+    }
+
+    @Test func replRunsAScriptFirstWithArguments() throws {
+        let s = try scratchFile("first.lua", "base = tonumber(arg[1])\n")
+        let r = try OuroBinary.run(["repl", "-i", s, "40"], stdin: "base + 2\n")
+        #expect(r.status == 0 && r.out == "42\n", "\(r.out)|\(r.err)")
+        let bad = try OuroBinary.run(["repl", "-i", "/nonexistent/x.lua"], stdin: "1\n")
+        #expect(bad.status == 1 && bad.out == "1\n" && bad.err.contains("cannot open"), "\(bad.out)|\(bad.err)")
+    }
+
+    @Test func docsPrintsTheSameTextAsHelp() throws {
+        let r = try OuroBinary.run(["docs", "ouro.tensor.zeros"])
+        let viaHelp = try OuroBinary.run(["repl"], stdin: "help(ouro.tensor.zeros)\n")
+        #expect(r.status == 0 && r.out == viaHelp.out && r.out.hasPrefix("ouro.tensor.zeros\n"), "\(r.out)|\(viaHelp.out)")
+        let all = try OuroBinary.run(["docs", "--markdown"])
+        #expect(all.status == 0 && all.out.contains("**`Tensor:sum`**") && all.out.contains("**`ouro.loop`**"))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let committed = try String(contentsOf: root.appendingPathComponent("docs/API.md"), encoding: .utf8)
+        #expect(committed == all.out, "docs/API.md is generated from the bindings: run `make docs`")
+        let missing = try OuroBinary.run(["docs", "no_such_binding"])
+        #expect(missing.status == 1 && missing.err.contains("no help for 'no_such_binding'"))
     }
 }
 
 /// NumPy reads what ouro writes and ouro reads what NumPy writes (skipped without numpy).
-@Suite(.enabled(if: OuroBinary.path != nil && NumPy.available, "needs python3 with numpy and the ouro binary"))
+@Suite(.enabled(if: OuroBinary.shouldRun && NumPy.available, "needs python3 with numpy and the ouro binary"))
 struct NumPyInteropTests {
     @Test func roundTripBothWays() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-npy-\(getpid())").path
@@ -135,37 +207,6 @@ struct NumPyInteropTests {
         #expect(r.status == 0 && r.out == "ok\n", "\(r.err)")
     }
 
-    @Test func replReadsPipedChunksWithoutPrompts() throws {
-        let r = try OuroBinary.run(["repl"], stdin: "print(1+1)\n")
-        #expect(r.status == 0 && r.out == "2\n" && r.err.isEmpty, "\(r.out)|\(r.err)")
-        let chunks = try OuroBinary.run(["repl"], stdin: "x = 20\nfunction f(a)\n  return a + x\nend\nf(22)\nf(1);\nerror('boom')\n_ + 1\n")
-        #expect(chunks.out == "42\n22\n", "values print, `;` hides, `_` is the last value, errors do not stop the stream: \(chunks.out)")
-        #expect(chunks.err.hasPrefix("stdin:1: boom"), "\(chunks.err)")
-        #expect(chunks.status == 1, "a failed chunk makes the exit status 1")
-        let unfinished = try OuroBinary.run(["repl"], stdin: "for i = 1, 2 do\n")
-        #expect(unfinished.status == 1 && unfinished.err.contains("'end' expected"), "\(unfinished.err)")
-    }
-
-    @Test func replRunsAScriptFirstWithArguments() throws {
-        let s = try scratchFile("first.lua", "base = tonumber(arg[1])\n")
-        let r = try OuroBinary.run(["repl", "-i", s, "40"], stdin: "base + 2\n")
-        #expect(r.status == 0 && r.out == "42\n", "\(r.out)|\(r.err)")
-        let bad = try OuroBinary.run(["repl", "-i", "/nonexistent/x.lua"], stdin: "1\n")
-        #expect(bad.status == 1 && bad.out == "1\n" && bad.err.contains("cannot open"), "\(bad.out)|\(bad.err)")
-    }
-
-    @Test func docsPrintsTheSameTextAsHelp() throws {
-        let r = try OuroBinary.run(["docs", "ouro.tensor.zeros"])
-        let viaHelp = try OuroBinary.run(["repl"], stdin: "help(ouro.tensor.zeros)\n")
-        #expect(r.status == 0 && r.out == viaHelp.out && r.out.hasPrefix("ouro.tensor.zeros\n"), "\(r.out)|\(viaHelp.out)")
-        let all = try OuroBinary.run(["docs", "--markdown"])
-        #expect(all.status == 0 && all.out.contains("**`Tensor:sum`**") && all.out.contains("**`ouro.loop`**"))
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let committed = try String(contentsOf: root.appendingPathComponent("docs/API.md"), encoding: .utf8)
-        #expect(committed == all.out, "docs/API.md is generated from the bindings: run `make docs`")
-        let missing = try OuroBinary.run(["docs", "no_such_binding"])
-        #expect(missing.status == 1 && missing.err.contains("no help for 'no_such_binding'"))
-    }
 }
 
 enum NumPy {

@@ -3,7 +3,7 @@ import Testing
 
 /// `ouro repl` on a real pseudo-terminal (tmux; `make test` installs it): what a user types and
 /// what the screen then shows.
-@Suite(.enabled(if: OuroBinary.path != nil, "build the ouro executable first (make test does)"))
+@Suite(.enabled(if: OuroBinary.shouldRun, "build the ouro executable first (make test does)"))
 struct ReplTerminalTests {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 

@@ -3,7 +3,7 @@ import Testing
 
 /// kill -9 in the middle of a run, rerun the same command: the run continues and ends with the
 /// same metrics.csv, byte for byte, as an uninterrupted run.
-@Suite(.enabled(if: OuroBinary.path != nil, "needs the ouro binary"))
+@Suite(.enabled(if: OuroBinary.shouldRun, "needs the ouro binary"))
 struct ResumeTests {
     static let script = """
         local T = ouro.tensor
@@ -28,7 +28,7 @@ struct ResumeTests {
         #expect(try OuroBinary.run(["run", s, whole]).status == 0)
         let reference = try String(contentsOfFile: whole + "/metrics.csv", encoding: .utf8)
 
-        guard let bin = OuroBinary.path else { return }
+        let bin = try #require(OuroBinary.path, "the ouro binary")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: bin)
         p.arguments = ["run", s, killed]

@@ -33,19 +33,50 @@ assert(top[1] == 1 and top[6] == 1 and #top == 8 and (top[2] + top[3] + top[4] +
 local per = ouro.plugin("top_quantile", {q = 0.25, label = 1})(scored)
 assert(per[1] == 1 and per[6] == 1 and per[3] == 0 and per[8] == 0)
 
--- last_k as a policy, param_distance as a metric, in a regression loop verified by knowledge_ball
+-- param_distance: ‖ŵ − reference‖² of a fitted regression, by hand
 local w = T.new({1, -1})
-local center = T.new({0.8, -0.8})
+local fitted = ouro.models.linear_regression{noise = 0}:fit(T.new({{1, 0, 2}, {0, 1, -3}, {1, 1, -1}}))
+local pd = ouro.plugin("param_distance", {reference = T.new({1, 1})})(fitted, {})
+near(pd.param_dist_sq, (fitted:params().w - T.new({1, 1})):pow(2):sum(), 1e-12, "param_dist_sq")
+
+-- last_k as a policy: the real rows and exactly the last k generations' accepted rows
+local seen = 0
+local last2 = ouro.plugin("last_k", {k = 2})
+local policy = function(pool, t, ctx)
+  local idx = last2(pool, t, ctx)
+  local gens, accepted = pool:generation(), pool:accepted()
+  local want = 0
+  for i = 1, pool:size() do
+    local g = gens[i]
+    if accepted[i] == 1 and (g == 0 or g >= t - 2) then want = want + 1 end
+  end
+  assert(idx:numel() == want, string.format("generation %d: %d rows, expected %d", t, idx:numel(), want))
+  for i = 1, idx:numel() do
+    local g = gens[idx[i]]
+    assert(accepted[idx[i]] == 1 and (g == 0 or g >= t - 2), "row of generation " .. g)
+  end
+  seen = seen + 1
+  return idx
+end
+
+-- knowledge_ball as the verifier of a regression loop: Yi et al.'s pull towards the verifier's
+-- centre — the fitted weights move from the truth towards the centre, generation after generation
+local center = T.new({0.6, -0.6})
+local seeds = {}
+for i = 1, 20 do seeds[i] = i end
 local r = ouro.loop{
-  model = function() return ouro.models.linear_regression{noise = 0.5, truth = {w = w}} end,
+  model = function() return ouro.models.linear_regression{noise = 0.5, truth = {w = w}, covariates = "fresh"} end,
   real = function(seed)
     local gg = ouro.rng(seed)
-    local X = gg:normal({30, 2})
-    return T.cat({X, (X:mm(w) + gg:normal({30}) * 0.5):reshape({30, 1})}, 2)
+    local X = gg:normal({60, 2})
+    return T.cat({X, (X:mm(w) + gg:normal({60}) * 0.5):reshape({60, 1})}, 2)
   end,
-  generations = 5, seeds = {1, 2},
-  workflow = ouro.plugin("last_k", {k = 1}),
-  verifier = ouro.plugin("knowledge_ball", {center = center, radius = 0.3, sigma = 0.5}),
+  generations = 8, seeds = seeds, workflow = policy,
+  verifier = ouro.plugin("knowledge_ball", {center = center, radius = 0.1, sigma = 0.2}),
   metrics = ouro.plugin("param_distance", {reference = center}),
 }()
-assert(r.metrics.param_dist_sq:shape()[2] == 5 and r.metrics.accepted_frac:select(2, 1):mean() < 1)
+assert(seen == 20 * 7, "the policy ran for every seed and generation from 2 on: " .. seen)
+local d1, d8 = r.metrics.param_dist_sq:select(2, 1):mean(), r.metrics.param_dist_sq:select(2, 8):mean()
+assert(d8 < 0.5 * d1, string.format("weights pulled towards the centre: ‖ŵ − θc‖² %.3f at generation 1, %.3f at 8", d1, d8))
+local frac = r.metrics.accepted_frac:select(2, 1):mean()
+assert(frac > 0.05 and frac < 0.9, "the verifier rejects part of each batch: " .. frac)
