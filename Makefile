@@ -8,7 +8,7 @@ PKGCONFIG   = lua5.4 openblas lapacke libedit
 SUDO       := $(shell [ "$$(id -u)" != 0 ] && command -v sudo)
 BIN         = .build/$(CONFIG)/ouro
 
-.PHONY: all deps build demo test test-deps docs bench bench-gaussian bench-kde memcheck clean
+.PHONY: all deps build demo test test-resume fuzz test-deps docs bench bench-gaussian bench-kde bench-records memcheck clean
 
 all: build
 
@@ -31,6 +31,16 @@ test-deps:
 
 test: build test-deps
 	OURO_BIN=$(abspath $(BIN)) OURO_REQUIRE_BIN=1 $(SWIFT) test -c $(CONFIG)
+
+## test-resume: kill -9 at random moments for every model × workflow, then resume (run by CI)
+test-resume: build
+	OURO_BIN=$(abspath $(BIN)) OURO_REQUIRE_BIN=1 OURO_RESUME_MATRIX=1 $(SWIFT) test -c $(CONFIG) --filter ResumeMatrixTests
+
+## fuzz: the random-call fuzz of `make test`, longer (FUZZ_SECONDS per seed, FUZZ_SEEDS seeds)
+FUZZ_SECONDS ?= 60
+FUZZ_SEEDS   ?= 16
+fuzz: build
+	OURO_BIN=$(abspath $(BIN)) OURO_REQUIRE_BIN=1 OURO_FUZZ_SECONDS=$(FUZZ_SECONDS) OURO_FUZZ_SEEDS=$(FUZZ_SEEDS) $(SWIFT) test -c $(CONFIG) --filter FuzzTests
 
 ## bench: the speed numbers recorded in BENCHMARKS.md (run on a quiet machine)
 bench: build

@@ -98,7 +98,10 @@ public struct Lua {
     public func push(_ v: Bool) { lua_pushboolean(L, v ? 1 : 0) }
     public func push(_ v: String) { _ = v.withCString { lua_pushlstring(L, $0, strlen($0)) } }
     public func pushNil() { lua_pushnil(L) }
-    public func newTable(narr: Int = 0, nrec: Int = 0) { lua_createtable(L, Int32(narr), Int32(nrec)) }
+    /// A new table with room for `narr` list and `nrec` other entries (hints, clamped to Lua's range).
+    public func newTable(narr: Int = 0, nrec: Int = 0) {
+        lua_createtable(L, Int32(clamping: max(narr, 0)), Int32(clamping: max(nrec, 0)))
+    }
 
     /// Sets t[key] = top (raw), popping the value.
     public func setRawField(_ t: Int32, _ key: String) {

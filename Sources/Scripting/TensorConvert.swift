@@ -121,6 +121,16 @@ extension Args {
     /// Pushes nested Lua tables holding the tensor's values (a number for 0-d).
     public func pushTable(_ t: Tensor) throws -> Int32 {
         if t.rank == 0 { return try pushValue(t) }
+        // Every level makes a table per entry of the levels above it (a 1×2^33×0 tensor holds no
+        // values but would make 2^33 tables): count them against the memory policy first.
+        var tables = 0, entries = 1
+        for d in t.shape {
+            let (e, o) = entries.multipliedReportingOverflow(by: d)
+            entries = o ? Int.max / 2 : e
+            tables = min(tables &+ entries, Int.max / 2)
+        }
+        do { try MemoryPolicy.checkCount(tables, bytesPerItem: 64, what: "the Lua table entries of a \(describeShape(t.shape)) tensor") }
+        catch let e as TensorError { throw fail(e.message) }
         let isInt = t.dtype == .int64
         let values = isInt ? [] : t.toDoubles(), ints = isInt ? t.toInt64s() : []
         try lua.reserve(t.rank + 4)
