@@ -8,7 +8,7 @@ PKGCONFIG   = lua5.4 openblas lapacke libedit
 SUDO       := $(shell [ "$$(id -u)" != 0 ] && command -v sudo)
 BIN         = .build/$(CONFIG)/ouro
 
-.PHONY: all deps build demo test test-resume fuzz test-deps docs bench bench-gaussian bench-kde bench-records memcheck clean
+.PHONY: all deps build demo test test-resume fuzz test-deps docs bench bench-gaussian bench-kde memcheck clean
 
 all: build
 

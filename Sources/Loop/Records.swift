@@ -34,6 +34,8 @@ struct ByteWriter {
     var bytes: [UInt8] = []
 
     init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+    /// Continues writing at the end of existing bytes.
+    init(taking existing: [UInt8]) { bytes = existing }
 
     static func appendU64(_ v: UInt64, to out: inout [UInt8]) {
         withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
@@ -43,7 +45,7 @@ struct ByteWriter {
     mutating func u64(_ v: UInt64) { ByteWriter.appendU64(v, to: &bytes) }
     mutating func int(_ v: Int) { u64(UInt64(bitPattern: Int64(v))) }
     mutating func f64(_ v: Double) { u64(v.bitPattern) }
-    mutating func string(_ s: String) { let u = Array(s.utf8); int(u.count); bytes.append(contentsOf: u) }
+    mutating func string(_ s: String) { int(s.utf8.count); bytes.append(contentsOf: s.utf8) }
     mutating func raw(_ p: UnsafeRawBufferPointer) { bytes.append(contentsOf: p) }
 
     /// dtype, rank, dims and the values of a tensor.
@@ -133,8 +135,18 @@ struct JournalEntry {
     let rows: [MetricRow]
     let batch: SampledBatch?
 
+    /// The entry without its sampled batch (a workflow that needs only the latest generation's).
+    var withoutBatch: JournalEntry {
+        JournalEntry(identity: identity, data: data, generation: generation, seconds: seconds, rows: rows, batch: nil)
+    }
+
+    /// Appends the framed entry to `out` (built in place: no intermediate copy of the batch).
     func encode(into out: inout [UInt8]) throws {
-        var w = ByteWriter(capacity: 128 + (batch.map { $0.rows.count * $0.rows.dtype.size + 9 * $0.accepted.count } ?? 0))
+        let start = out.count
+        out.append(contentsOf: JournalEntry.magic)
+        ByteWriter.appendU64(0, to: &out)                               // the length, patched below
+        var w = ByteWriter(taking: out)
+        out = []
         w.u64(identity); w.u64(data); w.int(generation); w.f64(seconds)
         w.rows(rows)
         // 0: no batch (the last generation), 1: rows only (unverified), 2: rows, verdicts and scores
@@ -150,7 +162,12 @@ struct JournalEntry {
         } else {
             w.u8(0)
         }
-        Record.frame(magic: JournalEntry.magic, w.bytes, into: &out)
+        out = w.bytes
+        let payloadStart = start + JournalEntry.magic.count + 8
+        let length = UInt64(out.count - payloadStart)
+        let sum = out.withUnsafeBytes { Checksum.of(UnsafeRawBufferPointer(rebasing: $0[payloadStart...])) }
+        out.withUnsafeMutableBytes { $0.storeBytes(of: length.littleEndian, toByteOffset: payloadStart - 8, as: UInt64.self) }
+        ByteWriter.appendU64(sum, to: &out)
     }
 
     static func decode(_ p: UnsafeRawBufferPointer, seed: Int) -> JournalEntry? {
@@ -175,38 +192,41 @@ struct JournalEntry {
     }
 }
 
-/// A seed's final record: written once every generation is done (the journal is then removed).
+/// A finished seed's record in the run's finished log: its timings and its part of metrics.csv,
+/// formatted once (its rows are read back from that text: numbers are written so that they read
+/// back exactly).
 struct FinalRecord {
-    static let magic = Array("OUROFIN2".utf8)
+    static let magic = Array("OUROFIN3".utf8)
     let identity: UInt64
     let data: UInt64
+    let seed: Int
     let generations: Int
     let timings: [Double]
     let rows: [MetricRow]
     /// Checksum of the kept pool files (0 without keep_pool).
     let pool: UInt64
+    /// The seed's lines of metrics.csv.
+    let csv: [UInt8]
 
     func encode() -> [UInt8] {
-        var w = ByteWriter(capacity: 64 + rows.count * 40)
-        w.u64(identity); w.u64(data); w.int(generations)
+        var w = ByteWriter(capacity: 96 + 8 * timings.count + csv.count)
+        w.u64(identity); w.u64(data); w.int(seed); w.int(generations)
         w.int(timings.count); for t in timings { w.f64(t) }
-        w.rows(rows)
         w.u64(pool)
+        w.int(csv.count); w.bytes.append(contentsOf: csv)
         var out: [UInt8] = []
         Record.frame(magic: FinalRecord.magic, w.bytes, into: &out)
         return out
     }
 
-    static func decode(_ bytes: [UInt8], seed: Int) -> FinalRecord? {
-        bytes.withUnsafeBytes { raw in
-            guard let (p, end) = Record.unframe(magic: magic, raw, at: 0), end == raw.count else { return nil }
-            var r = ByteReader(p)
-            guard let id = r.u64(), let data = r.u64(), let g = r.int(), let nt = r.int(), nt >= 0, nt <= g else { return nil }
-            var timings: [Double] = []
-            for _ in 0..<nt { guard let t = r.f64() else { return nil }; timings.append(t) }
-            guard let rows = r.rows(seed: seed), let pool = r.u64(), r.atEnd else { return nil }
-            return FinalRecord(identity: id, data: data, generations: g, timings: timings, rows: rows, pool: pool)
-        }
+    static func decode(_ p: UnsafeRawBufferPointer) -> FinalRecord? {
+        var r = ByteReader(p)
+        guard let id = r.u64(), let data = r.u64(), let seed = r.int(), let g = r.int(), let nt = r.int(), nt >= 0, nt <= g else { return nil }
+        var timings: [Double] = []
+        for _ in 0..<nt { guard let t = r.f64() else { return nil }; timings.append(t) }
+        guard let pool = r.u64(), let n = r.int(), let csv = r.raw(n), r.atEnd,
+              let rows = CSV.parseRows(Array(csv), seed: seed) else { return nil }
+        return FinalRecord(identity: id, data: data, seed: seed, generations: g, timings: timings, rows: rows, pool: pool, csv: Array(csv))
     }
 }
 

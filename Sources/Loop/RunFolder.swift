@@ -18,7 +18,7 @@ public final class RunFolder {
     static let marker = "run.json"
     static let lockName = "lock"
     /// Files the loop writes atomically (their temporaries may be left by a kill).
-    static let recordNames: Set<String> = [marker, "manifest.json", "metrics.csv", "final.bin", "pool.npy", "pool-meta.npy"]
+    static let recordNames: Set<String> = [marker, "manifest.json", "metrics.csv", "pool.npy", "pool-meta.npy"]
 
     /// Claims `path` for a run with `identity` (described by `description`, the canonical
     /// configuration stored in the mark for people to read).
@@ -49,8 +49,7 @@ public final class RunFolder {
                 var mark = description
                 mark["identity"] = Checksum.hex(identity)
                 mark["ouroboros_run"] = 2
-                let json = try JSONSerialization.data(withJSONObject: mark, options: [.prettyPrinted, .sortedKeys])
-                try write(json, to: path + "/" + RunFolder.marker)
+                try write(Array((JSONText.encode(mark) + "\n").utf8), to: path + "/" + RunFolder.marker)
             }
             try removeOwnTemporaries()
         } catch {

@@ -58,8 +58,7 @@ public struct LoopConfig {
             "keep_pool": keepPool, "model": model, "sources": sources,
         ]
         if let q = keepTop { d["keep_top"] = q }
-        let json = try JSONSerialization.data(withJSONObject: d, options: [.sortedKeys])
-        return (Checksum.of(Array(json)), d)
+        return (Checksum.of(JSONText.encode(d, pretty: false)), d)
     }
 }
 
@@ -167,7 +166,7 @@ public final class LoopRunner {
         let (rows, timings, failure) = shared.results
         progress?.finish()
         if let store {
-            try store.writeMetrics(rows)
+            try store.writeMetrics(seeds: config.seeds)
             var manifest = config.manifestExtras
             manifest["name"] = config.name
             manifest["workflow"] = config.workflow.name
@@ -221,7 +220,8 @@ public final class LoopRunner {
         var generation = 1
         do {
             let (train, test, dataSum) = try seedData(seed)
-            var state = try store?.load(seed: seed, data: dataSum, generations: config.generations) ?? RunStore.SeedState()
+            let thin = config.workflow.usesOnlyLastGeneration && !config.keepPool
+            var state = try store?.load(seed: seed, data: dataSum, generations: config.generations, thin: thin) ?? RunStore.SeedState()
             if let note = state.repaired { callbacks.warn("\(config.name): \(note)") }
             if state.done {
                 progress?.advance(config.generations)
@@ -254,7 +254,9 @@ public final class LoopRunner {
                 try addToStats(b.accepted.contains(false) ? b.rows.mask(Tensor(b.accepted.map { Int64($0 ? 1 : 0) })) : b.rows)
             }
             state.batches = []
-            let journal = try store.map { try $0.openJournal(seed: seed, fresh: state.completed == 0) }
+            let journal = try store.map { try $0.openJournal(seed: seed, fresh: state.completed == 0, thin: thin) }
+            // A seed that stops early (an error, Ctrl-C) keeps what it has done.
+            defer { if generation <= config.generations { try? journal?.flush() } }
             progress?.advance(state.completed)
             while generation <= generations {
                 if stop() { throw LoopError("stopped because another seed failed") }
@@ -308,7 +310,8 @@ public final class LoopRunner {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
                 state.timings.append(seconds)
                 if generation == generations {
-                    try store?.finish(seed: seed, data: dataSum, rows: state.rows, timings: state.timings, pool: pool)
+                    try store?.finish(seed: seed, data: dataSum, rows: state.rows, timings: state.timings, pool: pool,
+                                      hadJournal: state.hadJournal || (journal?.written ?? false))
                 } else if let store, let journal {
                     try store.commit(journal, data: dataSum, generation: generation, batch: batch, rows: newRows, seconds: seconds)
                 }

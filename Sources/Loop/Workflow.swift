@@ -57,6 +57,12 @@ public enum Workflow {
         }
     }
 
+    /// True when generation t trains on the real data and generation t − 1 alone: older batches
+    /// are never needed again (their records can drop them).
+    var usesOnlyLastGeneration: Bool {
+        switch self { case .replace, .mix: return true; default: return false }
+    }
+
     /// True when the training set is everything accepted so far (so sufficient statistics apply).
     var isAccumulate: Bool { if case .accumulate = self { return true }; return false }
 

@@ -98,6 +98,43 @@ struct Bench: ParsableCommand {
         print(pad("Swift loop (one pass)", 40) + pad(String(format: "%.2f", ts * 1e3), 10) + "1.00x")
         print(pad("Lua plugin: batch:norm(2, 2):le(r)", 40) + pad(String(format: "%.2f", tl * 1e3), 10) + String(format: "%.2fx", tl / ts))
         try host.run(string: "V, P, M = nil; collectgarbage()")
+        try records(host, trials: quick ? 2 : 11)
+    }
+
+    /// What run records cost: the Gaussian slice of issue 10 (d = 10, n = 100, 100 generations,
+    /// 100 seeds, 2 worker threads) run with `out` (a fresh folder each time) and without.
+    func records(_ host: LuaHost, trials: Int) throws {
+        print("")
+        print("Run records: Gaussian d=10 n=100, 100 generations × 100 seeds, 2 threads; the same run with out= and without")
+        print(pad("workflow", 24) + pad("no records s", 15) + pad("records s", 12) + "overhead")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-bench-records-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try host.run(string: """
+            local T = ouro.tensor
+            local truth = {mean = T.zeros({10}), cov = T.eye(10)}
+            local seeds = {}
+            for i = 1, 100 do seeds[i] = i end
+            function RECORDS_RUN(workflow, out)
+              return ouro.loop{name = "slice", model = function() return ouro.models.gaussian{truth = truth} end,
+                real = function(seed) return ouro.rng(seed):normal({100, 10}) end, generations = 100, samples = 100,
+                workflow = workflow, seeds = seeds, threads = 2, out = out}()
+            end
+            """)
+        for workflow in ["replace", "accumulate", "accumulate-subsample"] {
+            var k = 0
+            let (plain, recorded) = try interleaved(trials, {
+                try self.timeit { try host.run(string: "RECORDS_RUN('\(workflow)', nil)") }
+            }, {
+                k += 1
+                let out = dir + "/\(workflow)-\(k)"
+                let t = try self.timeit { try host.run(string: "RECORDS_RUN('\(workflow)', '\(out)')") }
+                try? FileManager.default.removeItem(atPath: out)
+                return t
+            })
+            print(pad(workflow, 24) + pad(String(format: "%.4f", plain), 15) + pad(String(format: "%.4f", recorded), 12)
+                  + String(format: "%+.1f%%", (recorded / plain - 1) * 100))
+        }
+        try host.run(string: "RECORDS_RUN = nil; collectgarbage()")
     }
 
     func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count) }

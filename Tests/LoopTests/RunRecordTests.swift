@@ -23,11 +23,12 @@ func scratchFolder(_ name: String) -> String {
         let dir = scratchFolder("journal")
         let s = try store(dir)
         _ = try s.load(seed: 1, data: 42, generations: 10)
-        let j = try s.openJournal(seed: 1, fresh: true)
+        let j = try s.openJournal(seed: 1, fresh: true, thin: false)
         for g in 1...3 {
             try s.commit(j, data: 42, generation: g, batch: try batch(g),
                          rows: [MetricRow(seed: 1, generation: g, metric: "a,b\n\"c\"", value: Double(g) / 3)], seconds: 0.1)
         }
+        try j.flush()
         let path = dir + "/seeds/1/journal.bin"
         let full = try Data(contentsOf: URL(fileURLWithPath: path))
         try full.prefix(full.count - 5).write(to: URL(fileURLWithPath: path))       // a kill mid-record
@@ -37,8 +38,9 @@ func scratchFolder(_ name: String) -> String {
         #expect(st.batches[1].batch.rows.toDoubles() == [2, 2, 2, 2] && st.batches[1].batch.accepted == [true, false])
         #expect(st.batches[1].batch.scores[1] == 0.5 && st.batches[1].batch.scores[0].isNaN)
         // the tail was cut back to the last whole entry: appending continues cleanly
-        let j2 = try s.openJournal(seed: 1, fresh: false)
+        let j2 = try s.openJournal(seed: 1, fresh: false, thin: false)
         try s.commit(j2, data: 42, generation: 3, batch: nil, rows: [MetricRow(seed: 1, generation: 3, metric: "m", value: 1)], seconds: 0.1)
+        try j2.flush()
         #expect(try s.load(seed: 1, data: 42, generations: 10).completed == 3)
         // other data, or another run's journal: refused, not mixed
         #expect(throws: LoopError.self) { try s.load(seed: 1, data: 43, generations: 10) }
@@ -52,22 +54,31 @@ func scratchFolder(_ name: String) -> String {
         try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: other.dir)
     }
 
-    @Test func finalRecordIsCheckedAndRecomputedWhenDamagedOrMissing() throws {
+    @Test func finishedRecordsAreCheckedAndRecomputedWhenDamagedOrMissing() throws {
         let dir = scratchFolder("final")
-        let s = try store(dir)
-        let rows = (1...3).map { MetricRow(seed: 2, generation: $0, metric: "m", value: Double($0)) }
-        try s.finish(seed: 2, data: 5, rows: rows, timings: [0.1, 0.1, 0.1], pool: nil)
+        var s = try store(dir)
+        func rows(_ seed: Int) -> [MetricRow] { (1...3).map { MetricRow(seed: seed, generation: $0, metric: "m,\"x\"", value: Double($0) / 7) } }
+        for seed in 1...3 { try s.finish(seed: seed, data: 5, rows: rows(seed), timings: [0.1, 0.1, 0.1], pool: nil, hadJournal: false) }
         let done = try s.load(seed: 2, data: 5, generations: 3)
-        #expect(done.done && done.rows == rows)
-        let path = dir + "/seeds/2/final.bin"
+        #expect(done.done && done.rows == rows(2), "rows read back exactly, odd names included")
+        #expect(throws: LoopError.self) { try s.load(seed: 2, data: 6, generations: 3) }      // other data
+        s.close()
+        // a kill in the middle of appending seed 3's record: seeds 1 and 2 stay, seed 3 is recomputed
+        let path = dir + "/finished.bin"
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(bytes.count - 9).write(to: URL(fileURLWithPath: path))
+        s = try store(dir)
+        #expect(try s.load(seed: 2, data: 5, generations: 3).done)
+        #expect(try !s.load(seed: 3, data: 5, generations: 3).done)
+        try s.finish(seed: 3, data: 5, rows: rows(3), timings: [0.1, 0.1, 0.1], pool: nil, hadJournal: false)
+        s.close()
+        // damage in the middle: that seed and the ones after it are recomputed
+        bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         bytes[bytes.count / 2] ^= 1
         try bytes.write(to: URL(fileURLWithPath: path))
-        let damaged = try s.load(seed: 2, data: 5, generations: 3)
-        #expect(!damaged.done && damaged.completed == 0 && damaged.repaired != nil)
-        #expect(!FileManager.default.fileExists(atPath: path), "the damaged record is removed, the seed recomputed")
-        try s.finish(seed: 2, data: 5, rows: rows, timings: [0.1, 0.1, 0.1], pool: nil)
-        #expect(throws: LoopError.self) { try s.load(seed: 2, data: 6, generations: 3) }      // other data
+        s = try store(dir)
+        #expect(try s.load(seed: 1, data: 5, generations: 3).done)
+        #expect(try !s.load(seed: 3, data: 5, generations: 3).done)
         s.close()
         try? FileManager.default.removeItem(atPath: dir)
     }
@@ -98,11 +109,11 @@ func scratchFolder(_ name: String) -> String {
         first.unlock()
         // a kill during an atomic write leaves a temporary: only the loop's own are removed
         try fm.createDirectory(atPath: dir + "/seeds/4", withIntermediateDirectories: true)
-        for name in ["metrics.csv.tmp-99", "seeds/4/final.bin.tmp-12", "notes.tmp-1", "seeds/4/mine.txt.tmp-5"] {
+        for name in ["metrics.csv.tmp-99", "seeds/4/pool.npy.tmp-12", "notes.tmp-1", "seeds/4/mine.txt.tmp-5"] {
             try Data().write(to: URL(fileURLWithPath: dir + "/" + name))
         }
         let second = try RunFolder(path: dir, identity: 3, description: ["a": 1])
-        #expect(!fm.fileExists(atPath: dir + "/metrics.csv.tmp-99") && !fm.fileExists(atPath: dir + "/seeds/4/final.bin.tmp-12"))
+        #expect(!fm.fileExists(atPath: dir + "/metrics.csv.tmp-99") && !fm.fileExists(atPath: dir + "/seeds/4/pool.npy.tmp-12"))
         #expect(fm.fileExists(atPath: dir + "/notes.tmp-1") && fm.fileExists(atPath: dir + "/seeds/4/mine.txt.tmp-5"))
         second.unlock()
         // another identity, or a run folder whose identity was deleted: refused

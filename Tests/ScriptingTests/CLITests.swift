@@ -39,12 +39,13 @@ enum OuroBinary {
 
     struct Result { let status: Int32; let out: String; let err: String }
 
-    static func run(_ args: [String], cwd: String? = nil, stdin input: String? = nil) throws -> Result {
+    static func run(_ args: [String], cwd: String? = nil, stdin input: String? = nil, environment: [String: String]? = nil) throws -> Result {
         if let problem { throw CLIError.unusable(problem) }
         guard let bin = path else { throw CLIError.unusable("no ouro binary") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: bin)
         p.arguments = args
+        if let environment { p.environment = environment }
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         let o = Pipe(), e = Pipe(), i = Pipe()
         p.standardOutput = o; p.standardError = e
