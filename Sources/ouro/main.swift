@@ -130,6 +130,8 @@ func pinBLASThreadsAtLoad() {
     execv("/proc/self/exe", CommandLine.unsafeArgv)    // returns only on failure: then go on as we are
 }
 pinBLASThreadsAtLoad()
+// A file-size limit (ulimit -f) makes write() fail with EFBIG, reported as an error, instead of a signal.
+signal(SIGXFSZ, SIG_IGN)
 
 // Plain `ouro` on a terminal opens the REPL.
 if CommandLine.arguments.count == 1 && isatty(0) != 0 {

@@ -39,11 +39,12 @@ enum OuroBinary {
 
     struct Result { let status: Int32; let out: String; let err: String }
 
-    static func run(_ args: [String], cwd: String? = nil, stdin input: String? = nil, environment: [String: String]? = nil) throws -> Result {
+    static func run(_ args: [String], cwd: String? = nil, stdin input: String? = nil, environment: [String: String]? = nil,
+                    executable: String? = nil) throws -> Result {
         if let problem { throw CLIError.unusable(problem) }
         guard let bin = path else { throw CLIError.unusable("no ouro binary") }
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: bin)
+        p.executableURL = URL(fileURLWithPath: executable ?? bin)
         p.arguments = args
         if let environment { p.environment = environment }
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
@@ -109,6 +110,67 @@ struct CLITests {
         let r = try OuroBinary.run(["version"])
         #expect(r.status == 0)
         #expect(r.out.hasPrefix("ouro ") && r.out.contains("Lua 5.4"), "\(r.out)")
+    }
+
+    @Test func blasParameterErrorsNeverReachStdout() throws {
+        let s = try scratchFile("dsyrk.lua", "print(pcall(function() return ouro.models.gaussian{}:fit(ouro.tensor.zeros({5, 0})) end))\n")
+        let r = try OuroBinary.run(["run", s])
+        #expect(r.status == 0 && r.out.hasPrefix("false\t") && r.out.contains("d ≥ 1 columns"), "\(r.out)")
+        #expect(!r.out.contains("DSYRK") && !r.err.contains("DSYRK") && !r.out.contains("parameter"), "\(r.out)|\(r.err)")
+    }
+
+    /// Write failures say what the system said: a file-size limit gives "File too large" (and no
+    /// SIGXFSZ), a full file system "No space left on device" (checked where a small tmpfs can be mounted).
+    @Test func writeFailuresReportErrno() throws {
+        let script = try scratchFile("bigwrite.lua", """
+            ouro.loop{name = "big", out = arg[1], seeds = {1, 2, 3, 4, 5, 6, 7, 8}, generations = 30,
+              model = function() return ouro.models.gaussian{truth = {mean = ouro.tensor.zeros({2}), cov = ouro.tensor.eye(2)}} end,
+              real = function(seed) return ouro.rng(seed):normal({50, 2}) end}()
+            """)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-fsize-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: out)
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let bin = try #require(OuroBinary.path)
+        let limited = try OuroBinary.run(["-c", "ulimit -f 8; exec '\(bin)' run '\(script)' '\(out)'"], executable: "/bin/sh")
+        #expect(limited.status == 1 && limited.err.contains("File too large"), "\(limited.status): \(limited.err)")
+        // a full file system, where this process may mount one
+        let mnt = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-full-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
+        defer { _ = try? OuroBinary.run(["-c", "umount '\(mnt)'"], executable: "/bin/sh"); try? FileManager.default.removeItem(atPath: mnt) }
+        guard (try? OuroBinary.run(["-c", "mount -t tmpfs -o size=32k tmpfs '\(mnt)'"], executable: "/bin/sh"))?.status == 0 else { return }
+        let full = try OuroBinary.run(["run", script, mnt + "/run"])
+        #expect(full.status == 1 && full.err.contains("No space left on device"), "\(full.status): \(full.err)")
+        #expect(!full.err.contains("writable?"))
+    }
+
+    /// Two processes on one run folder: the second refuses and names the first; the first's
+    /// records are its own.
+    @Test func aRunFolderIsLockedAgainstASecondProcess() throws {
+        let script = try scratchFile("locked.lua", """
+            local slow = arg[2] == "slow"
+            ouro.loop{name = arg[2], out = arg[1], seeds = {1, 2}, generations = slow and 40 or 3,
+              model = function() return ouro.models.gaussian{} end,
+              real = function(seed) return ouro.rng(seed):normal({20, 2}) end,
+              metrics = function() if slow then local t = os.clock(); while os.clock() - t < 0.02 do end end; return {x = 1} end}()
+            """)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-locked-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: out)
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let bin = try #require(OuroBinary.path)
+        let first = Process()
+        first.executableURL = URL(fileURLWithPath: bin)
+        first.arguments = ["run", script, out, "slow"]
+        first.standardOutput = FileHandle.nullDevice; first.standardError = FileHandle.nullDevice
+        try first.run()
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: out + "/run.json") && Date() < deadline { usleep(10_000) }
+        let second = try OuroBinary.run(["run", script, out, "fast"])
+        first.waitUntilExit()
+        #expect(second.status == 1 && second.err.contains("in use by another run") && second.err.contains("pid \(first.processIdentifier)"),
+                "\(second.err)")
+        #expect(first.terminationStatus == 0)
+        let csv = (try? String(contentsOfFile: out + "/metrics.csv", encoding: .utf8)) ?? ""
+        #expect(csv.contains("\nslow,replace,2,40,x,1.0\n") && !csv.contains("fast,"), "\(csv.prefix(200))")
     }
 
     /// The demo shows the closed forms matching: every row of its table lies within 4 standard

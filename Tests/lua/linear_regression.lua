@@ -57,3 +57,8 @@ for _, wf in ipairs({"replace", "accumulate"}) do
     assert(math.abs(col:mean() - wrong) > 6 * se, string.format("%s t=%d cannot tell d/(T-d-1) from d/(T-d)", wf, t))
   end
 end
+
+-- noise = 0: the label density is a point mass (+inf on the fitted line, −inf off it), never NaN
+local exact = ouro.models.linear_regression{noise = 0}:fit(T.new({{1, 0, 2}, {0, 1, -1}}))    -- XᵀX = I: ŵ = (2, −1) exactly
+local lp = exact:log_prob(T.new({{1, 0, 2}, {1, 0, 2.5}}))
+assert(lp[1] == math.huge and lp[2] == -math.huge, tostring(lp))

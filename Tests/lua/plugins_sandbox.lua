@@ -58,6 +58,15 @@ plugin("gcload.lua", [[setmetatable({}, {__gc = function() while true do end end
 return {name = "gcload", kind = "metric", make = function() return print end}]])
 ouro.add_plugin_dir(dir)
 
+-- a malformed plugin file is reported with its path and field, not as a bad argument of something
+plugin("badname.lua", [[return {name = 5, kind = "metric", make = function() return print end}]])
+local m1 = expect_error("'name' must be a non-empty string, got 5", ouro.plugins)
+assert(m1:find("badname.lua", 1, true) and not m1:find("bad argument", 1, true), m1)
+os.remove(dir .. "/badname.lua"); ouro.add_plugin_dir(dir)
+plugin("badkey.lua", [[return {name = "badkey", kind = "metric", mkae = function() return print end}]])
+ouro.add_plugin_dir(dir)
+expect_error("unknown field 'mkae' in the returned table (expected name, kind, description, params, make); did you mean 'make'?", ouro.plugins)
+os.remove(dir .. "/badkey.lua"); ouro.add_plugin_dir(dir)
 -- discovery and listing (a plugin file that tries to leave a finaliser behind is refused by name)
 local m0 = expect_error("finalisers (__gc) are not allowed in plugins", ouro.plugins)
 assert(m0:find("gcload.lua", 1, true), m0)
