@@ -18,7 +18,7 @@ enum Help {
     static let overview = """
         Ouroboros \(LuaHost.version) — Lua 5.4 with the `ouro` API for self-consuming training loops.
           help(ouro)              the libraries and functions, with one line each
-          help(ouro.tensor.randn) one function in full
+          help(ouro.tensor.zeros) one function in full
           help(x)                 the methods of a tensor, model, RNG or pool
           help("Tensor:sum")      by name (ouro docs NAME prints the same on the command line)
         Type an expression to see its value (a trailing ; hides it); _ holds the last value.

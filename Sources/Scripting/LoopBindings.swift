@@ -220,15 +220,19 @@ enum LoopBindings {
             },
             data: { seed in
                 try gate.call { lua in
+                    /// Calls the configuration's function `key` with the seed; its first result must be a tensor.
+                    func call(_ key: String, results: Int32, what: String) throws -> Tensor {
+                        lua.rawField(1, key)
+                        lua.push(seed)
+                        try lua.protectedCall(nargs: 1, nresults: results, what: key)
+                        guard let t = try Userdata.object(lua, -results, Userdata.tensor) as? Tensor else {
+                            throw LuaError("\(key): the function must return \(what), got \(lua.typeName(-results))")
+                        }
+                        return t
+                    }
                     var train: Tensor, test: Tensor?
                     if p.realIsFunction {
-                        lua.rawField(1, "real")
-                        lua.push(seed)
-                        try lua.protectedCall(nargs: 1, nresults: 2, what: "real")
-                        guard let t = try Userdata.object(lua, -2, Userdata.tensor) as? Tensor else {
-                            throw LuaError("real: the data function must return the training tensor (and optionally the test tensor), got \(lua.typeName(-2))")
-                        }
-                        train = t
+                        train = try call("real", results: 2, what: "the training tensor (and optionally the test tensor)")
                         if !lua.isNoneOrNil(-1) {
                             guard let t2 = try Userdata.object(lua, -1, Userdata.tensor) as? Tensor else {
                                 throw LuaError("real: the second value must be the test tensor, got \(lua.typeName(-1))")
@@ -246,13 +250,7 @@ enum LoopBindings {
                         lua.pop()
                     }
                     if p.testIsFunction {
-                        lua.rawField(1, "test")
-                        lua.push(seed)
-                        try lua.protectedCall(nargs: 1, nresults: 1, what: "test")
-                        guard let t = try Userdata.object(lua, -1, Userdata.tensor) as? Tensor else {
-                            throw LuaError("test: the test function must return a tensor, got \(lua.typeName(-1))")
-                        }
-                        test = t
+                        test = try call("test", results: 1, what: "a tensor")
                     } else if p.hasTest {
                         lua.rawField(1, "test")
                         test = try Userdata.object(lua, -1, Userdata.tensor) as? Tensor
