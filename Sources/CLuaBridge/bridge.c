@@ -5,6 +5,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <signal.h>
+#include <pthread.h>
 
 static ouro_dispatch_fn g_dispatch = NULL;
 
@@ -164,7 +165,11 @@ const char *ouro_bridge_tostring(lua_State *L, int idx, size_t *len) {
  * Lua instruction. Long Swift loops check the flag themselves. The hook stays armed until the
  * interrupt is cleared, so Lua code that catches the error with pcall is interrupted again. */
 #define OURO_MAX_WATCHED 64
+/* Watched states with their host's allocator state, recorded when they were watched: a host's
+ * interrupt picks its own states by comparing that pointer, never by reading another host's
+ * state (which another thread may be closing). */
 static lua_State *volatile g_watched[OURO_MAX_WATCHED];
+static void *volatile g_watched_host[OURO_MAX_WATCHED];
 
 /* Raises "file:line: interrupted" at the Lua line that was running. */
 static void raise_interrupted(lua_State *L, lua_Debug *ar) {
@@ -180,16 +185,17 @@ static void interrupt_hook(lua_State *L, lua_Debug *ar) {
 }
 
 void ouro_bridge_watch(lua_State *L) {
+    void *host = alloc_state(L);
     for (int i = 0; i < OURO_MAX_WATCHED; i++)
-        if (g_watched[i] == NULL) { g_watched[i] = L; return; }
+        if (__sync_bool_compare_and_swap(&g_watched[i], NULL, L)) { g_watched_host[i] = host; return; }
 }
 
 void ouro_bridge_unwatch(lua_State *L) {
     for (int i = 0; i < OURO_MAX_WATCHED; i++)
-        if (g_watched[i] == L) g_watched[i] = NULL;
+        if (g_watched[i] == L) { g_watched_host[i] = NULL; g_watched[i] = NULL; }
 }
 
-static void hook_running_coroutines(void);
+static void hook_running_coroutines(void *host);
 
 void ouro_bridge_signal_interrupt(void) {
     g_interrupt = 1;
@@ -197,7 +203,7 @@ void ouro_bridge_signal_interrupt(void) {
         lua_State *L = g_watched[i];
         if (L) lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, 1);
     }
-    hook_running_coroutines();
+    hook_running_coroutines(NULL);
 }
 
 /* Interrupts one host only: its watched states and running coroutines (not signal-safe; for a
@@ -207,9 +213,9 @@ void ouro_bridge_interrupt_host(lua_State *L) {
     st->interrupt = 1;
     for (int i = 0; i < OURO_MAX_WATCHED; i++) {
         lua_State *w = g_watched[i];
-        if (w && alloc_state(w) == st) lua_sethook(w, interrupt_hook, LUA_MASKCOUNT, 1);
+        if (w && g_watched_host[i] == st) lua_sethook(w, interrupt_hook, LUA_MASKCOUNT, 1);
     }
-    hook_running_coroutines();
+    hook_running_coroutines(st);
 }
 
 static void on_sigint(int sig) { (void)sig; ouro_bridge_signal_interrupt(); }
@@ -232,40 +238,94 @@ int ouro_bridge_interrupted(lua_State *L) { return state_interrupted(L); }
 int ouro_bridge_signalled(void) { return g_interrupt; }
 
 void ouro_bridge_clear_interrupt(lua_State *L) {
+    ouro_alloc_state *st = alloc_state(L);
     g_interrupt = 0;
-    alloc_state(L)->interrupt = 0;
+    st->interrupt = 0;
     for (int i = 0; i < OURO_MAX_WATCHED; i++) {
         lua_State *w = g_watched[i];
-        if (w && lua_gethook(w) == interrupt_hook && !state_interrupted(w)) lua_sethook(w, NULL, 0, 0);
+        if (w && g_watched_host[i] == st && lua_gethook(w) == interrupt_hook) lua_sethook(w, NULL, 0, 0);
     }
 }
 
 /* coroutine.resume and coroutine.wrap that watch the coroutine while it runs: an interrupt arms
  * the hook of the running coroutine (hooks are per thread), not only of the main state. */
-/* Resumes nest (one thread runs Lua at a time), so the running coroutines form a stack. */
+/* On each OS thread resumes nest, so the running coroutines form a stack per thread. The stacks
+ * are registered in a global table so that an interrupt (from a signal handler or another thread)
+ * can reach them; a thread's stack is kept for reuse when the thread ends, never freed, so that
+ * reading the table is always safe. Each entry remembers its host, as the watch list does. */
 #define OURO_MAX_RUNNING 256
-static lua_State *volatile g_running[OURO_MAX_RUNNING];
-static volatile sig_atomic_t g_running_depth = 0;
+#define OURO_MAX_THREADS 128
+typedef struct {
+    lua_State *volatile co[OURO_MAX_RUNNING];
+    void *volatile host[OURO_MAX_RUNNING];
+    volatile sig_atomic_t depth;
+    volatile int in_use;
+} running_stack;
+static running_stack *volatile g_stacks[OURO_MAX_THREADS];
+static _Thread_local running_stack *tls_stack;
+static pthread_key_t g_stack_key;
+static pthread_once_t g_stack_once = PTHREAD_ONCE_INIT;
+
+static void release_stack(void *p) {
+    running_stack *rs = (running_stack *)p;
+    rs->depth = 0;
+    __sync_synchronize();
+    rs->in_use = 0;
+}
+
+static void make_stack_key(void) { pthread_key_create(&g_stack_key, release_stack); }
+
+static running_stack *my_stack(void) {
+    if (tls_stack) return tls_stack;
+    pthread_once(&g_stack_once, make_stack_key);
+    for (int i = 0; i < OURO_MAX_THREADS; i++) {          /* a stack a finished thread left */
+        running_stack *rs = g_stacks[i];
+        if (rs && __sync_bool_compare_and_swap(&rs->in_use, 0, 1)) { tls_stack = rs; break; }
+    }
+    if (!tls_stack) {
+        running_stack *rs = (running_stack *)calloc(1, sizeof *rs);
+        if (!rs) return NULL;
+        rs->in_use = 1;
+        for (int i = 0; i < OURO_MAX_THREADS; i++)
+            if (__sync_bool_compare_and_swap(&g_stacks[i], NULL, rs)) break;   /* unregistered if full: not interruptible from outside */
+        tls_stack = rs;
+    }
+    pthread_setspecific(g_stack_key, tls_stack);
+    return tls_stack;
+}
 
 static void watch_running(lua_State *co) {
-    int d = g_running_depth;
-    if (d < OURO_MAX_RUNNING) g_running[d] = co;   /* the slot is filled before it becomes visible */
-    g_running_depth = d + 1;
+    running_stack *rs = my_stack();
+    if (rs) {
+        int d = rs->depth;
+        if (d < OURO_MAX_RUNNING) { rs->co[d] = co; rs->host[d] = alloc_state(co); }  /* filled before it becomes visible */
+        __sync_synchronize();
+        rs->depth = d + 1;
+    }
     if (state_interrupted(co)) lua_sethook(co, interrupt_hook, LUA_MASKCOUNT, 1);
 }
 
 static void unwatch_running(lua_State *co) {
-    int d = g_running_depth - 1;
-    g_running_depth = d;
-    if (d < OURO_MAX_RUNNING) g_running[d] = NULL;
+    running_stack *rs = my_stack();
+    if (rs && rs->depth > 0) {
+        int d = rs->depth - 1;
+        rs->depth = d;
+        if (d < OURO_MAX_RUNNING) { rs->co[d] = NULL; rs->host[d] = NULL; }
+    }
     if (!state_interrupted(co) && lua_gethook(co) == interrupt_hook) lua_sethook(co, NULL, 0, 0);
 }
 
-static void hook_running_coroutines(void) {
-    int d = g_running_depth;
-    for (int i = 0; i < d && i < OURO_MAX_RUNNING; i++) {
-        lua_State *co = g_running[i];
-        if (co && state_interrupted(co)) lua_sethook(co, interrupt_hook, LUA_MASKCOUNT, 1);
+/* Arms the hook of the coroutines running on any thread: all of them (host NULL, a signal), or
+ * those of one host. */
+static void hook_running_coroutines(void *host) {
+    for (int t = 0; t < OURO_MAX_THREADS; t++) {
+        running_stack *rs = g_stacks[t];
+        if (!rs) continue;
+        int d = rs->depth;
+        for (int i = 0; i < d && i < OURO_MAX_RUNNING; i++) {
+            lua_State *co = rs->co[i];
+            if (co && (host == NULL || rs->host[i] == host)) lua_sethook(co, interrupt_hook, LUA_MASKCOUNT, 1);
+        }
     }
 }
 

@@ -153,22 +153,24 @@ struct CLITests {
               real = function(seed) return ouro.rng(seed):normal({20, 2}) end,
               metrics = function() if slow then local t = os.clock(); while os.clock() - t < 0.02 do end end; return {x = 1} end}()
             """)
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-locked-\(getpid())").path
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-cli-second-process-\(getpid())").path
         try? FileManager.default.removeItem(atPath: out)
         defer { try? FileManager.default.removeItem(atPath: out) }
         let bin = try #require(OuroBinary.path)
         let first = Process()
         first.executableURL = URL(fileURLWithPath: bin)
         first.arguments = ["run", script, out, "slow"]
-        first.standardOutput = FileHandle.nullDevice; first.standardError = FileHandle.nullDevice
+        let firstErr = Pipe()
+        first.standardOutput = FileHandle.nullDevice; first.standardError = firstErr
         try first.run()
         let deadline = Date().addingTimeInterval(20)
         while !FileManager.default.fileExists(atPath: out + "/run.json") && Date() < deadline { usleep(10_000) }
         let second = try OuroBinary.run(["run", script, out, "fast"])
+        let firstText = String(decoding: firstErr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         first.waitUntilExit()
         #expect(second.status == 1 && second.err.contains("in use by another run") && second.err.contains("pid \(first.processIdentifier)"),
                 "\(second.err)")
-        #expect(first.terminationStatus == 0)
+        #expect(first.terminationStatus == 0, "\(firstText)")
         let csv = (try? String(contentsOfFile: out + "/metrics.csv", encoding: .utf8)) ?? ""
         #expect(csv.contains("\nslow,replace,2,40,x,1.0\n") && !csv.contains("fast,"), "\(csv.prefix(200))")
     }
