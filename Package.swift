@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "CBenchKernels"),
         .target(name: "Tensor", dependencies: ["CBLAS", "CBLASGuard"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
-        .target(name: "Models", dependencies: ["Tensor", "CBLAS"]),
+        .target(name: "Models", dependencies: ["Tensor"]),
         .target(name: "Data", dependencies: ["Tensor"]),
         .target(name: "Loop", dependencies: ["Models", "Tensor"]),
         .target(name: "Report", dependencies: ["Tensor"]),

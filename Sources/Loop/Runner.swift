@@ -173,7 +173,7 @@ public final class LoopRunner {
             manifest["seeds"] = config.seeds
             manifest["generations"] = config.generations
             manifest["samples"] = config.samples ?? "as many as real rows"
-            manifest["tool"] = "ouro \(OuroVersion.string)"
+            manifest["tool"] = "ouro \(Ouroboros.version)"
             manifest["status"] = failure == nil ? "complete" : failure is LoopInterrupted ? "interrupted" : "failed"
             if let failure { manifest["error"] = "\(failure)" }
             manifest["wall_seconds"] = Date().timeIntervalSince(started)
@@ -268,13 +268,13 @@ public final class LoopRunner {
                 }
                 let model = try seedModel.fresh()
                 if generation == 1 {
-                    try model.fit(train)
+                    try model.fit(train, rng: ctx("fit").rng)
                 } else if let s = stats, let m = model as? StatisticsFittable {
                     try m.fit(statistics: s)
                 } else {
                     let idx = try workflow.select(pool, ctx("workflow"))
                     guard !idx.isEmpty else { throw LoopError("the workflow selected no training rows") }
-                    try model.fit(pool.rows(idx))
+                    try model.fit(pool.rows(idx), rng: ctx("fit").rng)
                 }
                 var metrics = try model.evaluate(test)
                 if let extra = extraMetrics {
@@ -413,9 +413,6 @@ final class SharedRunState: @unchecked Sendable {
 
     var results: ([[MetricRow]], [[Double]], Error?) { lock.lock(); defer { lock.unlock() }; return (rows, timings, failure) }
 }
-
-/// The tool's version, recorded in manifests.
-public enum OuroVersion { public static var string = "0.1.0" }
 
 /// Progress on stderr (only when stderr is a terminal): generations done, elapsed, ETA.
 final class Progress {

@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 import Tensor
 
@@ -6,7 +5,7 @@ import Tensor
 /// Kazdan et al.) or with the unbiased N−1 divisor. Sampling goes through the Cholesky factor;
 /// a covariance that is no longer positive definite is reported (`cov_singular` = 1) and
 /// sampled through its eigen-decomposition with negative eigenvalues clipped — never a crash.
-public final class GaussianModel: StatisticsFittable {
+public final class GaussianModel: StatisticsFittable, ParameterReporting {
     public enum CovarianceEstimator: String { case mle, unbiased }
 
     public let family = "gaussian"
@@ -24,11 +23,17 @@ public final class GaussianModel: StatisticsFittable {
         let logdet: Double, trace: Double
         init(mean: Tensor, cov: Tensor) throws {
             let m = mean.toDoubles(), c = cov.toDoubles(), n = mean.shape[0]
-            let l = SmallMatrix.cholesky(c, n)
+            let l = DenseMatrix.cholesky(c, n)
             self.mean = m; self.cov = c; d = n; cholesky = l
-            logdet = try l.map { SmallMatrix.logdet(cholesky: $0, n) } ?? Linalg.slogdet(cov).logabsdet
-            trace = SmallMatrix.trace(c, n)
+            logdet = try l.map { DenseMatrix.logdet(cholesky: $0, n) } ?? Linalg.slogdet(cov).logabsdet
+            trace = DenseMatrix.trace(c, n)
         }
+    }
+
+    /// μ̂ and Σ̂, once fitted.
+    public var parameters: [(name: String, value: Tensor)] {
+        guard let m = mean, let c = cov else { return [] }
+        return [("mean", m), ("cov", c)]
     }
 
     /// The fitted mean (nil before fit).
@@ -95,7 +100,7 @@ public final class GaussianModel: StatisticsFittable {
         // Positive definite to working precision: the Cholesky factor exists and no pivot is
         // below d·ε of the largest variance (otherwise the fit is singular in all but name).
         let maxVar = (0..<d).map { c[$0 * d + $0] }.max() ?? 0
-        if let l = SmallMatrix.cholesky(c, d), (0..<d).allSatisfy({ l[$0 * d + $0] * l[$0 * d + $0] > Double(d) * Double.ulpOfOne * maxVar }) {
+        if let l = DenseMatrix.cholesky(c, d), (0..<d).allSatisfy({ l[$0 * d + $0] * l[$0 * d + $0] > Double(d) * Double.ulpOfOne * maxVar }) {
             choleskyValues = l
             sqrtValues = l
         } else {
@@ -118,23 +123,17 @@ public final class GaussianModel: StatisticsFittable {
         try MemoryPolicy.checkCount(n, bytesPerItem: 16 * d, what: "n")
         let z = try rng.normal([n, d])
         guard n > 0 else { return z }
-        guard let n32 = Int32(exactly: n) else { throw ModelError("gaussian: too many samples for one draw") }
+        guard Int32(exactly: n) != nil else { throw ModelError("gaussian: too many samples for one draw") }
         let pz = z.base(Double.self)
         if choleskyValues != nil {
-            sqrtValues.withUnsafeBufferPointer { f in
-                cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, n32, Int32(d), 1.0,
-                            f.baseAddress, Int32(d), pz, Int32(d))
-            }
+            DenseMatrix.multiplyByTransposeOfLower(pz, rows: n, sqrtValues, d)
             for i in 0..<n { for j in 0..<d { pz[i * d + j] += meanValues[j] } }
             return z
         }
         let x = try Tensor(uninitialized: [n, d], dtype: .float64)
         let px = x.base(Double.self)
         for i in 0..<n { for j in 0..<d { px[i * d + j] = meanValues[j] } }
-        sqrtValues.withUnsafeBufferPointer { f in
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n32, Int32(d), Int32(d), 1.0, pz, Int32(d),
-                        f.baseAddress, Int32(d), 1.0, px, Int32(d))
-        }
+        DenseMatrix.addProductWithTranspose(pz, rows: n, sqrtValues, d, into: px)
         return x
     }
 
@@ -178,9 +177,9 @@ public final class GaussianModel: StatisticsFittable {
             var delta = [Double](repeating: 0, count: d)
             for i in 0..<d { delta[i] = meanValues[i] - t.mean[i] }
             out.append(Metric("mean_sq_err", delta.reduce(0) { $0 + $1 * $1 }))
-            out.append(Metric("cov_trace_ratio", SmallMatrix.trace(covValues, d) / t.trace))
+            out.append(Metric("cov_trace_ratio", DenseMatrix.trace(covValues, d) / t.trace))
             if let l = choleskyValues {
-                let ld = SmallMatrix.logdet(cholesky: l, d)
+                let ld = DenseMatrix.logdet(cholesky: l, d)
                 out.append(Metric("cov_det_ratio", Foundation.exp(ld - t.logdet)))
                 out.append(Metric("cov_log_det_ratio", ld - t.logdet))
                 // KL(N₀ ‖ N̂) = ½ [tr(Σ̂⁻¹Σ₀) + δᵀΣ̂⁻¹δ − d + ln det Σ̂ − ln det Σ₀], with
@@ -188,18 +187,18 @@ public final class GaussianModel: StatisticsFittable {
                 var traceTerm = 0.0
                 if let l0 = t.cholesky {
                     var a = l0
-                    SmallMatrix.solveLower(l, &a, d, d)
+                    DenseMatrix.solveLower(l, &a, d, d)
                     traceTerm = a.reduce(0) { $0 + $1 * $1 }
                 } else {
                     var a = t.cov
-                    SmallMatrix.solveLower(l, &a, d, d)                      // L⁻¹Σ₀
+                    DenseMatrix.solveLower(l, &a, d, d)                      // L⁻¹Σ₀
                     var at = [Double](repeating: 0, count: d * d)
                     for i in 0..<d { for j in 0..<d { at[i * d + j] = a[j * d + i] } }
-                    SmallMatrix.solveLower(l, &at, d, d)                     // L⁻¹Σ₀L⁻ᵀ
-                    traceTerm = SmallMatrix.trace(at, d)
+                    DenseMatrix.solveLower(l, &at, d, d)                     // L⁻¹Σ₀L⁻ᵀ
+                    traceTerm = DenseMatrix.trace(at, d)
                 }
                 var y = delta
-                SmallMatrix.solveLower(l, &y, d, 1)
+                DenseMatrix.solveLower(l, &y, d, 1)
                 let quad = y.reduce(0) { $0 + $1 * $1 }
                 out.append(Metric("kl", 0.5 * (traceTerm + quad - Double(d) + ld - t.logdet)))
             } else {

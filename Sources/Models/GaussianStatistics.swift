@@ -22,7 +22,7 @@ public struct GaussianStatistics: FitStatistics {
         if nb == 0 { return }
         let x = try batch.astypeIfNeeded(.float64).contiguous()
         guard Int32(exactly: nb) != nil else { throw ModelError("batch too large for BLAS") }
-        let (bmv, sv) = SmallMatrix.meanAndScatter(x.base(Double.self), nb, dim)
+        let (bmv, sv) = DenseMatrix.meanAndScatter(x.base(Double.self), nb, dim)
         let na = Double(count), nbd = Double(nb), n = na + nbd
         var delta = [Double](repeating: 0, count: dim)
         for i in 0..<dim { delta[i] = bmv[i] - mean[i] }

@@ -7,6 +7,10 @@ public protocol GenerativeModel: AnyObject {
     var family: String { get }
     /// Fits the model to the rows of `data` (n × d).
     func fit(_ data: Tensor) throws
+    /// Fits with a generator for whatever the fit draws (weight initialisation, batch order,
+    /// dropout); the loop passes one derived from (seed, generation). Models whose fit draws
+    /// nothing need not implement it.
+    func fit(_ data: Tensor, rng: RNG) throws
     /// n new rows drawn from the fitted model.
     func sample(_ n: Int, rng: RNG) throws -> Tensor
     /// Log-density of each row of `x` (a 1-D tensor of length n), where the model defines one.
@@ -26,6 +30,7 @@ public protocol GenerativeModel: AnyObject {
 
 extension GenerativeModel {
     public func prepare(forSeedWithRealData real: Tensor) throws {}
+    public func fit(_ data: Tensor, rng: RNG) throws { try fit(data) }
 }
 
 /// One named metric value.

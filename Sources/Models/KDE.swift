@@ -5,7 +5,7 @@ import Tensor
 /// log p is computed exactly with a streaming log-sum-exp over chunks of training points, so a
 /// point far from all data gets a finite, correct log density, and no n_test × n_train matrix
 /// is ever allocated. Sampling: a random training point plus N(0, h²I).
-public final class KDEModel: GenerativeModel {
+public final class KDEModel: ParameterReporting {
     public enum Bandwidth: Equatable {
         case fixed(Double)
         /// n^(−1/(d+4)) (scikit-learn's "scott").
@@ -25,6 +25,11 @@ public final class KDEModel: GenerativeModel {
             throw ModelError("kde: bandwidth must be a positive number, got \(h)")
         }
         rule = bandwidth
+    }
+
+    /// The bandwidth h (a 0-d tensor), once fitted.
+    public var parameters: [(name: String, value: Tensor)] {
+        n > 0 ? ((try? Tensor(scalar: bandwidth)).map { [("bandwidth", $0)] } ?? []) : []
     }
 
     public var configuration: [String: String] {

@@ -7,7 +7,7 @@ import Tensor
 /// at the design it was first fitted on (in a loop: the seed's real covariates), which fresh copies
 /// keep (the fixed design X). The fit solves the normal equations by Cholesky, or through the
 /// pseudo-inverse when XᵀX is singular (the minimum-norm solution, as lstsq gives).
-public final class LinearRegressionModel: StatisticsFittable {
+public final class LinearRegressionModel: StatisticsFittable, ConditionalModel, ParameterReporting {
     public let family = "linear_regression"
     public let noise: Double
     /// Where unconditional samples put their covariates: the fixed design (Gerstgrasser et al.),
@@ -17,6 +17,9 @@ public final class LinearRegressionModel: StatisticsFittable {
     public let truth: Tensor?
     /// Fitted weights (nil before fit).
     public private(set) var weights: Tensor?
+
+    /// ŵ, once fitted.
+    public var parameters: [(name: String, value: Tensor)] { weights.map { [("w", $0)] } ?? [] }
     /// The fixed design that unconditional `sample(n, rng)` draws labels at: the covariates of the
     /// first fit, or of the seed's real data in a loop (`prepare`). Never modified once set, so
     /// fresh copies share it safely.
@@ -119,9 +122,9 @@ extension LinearRegressionModel {
         }
         let d = s.dim
         let xtx = try Tensor(s.xtx, shape: [d, d]), xty = try Tensor(s.xty)
-        if let l = SmallMatrix.cholesky(s.xtx, d), (0..<d).allSatisfy({ l[$0 * d + $0] * l[$0 * d + $0] > Double(d) * 1e-12 * (s.xtx.max() ?? 0) }) {
+        if let l = DenseMatrix.cholesky(s.xtx, d), (0..<d).allSatisfy({ l[$0 * d + $0] * l[$0 * d + $0] > Double(d) * 1e-12 * (s.xtx.max() ?? 0) }) {
             var z = s.xty
-            SmallMatrix.solveLower(l, &z, d, 1)
+            DenseMatrix.solveLower(l, &z, d, 1)
             var lt = [Double](repeating: 0, count: d * d)
             for i in 0..<d { for j in 0..<d { lt[i * d + j] = l[j * d + i] } }
             // Back substitution with Lᵀ (upper): solve by reversing the order.

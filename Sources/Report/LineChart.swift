@@ -1,5 +1,7 @@
 import Tensor
 
+// The public chart: a line chart of series against generation, its series, and the checks on them.
+
 /// A line chart of one metric against generation: one line per series, optional bands, optional log y axis.
 public struct LineChart {
     /// Title drawn above the plot; empty for none.
@@ -50,5 +52,66 @@ public struct LineChart {
     /// Writes the SVG atomically (temporary file + rename).
     public func write(to path: String) throws {
         do { try AtomicFile.write(try svg(), to: path) } catch let e as TensorError { throw ReportError("cannot write the chart: \(e.message)") }
+    }
+}
+
+/// One line of a chart: a named sequence of (x, y) points with an optional shaded band.
+public struct PlotSeries {
+    /// Name shown in the legend.
+    public var name: String
+    /// Horizontal positions (for example generation numbers).
+    public var x: [Double]
+    /// Vertical values, one per x.
+    public var y: [Double]
+    /// Lower edge of the shaded band, one per x; the band is drawn only when both edges are given.
+    public var lower: [Double]?
+    /// Upper edge of the shaded band, one per x.
+    public var upper: [Double]?
+    /// Draws the line dashed and without a band (used for theory curves).
+    public var dashed: Bool
+
+    /// Creates a series; counts are checked when the chart is rendered.
+    public init(name: String, x: [Double], y: [Double], lower: [Double]? = nil, upper: [Double]? = nil, dashed: Bool = false) {
+        self.name = name
+        self.x = x
+        self.y = y
+        self.lower = lower
+        self.upper = upper
+        self.dashed = dashed
+    }
+
+    /// Whether a band is drawn for this series.
+    var hasBand: Bool { !dashed && lower != nil && upper != nil }
+}
+
+/// Checks of a chart's shape before anything is drawn.
+enum ChartValidation {
+    /// Smallest accepted width or height, in pixels.
+    static let minimumSize = 100
+
+    /// Throws a ``ReportError`` naming the first problem found.
+    static func validate(_ chart: LineChart) throws {
+        if chart.width < minimumSize || chart.height < minimumSize {
+            throw ReportError("chart size \(chart.width)×\(chart.height) is too small: width and height must be at least \(minimumSize)")
+        }
+        if chart.series.isEmpty {
+            throw ReportError("chart has no series to plot")
+        }
+        for (index, series) in chart.series.enumerated() {
+            try validate(series, index: index)
+        }
+    }
+
+    private static func validate(_ series: PlotSeries, index: Int) throws {
+        let label = "series \(index + 1) (\"\(series.name)\")"
+        if series.x.count != series.y.count {
+            throw ReportError("\(label) has \(series.x.count) x values but \(series.y.count) y values")
+        }
+        if let lower = series.lower, lower.count != series.x.count {
+            throw ReportError("\(label) has \(lower.count) lower band values but \(series.x.count) x values")
+        }
+        if let upper = series.upper, upper.count != series.x.count {
+            throw ReportError("\(label) has \(upper.count) upper band values but \(series.x.count) x values")
+        }
     }
 }

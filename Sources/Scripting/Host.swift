@@ -32,7 +32,8 @@ public final class LuaHost {
     /// code, so long Swift computations it started can be stopped without stopping other hosts.
     public private(set) var interruption: Interruption.Source!
 
-    public static let version = "0.1.0"
+    /// The tool's version (one constant, in the core).
+    public static var version: String { Ouroboros.version }
 
     public init() throws {
         guard let L = ouro_bridge_newstate() else { throw ScriptError(message: "cannot create a Lua state (out of memory)", traceback: "") }

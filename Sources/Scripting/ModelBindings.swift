@@ -77,27 +77,33 @@ enum ModelBindings {
 
     static let methods: [Binding] = [
         Binding("bandwidth", "m:bandwidth() — a fitted KDE's kernel bandwidth h.") { a in
-            guard let k = try a.model(1) as? KDEModel else { throw LuaError("bandwidth() is defined for KDE models") }
-            a.lua.push(k.bandwidth); return 1
-        },
-        Binding("fit", "m:fit(data) — fits the model to the rows of data; m:fit(x, y) for regression. Returns m.") { a in
             let m = try a.model(1)
-            if let r = m as? LinearRegressionModel, !a.lua.isNoneOrNil(3) {
+            guard let p = m as? ParameterReporting, let h = p.parameters.first(where: { $0.name == "bandwidth" }) else {
+                throw LuaError("bandwidth() is defined for fitted models with a bandwidth (kde), not \(m.family)")
+            }
+            a.lua.push(try h.value.item()); return 1
+        },
+        Binding("fit", "m:fit(data, rng?) — fits the model to the rows of data (rng: the generator for what the fit draws, for the models that draw); m:fit(x, y) for a regression. Returns m.") { a in
+            let m = try a.model(1)
+            if let r = m as? ConditionalModel, try Userdata.object(a.lua, 3, Userdata.tensor) != nil {
                 try r.fit(x: try a.tensor(2), y: try a.tensor(3))
+            } else if !a.lua.isNoneOrNil(3) {
+                try m.fit(try a.tensor(2), rng: try a.rng(3))
             } else {
                 try m.fit(try a.tensor(2))
             }
             lua_pushvalue(a.lua.L, 1); return 1
         },
-        Binding("sample", "m:sample(n, rng) — n rows drawn from the fitted model; m:sample(x, rng) — regression labels at covariates x.") { a in
+        Binding("sample", "m:sample(n, rng) — n rows drawn from the fitted model; m:sample(x, rng) — a regression's labels at covariates x.") { a in
             let m = try a.model(1)
-            if let r = m as? LinearRegressionModel, let x = try Userdata.object(a.lua, 2, Userdata.tensor) as? Tensor {
+            if let r = m as? ConditionalModel, let x = try Userdata.object(a.lua, 2, Userdata.tensor) as? Tensor {
                 return a.push(try r.sample(x: x, rng: try a.rng(3)))
             }
             return a.push(try m.sample(try a.integer(2), rng: try a.rng(3)))
         },
         Binding("predict", "m:predict(x) — a regression's predictions x·ŵ.") { a in
-            guard let r = try a.model(1) as? LinearRegressionModel else { throw LuaError("predict() is defined for regression models") }
+            let m = try a.model(1)
+            guard let r = m as? ConditionalModel else { throw LuaError("predict() is defined for regression models, not \(m.family)") }
             return a.push(try r.predict(try a.tensor(2)))
         },
         Binding("log_prob", "m:log_prob(x) — log-density of each row of x.") { a in
@@ -110,14 +116,10 @@ enum ModelBindings {
             return 1
         },
         Binding("family", "m:family() — the model family, e.g. \"gaussian\".") { a in a.lua.push(try a.model(1).family); return 1 },
-        Binding("params", "m:params() — the fitted parameters as a table (Gaussian: mean, cov).") { a in
+        Binding("params", "m:params() — the fitted parameters as a table of tensors (gaussian: mean, cov; linear_regression: w; kde: bandwidth, a number); empty before fit.") { a in
             let m = try a.model(1)
             a.lua.newTable()
-            if let g = m as? GaussianModel, let mean = g.mean, let cov = g.cov {
-                a.push(mean); a.lua.setRawField(-2, "mean")
-                a.push(cov); a.lua.setRawField(-2, "cov")
-            }
-            if let r = m as? LinearRegressionModel, let w = r.weights { a.push(w); a.lua.setRawField(-2, "w") }
+            for (name, value) in (m as? ParameterReporting)?.parameters ?? [] { _ = try a.pushValue(value); a.lua.setRawField(-2, name) }
             return 1
         },
     ]

@@ -33,13 +33,9 @@ public enum Linalg {
         let c = try workCopy(a, "cholesky", square: true)
         let n = c.shape[0]
         if n == 0 { return try finish(c, like: a) }
-        let info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), c.base(Double.self), Int32(n))
-        if info > 0 {
-            throw TensorError("cholesky: the matrix is not positive definite (leading minor \(info) is not positive)")
+        guard DenseMatrix.cholesky(c.base(Double.self), n) else {
+            throw TensorError("cholesky: the matrix is not positive definite")
         }
-        guard info == 0 else { throw TensorError("cholesky: LAPACK dpotrf failed (info \(info))") }
-        let p = c.base(Double.self)
-        for i in 0..<n { for j in (i + 1)..<max(n, i + 1) { p[i * n + j] = 0 } }
         return try finish(c, like: a)
     }
 
@@ -189,11 +185,8 @@ extension Linalg {
         let lc = try l.contiguous()
         let x = try b.astype(.float64)
         let k = b.rank == 1 ? 1 : b.shape[1]
-        if n > 0 && k > 0 {
-            guard let n32 = Int32(exactly: n), let k32 = Int32(exactly: k) else { throw TensorError("solveLowerTriangular: too large for BLAS") }
-            cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n32, k32, 1.0,
-                        lc.base(Double.self), n32, x.base(Double.self), k32)
-        }
+        guard Int32(exactly: n) != nil, Int32(exactly: k) != nil else { throw TensorError("solveLowerTriangular: too large for BLAS") }
+        DenseMatrix.solveLower(lc.base(Double.self), x.base(Double.self), n, k)
         return x
     }
 }

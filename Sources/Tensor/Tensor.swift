@@ -8,9 +8,6 @@ public final class Tensor: @unchecked Sendable {
     public let strides: [Int]
     public let offset: Int
 
-    /// Reserved for reverse-mode autograd (a later layer): the gradient, when one is tracked.
-    public var grad: Tensor?
-
     public var dtype: DType { storage.dtype }
     public var rank: Int { shape.count }
     public var count: Int { shape.reduce(1, *) }

@@ -55,3 +55,13 @@ assert(last > first + 0.3, string.format("replace should degrade the KDE: nll %.
 local big = ouro.models.kde{bandwidth = 0.1}:fit(ouro.rng(6):normal({1000000, 2}) * 3)
 local far = big:log_prob(ouro.rng(7):normal({500, 2}) * 3)
 assert(far:numel() == 500 and far:ne(far):sum() == 0 and far:max() < 0, "finite log densities for all 500 points")
+
+-- capabilities, not model types: params() for every model that reports parameters, fit(data, rng)
+local kd = ouro.models.kde{bandwidth = 0.7}:fit(ouro.rng(3):normal({30, 2}), ouro.rng(4))
+near(kd:params().bandwidth, 0.7, 0, "kde params")
+near(kd:bandwidth(), 0.7, 0, "kde bandwidth")
+local gm = ouro.models.gaussian{}:fit(ouro.rng(3):normal({30, 2}), ouro.rng(4))
+assert(gm:params().mean:numel() == 2 and gm:params().cov:numel() == 4)
+expect_error("not gaussian", function() return gm:bandwidth() end)
+expect_error("regression models, not gaussian", function() return gm:predict(T.zeros({1, 2})) end)
+assert(next(ouro.models.kde{bandwidth = 1}:params()) == nil, "nothing before fit")
