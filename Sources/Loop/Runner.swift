@@ -28,7 +28,9 @@ public struct LoopConfig {
     /// Extra manifest entries (the whole configuration as the script gave it).
     public var manifestExtras: [String: Any] = [:]
 
-    public init(name: String, generations: Int, samples: Int?, workflow: Workflow, seeds: [Int]) {
+    /// A configuration with the loop's defaults: name "run", 10 generations, as many samples per
+    /// generation as real rows, replace, seed 0 (and 2 threads, 10 resampling rounds, no out).
+    public init(name: String = "run", generations: Int = 10, samples: Int? = nil, workflow: Workflow = .replace, seeds: [Int] = [0]) {
         self.name = name; self.generations = generations; self.samples = samples; self.workflow = workflow; self.seeds = seeds
     }
 

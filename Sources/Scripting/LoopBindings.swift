@@ -55,7 +55,8 @@ enum LoopBindings {
             throw a.error(i, "'model' must be a function(seed) returning a model (a model object would be shared between seeds)")
         }
         var sources: [String: String] = ["model": describeSource(lua, i, "model")]
-        let generations = try a.optIntField(i, "generations") ?? 10
+        var config = LoopConfig()                     // the loop's defaults, overridden by what is given
+        if let g = try a.optIntField(i, "generations") { config.generations = g }
         let realIsFunction = type("real") == LUA_TFUNCTION
         var rowBytes: Int?
         if realIsFunction {
@@ -82,20 +83,20 @@ enum LoopBindings {
         let samples = try rowBytes.map { try a.optCountField(i, "samples", bytesPerItem: 4 * $0 + 32) } ?? a.optIntField(i, "samples")
         let workflow = try parseWorkflow(a, i)
         if case .custom = workflow { sources["workflow"] = describeSource(lua, i, "workflow") }
-        var seeds: [Int] = []
         if let at = a.option(i, "seeds") {
             defer { lua.pop() }
             guard type("seed") == LUA_TNIL else { throw a.error(i, "give 'seeds' or 'seed', not both") }
             guard lua.type(at) == LUA_TTABLE else { throw a.error(i, "'seeds' must be a list of integers") }
-            seeds = try a.intList(at, what: "seed")
-        } else {
-            seeds = [try a.optIntField(i, "seed") ?? 0]
+            config.seeds = try a.intList(at, what: "seed")
+        } else if let s = try a.optIntField(i, "seed") {
+            config.seeds = [s]
         }
-        let name = try a.optStringField(i, "name") ?? "run"
-        var config = LoopConfig(name: name, generations: generations, samples: samples, workflow: workflow, seeds: seeds)
+        if let name = try a.optStringField(i, "name") { config.name = name }
+        config.samples = samples
+        config.workflow = workflow
         config.keepTop = try a.optNumberField(i, "keep_top")
-        config.maxResampleRounds = try a.optIntField(i, "max_resample_rounds") ?? 10
-        config.threads = try a.optIntField(i, "threads") ?? 2
+        if let v = try a.optIntField(i, "max_resample_rounds") { config.maxResampleRounds = v }
+        if let v = try a.optIntField(i, "threads") { config.threads = v }
         config.out = try a.optPathField(i, "out")
         if config.out != nil { try Sandbox.requireFileAccess("ouro.loop's out") }
         config.keepPool = try a.optBoolField(i, "keep_pool", false)
