@@ -109,7 +109,7 @@ enum TensorBindings {
         guard a.lua.type(2) == LUA_TNUMBER else { throw LuaError("cannot set field '\(a.lua.describe(2))' on a tensor") }
         guard t.rank >= 1 else { throw LuaError("cannot index a 0-d tensor") }
         let row = try t.select(0, try a.index(2, size: t.shape[0], dim: 0))
-        if let v = a.lua.toNumber(3) { row.fill_(v) } else { try row.copy_(try a.tensor(3)) }
+        if let v = a.lua.toNumber(3) { try row.fill_(v) } else { try row.copy_(try a.tensor(3)) }
         return 0
     }
 
@@ -185,6 +185,17 @@ enum TensorBindings {
     static func reduction(_ kind: ReduceKind, _ doc: String) -> Binding {
         Binding(kind.rawValue, doc) { a in
             let t = try a.tensor(1)
+            // sum and mean over several dimensions: x:sum({1, 3}, {keepdim=})
+            if (kind == .sum || kind == .mean), a.isTable(2), a.lua.rawLength(2) > 0 {
+                let dims = try a.intList(2, what: "dimension").map { d -> Int in
+                    let z = d < 0 ? t.rank + d : d - 1
+                    guard z >= 0 && z < t.rank else { throw a.error(2, "dimension \(d) out of range for a \(t.rank)-dimensional tensor") }
+                    return z
+                }
+                try a.checkOptions(3, ["keepdim"])
+                let keepdim = try a.optBoolField(3, "keepdim", false)
+                return try a.pushValue(kind == .sum ? t.sum(dims: dims, keepdim: keepdim) : t.mean(dims: dims, keepdim: keepdim))
+            }
             let r = try reductionArgs(a, t, from: 2)
             var out = try t.reduce(kind, dim: r.dim, keepdim: r.keepdim, unbiased: r.unbiased)
             if kind == .argmax || kind == .argmin { out = try out.binary(.add, Tensor(scalar: Int64(1))) }
@@ -261,11 +272,50 @@ enum TensorBindings {
             }
             return a.push(try t.narrow(d, from, to))
         },
-        Binding("reshape", "x:reshape(shape) — same elements in a new shape (one size may be -1); a view when x is contiguous.") { a in
+        Binding("reshape", "x:reshape(shape) — same elements in a new shape (one size may be -1); a view when x is contiguous, else a copy.") { a in
             let t = try a.tensor(1)
             return a.push(try t.reshape(try a.intList(2)))
         },
         Binding("t", "x:t() — the transpose of a 2-D tensor (a view).") { a in a.push(try a.tensor(1).t()) },
+        Binding("sum_to", "x:sum_to(shape) — x summed down to shape, a shape that broadcasts to x's (over the leading dimensions it lacks and where it has size 1): the adjoint of broadcasting.") { a in
+            a.push(try a.tensor(1).sumTo(try a.intList(2)))
+        },
+        Binding("permute", "x:permute(d1, d2, …) or x:permute({…}) — the dimensions in a new order: result dimension k is x's dimension dk (a view).") { a in
+            let t = try a.tensor(1)
+            let dims = try a.intList(2, what: "dimension")
+            return a.push(try t.permute(dims.map { $0 < 0 ? t.rank + $0 : $0 - 1 }))
+        },
+        Binding("unsqueeze", "x:unsqueeze(d) — a size-1 dimension inserted at position d (1…dim()+1; a view).") { a in
+            let t = try a.tensor(1)
+            let d = try a.integer(2)
+            return a.push(try t.unsqueeze(d < 0 ? t.rank + 1 + d : d - 1))
+        },
+        Binding("squeeze", "x:squeeze(d?) — without the size-1 dimension d, or without every size-1 dimension (a view).") { a in
+            let t = try a.tensor(1)
+            return a.push(try t.squeeze(a.lua.isNoneOrNil(2) ? nil : try a.dim(2, of: t)))
+        },
+        Binding("expand", "x:expand(shape) — x repeated along its size-1 (and new leading) dimensions to shape, without copying (-1 keeps a size); a view that cannot be written into.") { a in
+            let t = try a.tensor(1)
+            return a.push(try t.expand(try a.intList(2)))
+        },
+        Binding("index_select", "x:index_select(d, idx) — the entries at 1-based indices idx (an int64 tensor or a list) along dimension d, as a new tensor.") { a in
+            let t = try a.tensor(1)
+            let d = try a.dim(2, of: t)
+            return a.push(try t.indexSelect(d, try a.indexList(3, size: t.shape[d])))
+        },
+        Binding("gather", "x:gather(d, idx) — out[…k…] = x[…idx[…k…]…] along dimension d; idx is an int64 tensor of 1-based positions with x's number of dimensions, and the result has its shape.") { a in
+            let t = try a.tensor(1)
+            return a.push(try t.gather(try a.dim(2, of: t), try a.positions(3)))
+        },
+        Binding("scatter_add_", "x:scatter_add_(d, idx, src) — x[…idx[…k…]…] += src[…k…] along dimension d, in place (repeated indices accumulate, always in the same order); returns x.") { a in
+            let t = try a.tensor(1)
+            try t.scatterAdd_(try a.dim(2, of: t), try a.positions(3), try a.tensorOrNumber(4, like: t))
+            lua_pushvalue(a.lua.L, 1); return 1
+        },
+        Binding("scatter_add", "x:scatter_add(d, idx, src) — a copy of x with src added at idx along dimension d (see scatter_add_).") { a in
+            let t = try a.tensor(1)
+            return a.push(try t.clone().scatterAdd_(try a.dim(2, of: t), try a.positions(3), try a.tensorOrNumber(4, like: t)))
+        },
         Binding("transpose", "x:transpose(a, b) — swaps dimensions a and b (a view).") { a in
             let t = try a.tensor(1)
             return a.push(try t.transpose(try a.dim(2, of: t), try a.dim(3, of: t)))
@@ -292,8 +342,8 @@ enum TensorBindings {
         Binding("mm", "x:mm(y) — matrix product (2-D·2-D, 2-D·1-D, batched 3-D) through BLAS.") { a in
             a.push(try a.tensor(1).mm(try a.tensor(2)))
         },
-        reduction(.sum, "x:sum(dim?) — the sum of all elements (a number), or along dim (a tensor without that dimension; {keepdim=true} keeps it)."),
-        reduction(.mean, "x:mean(dim?) — the mean of all elements, or along dim."),
+        reduction(.sum, "x:sum(dim?) — the sum of all elements (a number), or along dim (a tensor without that dimension; {keepdim=true} keeps it); x:sum({d1, d2, …}) over several dimensions, in x's own dtype."),
+        reduction(.mean, "x:mean(dim?) — the mean of all elements, or along dim; x:mean({d1, d2, …}) over several dimensions."),
         reduction(.variance, "x:var(dim?, {unbiased=false}) — the population variance (divides by N; unbiased=true divides by N−1)."),
         reduction(.std, "x:std(dim?, {unbiased=false}) — the population standard deviation (unbiased=true uses N−1)."),
         reduction(.argmax, "x:argmax(dim?) — the 1-based index of the largest value (flat index without dim)."),

@@ -56,6 +56,14 @@ extension Args {
         }
     }
 
+    /// An int64 tensor of 1-based positions (as gather and scatter take them) made 0-based; the core
+    /// checks the range and reports positions 1-based.
+    public func positions(_ i: Int32) throws -> Tensor {
+        let t = try tensor(i)
+        guard t.dtype == .int64 else { throw error(i, "positions must be an int64 tensor, got \(t.dtype.rawValue)") }
+        return try t.binary(.sub, Tensor(scalar: Int64(1)))
+    }
+
     /// A tensor from a (nested) Lua table of numbers, a number, or another tensor.
     public func tensorFromLua(_ i: Int32, dtype: DType?) throws -> Tensor {
         if let t = try Userdata.object(lua, i, Userdata.tensor) as? Tensor {

@@ -4,7 +4,7 @@ extension Tensor {
     /// A tensor of the given shape filled with `value`.
     public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float64) throws -> Tensor {
         let t = try Tensor(uninitialized: shape, dtype: dtype)
-        if value == 0 { memset(t.storage.bytes, 0, t.storage.byteCount) } else { t.fill_(value) }
+        if value == 0 { memset(t.storage.bytes, 0, t.storage.byteCount) } else { try t.fill_(value) }
         return t
     }
 

@@ -166,6 +166,7 @@ extension Tensor {
     /// tensor cannot take a float result.
     @discardableResult
     public func binary_(_ kind: BinaryKind, _ other: Tensor) throws -> Tensor {
+        try checkWritable("\(kind.rawValue)_")
         guard let shape = broadcastShapes(self.shape, other.shape), shape == self.shape else {
             throw TensorError("in-place '\(kind.rawValue)_': shape \(describeShape(other.shape)) does not broadcast to \(describeShape(self.shape))")
         }
@@ -181,6 +182,7 @@ extension Tensor {
     /// Applies `kind` to every element in place (float tensors only for exp/log/sqrt/tanh/sigmoid).
     @discardableResult
     public func unary_(_ kind: UnaryKind) throws -> Tensor {
+        try checkWritable("\(kind.rawValue)_")
         if dtype == .int64 && !(kind == .neg || kind == .abs || kind == .relu) {
             throw TensorError("in-place '\(kind.rawValue)_' needs a floating-point tensor, got int64")
         }
@@ -190,7 +192,8 @@ extension Tensor {
 
     /// Sets every element to `value`, in place.
     @discardableResult
-    public func fill_(_ value: Double) -> Tensor {
+    public func fill_(_ value: Double) throws -> Tensor {
+        try checkWritable("fill_")
         switch dtype {
         case .float64: fillKernel(value)
         case .float32: fillKernel(Float(value))
@@ -210,6 +213,7 @@ extension Tensor {
     /// Copies `src` (broadcast to self's shape, converted to self's dtype) into self.
     @discardableResult
     public func copy_(_ src: Tensor) throws -> Tensor {
+        try checkWritable("copy_")
         guard let shape = broadcastShapes(self.shape, src.shape), shape == self.shape else {
             throw TensorError("copy_: shape \(describeShape(src.shape)) does not broadcast to \(describeShape(self.shape))")
         }

@@ -54,7 +54,7 @@ extension Tensor {
     private static func gemm(_ a0: Tensor, _ b0: Tensor, into out: Tensor) throws {
         let (m, k, n) = (a0.shape[0], a0.shape[1], b0.shape[1])
         if m == 0 || n == 0 { return }
-        if k == 0 { out.fill_(0); return }
+        if k == 0 { try out.fill_(0); return }
         if a0.dtype == .int64 { return try intMatmul(a0, b0, out) }
         var a = a0, b = b0
         var la = a.blasLayout(), lb = b.blasLayout()

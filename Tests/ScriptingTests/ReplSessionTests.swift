@@ -157,7 +157,7 @@ struct ReplSessionTests {
         let models = s.completions(before: "m = ouro.mo")
         #expect(models.word == 2 && models.candidates == ["models"])
         let methods = s.completions(before: "x:su")
-        #expect(methods.word == 2 && methods.candidates == ["sub", "sub_", "sum"])
+        #expect(methods.word == 2 && methods.candidates == ["sub", "sub_", "sum", "sum_to"])
         #expect(s.completions(before: "x:nume").candidates == ["numel("])
         #expect(s.completions(before: "print(string.for").candidates == ["format("])
         #expect(s.completions(before: "ouro.tensor.zer").candidates == ["zeros("])
