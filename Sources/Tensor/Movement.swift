@@ -156,32 +156,29 @@ extension Tensor {
         }
     }
 
-    private func gatherKernel<T: TensorElement>(_: T.Type, _ dim: Int, _ index: Tensor, _ out: Tensor) {
-        let src = storage.pointer(T.self), ip = index.storage.pointer(Int64.self), op = out.storage.pointer(T.self)
+    /// Visits the index's elements in row-major order with three storage offsets: into self (at the
+    /// position the index names along `dim`), into the index, and into `other` (shaped like the index).
+    private func forEachIndexed(_ dim: Int, _ index: Tensor, _ other: Tensor, _ body: (_ selfAt: Int, _ otherAt: Int) -> Void) {
+        let ip = index.storage.pointer(Int64.self)
         Tensor.forEachIndex(index.shape) { idx in
-            var s = offset, i = index.offset, o = out.offset
+            var s = offset, i = index.offset, o = other.offset
             for k in 0..<idx.count {
                 i += idx[k] * index.strides[k]
-                o += idx[k] * out.strides[k]
+                o += idx[k] * other.strides[k]
                 if k != dim { s += idx[k] * strides[k] }
             }
-            s += Int(ip[i]) * strides[dim]
-            op[o] = src[s]
+            body(s + Int(ip[i]) * strides[dim], o)
         }
     }
 
+    private func gatherKernel<T: TensorElement>(_: T.Type, _ dim: Int, _ index: Tensor, _ out: Tensor) {
+        let src = storage.pointer(T.self), op = out.storage.pointer(T.self)
+        forEachIndexed(dim, index, out) { s, o in op[o] = src[s] }
+    }
+
     private func scatterKernel<T: ArithElementOrInt>(_: T.Type, _ dim: Int, _ index: Tensor, _ source: Tensor) {
-        let dst = storage.pointer(T.self), ip = index.storage.pointer(Int64.self), sp = source.storage.pointer(T.self)
-        Tensor.forEachIndex(index.shape) { idx in
-            var d = offset, i = index.offset, s = source.offset
-            for k in 0..<idx.count {
-                i += idx[k] * index.strides[k]
-                s += idx[k] * source.strides[k]
-                if k != dim { d += idx[k] * strides[k] }
-            }
-            d += Int(ip[i]) * strides[dim]
-            dst[d] = T.plus(dst[d], sp[s])
-        }
+        let dst = storage.pointer(T.self), sp = source.storage.pointer(T.self)
+        forEachIndexed(dim, index, source) { d, s in dst[d] = T.plus(dst[d], sp[s]) }
     }
 }
 
