@@ -136,10 +136,6 @@ public final class RunFolder {
 
     // MARK: files
 
-    func write(_ data: Data, to file: String) throws {
-        do { try AtomicFile.write(data, to: file) } catch let e as TensorError { throw LoopError(e.message) }
-    }
-
     func write(_ bytes: [UInt8], to file: String) throws {
         do { try AtomicFile.write(bytes, to: file) } catch let e as TensorError { throw LoopError(e.message) }
     }

@@ -205,7 +205,7 @@ public final class LoopRunner {
                           metricNames: names, values: values, dir: config.out)
     }
 
-    /// A seed's data, checked, and the checksum its records carry.
+    /// A seed's data, checked, and the checksum its records carry (only a run with records needs it).
     func seedData(_ seed: Int) throws -> (train: Tensor, test: Tensor, checksum: UInt64) {
         let (train, test) = try callbacks.data(seed)
         guard train.rank == 2, train.shape[0] >= 1, train.shape[1] >= 1 else {
@@ -214,7 +214,7 @@ public final class LoopRunner {
         guard test.rank == 2, test.shape[1] == train.shape[1] else {
             throw LoopError("the test data must have the real data's \(train.shape[1]) columns, got shape \(describeShape(test.shape))")
         }
-        return (train, test, Checksum.combine(try train.checksum(), try test.checksum()))
+        return (train, test, store == nil ? 0 : Checksum.combine(try train.checksum(), try test.checksum()))
     }
 
     /// One seed, from where its records stop to the last generation.

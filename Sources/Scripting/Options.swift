@@ -65,14 +65,8 @@ extension Args {
 
     // MARK: sizes
 
-    /// A count from Lua (positional argument i): an integer ≥ `min`, checked against the memory
+    /// A count in an options table (nil if absent): an integer ≥ `min`, checked against the memory
     /// policy for `bytesPerItem` bytes of work per item before anything is allocated.
-    public func count(_ i: Int32, what: String, bytesPerItem: Int, min: Int = 0) throws -> Int {
-        let n = try integer(i)
-        return try checkedCount(n, at: i, what: what, bytesPerItem: bytesPerItem, min: min)
-    }
-
-    /// A count in an options table (nil if absent), checked as `count` does.
     public func optCountField(_ i: Int32, _ key: String, bytesPerItem: Int, min: Int = 0) throws -> Int? {
         guard let n = try optIntField(i, key) else { return nil }
         return try checkedCount(n, at: i, what: "option '\(key)'", bytesPerItem: bytesPerItem, min: min)
@@ -83,13 +77,6 @@ extension Args {
         do { try MemoryPolicy.checkCount(n, bytesPerItem: bytesPerItem, what: what) }
         catch let e as TensorError { throw error(i, e.message) }
         return n
-    }
-
-    /// A number in an options table (nil if absent) that must lie in a range.
-    public func optNumberField(_ i: Int32, _ key: String, in range: ClosedRange<Double>, what: String) throws -> Double? {
-        guard let v = try optNumberField(i, key) else { return nil }
-        guard range.contains(v) else { throw error(i, "option '\(key)' must be \(what), got \(v)") }
-        return v
     }
 
     // MARK: paths

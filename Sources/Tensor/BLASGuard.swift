@@ -14,9 +14,9 @@ public enum BLASGuard {
     }
 
     /// Throws if a report was recorded on this thread.
-    public static func check(_ context: String) throws {
+    public static func check(_ context: @autoclosure () -> String) throws {
         if let e = takeError() {
-            throw TensorError("\(context): internal error: BLAS/LAPACK rejected \(e) (please report this with the input's shape)")
+            throw TensorError("\(context()): internal error: BLAS/LAPACK rejected \(e) (please report this with the input's shape)")
         }
     }
 }
