@@ -159,7 +159,12 @@ public final class LuaHost {
         LoopBindings.install(self)
         pushLibrary("ouro.theory", TheoryBindings.functions)
         lua.setRawField(-2, "theory")
-        for b in UtilBindings.functions + LoopBindings.functions + PlotBindings.functions + PluginBindings.functions + Help.functions {
+        NNBindings.install(self)
+        pushLibrary("ouro.nn", NNBindings.nn)
+        lua.setRawField(-2, "nn")
+        pushLibrary("ouro.optim", NNBindings.optim)
+        lua.setRawField(-2, "optim")
+        for b in UtilBindings.functions + AutogradBindings.functions + LoopBindings.functions + PlotBindings.functions + PluginBindings.functions + Help.functions {
             pushFunction(b.name, doc: b.doc, b.body)
             lua.setRawField(-2, b.name)
             docs["ouro.\(b.name)"] = b.doc

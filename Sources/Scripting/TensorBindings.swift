@@ -1,3 +1,4 @@
+import Autograd
 import CLua
 import Tensor
 
@@ -5,7 +6,7 @@ import Tensor
 enum TensorBindings {
     static func install(_ host: LuaHost) {
         host.registerClass(kind: Userdata.tensor, display: "Tensor", methods: methods, meta: meta, index: index)
-        host.pushLibrary("ouro.tensor", library)
+        host.pushLibrary("ouro.tensor", library + AutogradBindings.library)
     }
 
     /// Where the creation functions find their dtype: after a shape table, or after shape numbers.
@@ -53,7 +54,7 @@ enum TensorBindings {
             let list = try tensorList(a, 1)
             guard let first = list.first else { throw a.error(1, "empty list (need at least one tensor)") }
             let d = a.lua.isNoneOrNil(2) ? 0 : try a.dim(2, of: first)
-            return a.push(try Tensor.cat(list, dim: d))
+            return a.push(try Diff.cat(list, dim: d))
         },
         Binding("stack", "stack(list, dim?) — joins same-shaped tensors along a new dimension (default 1).") { a in
             let list = try tensorList(a, 1)
@@ -64,7 +65,7 @@ enum TensorBindings {
                 d = k < 0 ? r + k : k - 1
                 guard d >= 0 && d < r else { throw a.error(2, "dimension \(k) out of range for stacking \(first.rank)-dimensional tensors") }
             }
-            return a.push(try Tensor.stack(list, dim: d))
+            return a.push(try Diff.stack(list, dim: d))
         },
         Binding.fileAccess("load", "load(path) — reads a NumPy .npy file (C or Fortran order; float64, float32, integers and bool, which become int64).") { a in
             a.push(try NPY.load(try a.path(1)))
@@ -100,7 +101,7 @@ enum TensorBindings {
         }
         guard a.lua.type(2) == LUA_TNUMBER else { throw a.error(2, "index must be an integer or a method name, got \(a.lua.typeName(2))") }
         guard t.rank >= 1 else { throw LuaError("cannot index a 0-d tensor; use x:item()") }
-        let row = try t.select(0, try a.index(2, size: t.shape[0], dim: 0))
+        let row = try Diff.select(t, 0, try a.index(2, size: t.shape[0], dim: 0))
         return try a.pushValue(row)
     }
 
@@ -118,17 +119,17 @@ enum TensorBindings {
     static func arith(_ symbol: String, _ kind: BinaryKind) -> Binding {
         Binding(symbol, "a \(LuaFunction.operatorNames[symbol] ?? symbol) b — elementwise with broadcasting; either side may be a number.") { a in
             if let t = try Userdata.object(a.lua, 1, Userdata.tensor) as? Tensor {
-                return a.push(try t.binary(kind, try a.tensorOrNumber(2, like: t)))
+                return a.push(try Diff.binary(kind, t, try a.tensorOrNumber(2, like: t)))
             }
             let t = try a.tensor(2)
-            return a.push(try a.tensorOrNumber(1, like: t).binary(kind, t))
+            return a.push(try Diff.binary(kind, try a.tensorOrNumber(1, like: t), t))
         }
     }
 
     static let meta: [Binding] = [
         arith("__add", .add), arith("__sub", .sub), arith("__mul", .mul), arith("__div", .div), arith("__pow", .pow),
         newindex,
-        Binding("__unm", "-x — elementwise negation.") { a in a.push(try a.tensor(1).unary(.neg)) },
+        Binding("__unm", "-x — elementwise negation.") { a in a.push(try Diff.unary(.neg, try a.tensor(1))) },
         Binding("__len", "#x — the size of dimension 1.") { a in
             let t = try a.tensor(1)
             guard t.rank >= 1 else { throw LuaError("a 0-d tensor has no length; use x:item()") }
@@ -148,13 +149,13 @@ enum TensorBindings {
     // MARK: methods
 
     static func unaryMethod(_ kind: UnaryKind, _ doc: String) -> Binding {
-        Binding(kind.rawValue, doc) { a in a.push(try a.tensor(1).unary(kind)) }
+        Binding(kind.rawValue, doc) { a in a.push(try Diff.unary(kind, try a.tensor(1))) }
     }
 
     static func binaryMethod(_ name: String, _ kind: BinaryKind) -> Binding {
         Binding(name, "x:\(name)(y) — elementwise \(kind.rawValue) with broadcasting; y may be a number.") { a in
             let t = try a.tensor(1)
-            return a.push(try t.binary(kind, try a.tensorOrNumber(2, like: t)))
+            return a.push(try Diff.binary(kind, t, try a.tensorOrNumber(2, like: t)))
         }
     }
 
@@ -194,9 +195,20 @@ enum TensorBindings {
                 }
                 try a.checkOptions(3, ["keepdim"])
                 let keepdim = try a.optBoolField(3, "keepdim", false)
-                return try a.pushValue(kind == .sum ? t.sum(dims: dims, keepdim: keepdim) : t.mean(dims: dims, keepdim: keepdim))
+                return try a.pushValue(kind == .sum ? Diff.sum(t, dims: dims, keepdim: keepdim) : Diff.mean(t, dims: dims, keepdim: keepdim))
             }
             let r = try reductionArgs(a, t, from: 2)
+            if t.requiresGrad && GradMode.isEnabled {
+                let ds = r.dim.map { [$0] }
+                switch kind {
+                case .sum: return try a.pushValue(Diff.sum(t, dims: ds, keepdim: r.keepdim))
+                case .mean: return try a.pushValue(Diff.mean(t, dims: ds, keepdim: r.keepdim))
+                case .variance: return try a.pushValue(Diff.variance(t, dims: ds, keepdim: r.keepdim, unbiased: r.unbiased))
+                case .std: return try a.pushValue(Diff.unary(.sqrt, Diff.variance(t, dims: ds, keepdim: r.keepdim, unbiased: r.unbiased)))
+                case .logsumexp: return try a.pushValue(Diff.logsumexp(t, dim: r.dim, keepdim: r.keepdim))
+                default: break
+                }
+            }
             var out = try t.reduce(kind, dim: r.dim, keepdim: r.keepdim, unbiased: r.unbiased)
             if kind == .argmax || kind == .argmin { out = try out.binary(.add, Tensor(scalar: Int64(1))) }
             return try a.pushValue(out)
@@ -208,7 +220,7 @@ enum TensorBindings {
         return Binding(name, "x:\(name)(dim?) — the \(isMax ? "largest" : "smallest") value; with dim, the values and their 1-based indices along it.") { a in
             let t = try a.tensor(1)
             let r = try reductionArgs(a, t, from: 2)
-            let (v, i) = try t.extremum(max: isMax, dim: r.dim, keepdim: r.keepdim)
+            let (v, i) = try Diff.extremum(t, max: isMax, dim: r.dim, keepdim: r.keepdim)
             if r.dim == nil && !r.keepdim { return try a.pushValue(v) }
             a.push(v)
             a.push(try i.binary(.add, Tensor(scalar: Int64(1))))
@@ -243,23 +255,26 @@ enum TensorBindings {
         Binding("astype", "x:astype(dtype) — a copy converted to dtype (floats truncate toward zero into int64).") { a in
             let t = try a.tensor(1)
             guard let d = try a.dtype(2) else { throw a.expected(2, "dtype name") }
-            return a.push(try t.astype(d))
+            return a.push(try Diff.astype(t, d))
         },
-        Binding("clone", "x:clone() — a contiguous copy with its own storage.") { a in a.push(try a.tensor(1).clone()) },
-        Binding("contiguous", "x:contiguous() — x itself if contiguous, else a contiguous copy.") { a in a.push(try a.tensor(1).contiguous()) },
+        Binding("clone", "x:clone() — a contiguous copy with its own storage.") { a in a.push(try Diff.clone(try a.tensor(1))) },
+        Binding("contiguous", "x:contiguous() — x itself if contiguous, else a contiguous copy.") { a in
+            let t = try a.tensor(1)
+            return a.push(t.isContiguous ? t : try Diff.clone(t))
+        },
         Binding("is_contiguous", "x:is_contiguous() — whether x is laid out row-major without gaps.") { a in a.lua.push(try a.tensor(1).isContiguous); return 1 },
         Binding("rows", "x:rows(idx) — the rows at 1-based indices idx (an int64 tensor or a Lua list), as a new tensor.") { a in
             let t = try a.tensor(1)
             guard t.rank >= 1 else { throw LuaError("rows() needs at least a 1-D tensor") }
-            return a.push(try t.rows(try a.indexList(2, size: t.shape[0])))
+            return a.push(try Diff.indexSelect(t, 0, try a.indexList(2, size: t.shape[0])))
         },
         Binding("mask", "x:mask(m) — the rows where the 1-D mask m is non-zero.") { a in
-            a.push(try a.tensor(1).mask(try a.tensor(2)))
+            a.push(try Diff.mask(try a.tensor(1), try a.tensor(2)))
         },
         Binding("select", "x:select(dim, i) — the slice at index i of dimension dim (a view, one dimension fewer).") { a in
             let t = try a.tensor(1)
             let d = try a.dim(2, of: t)
-            return a.push(try t.select(d, try a.index(3, size: t.shape[d], dim: d)))
+            return a.push(try Diff.select(t, d, try a.index(3, size: t.shape[d], dim: d)))
         },
         Binding("slice", "x:slice(dim, from, to?) — elements from..to (1-based, inclusive; negative counts from the end) along dim, as a view.") { a in
             let t = try a.tensor(1)
@@ -270,42 +285,42 @@ enum TensorBindings {
             guard from >= 0, to <= n, from <= to else {
                 throw LuaError("slice \(f)..\(e) out of range for dimension \(d + 1) of size \(n)")
             }
-            return a.push(try t.narrow(d, from, to))
+            return a.push(try Diff.narrow(t, d, from, to))
         },
         Binding("reshape", "x:reshape(shape) — same elements in a new shape (one size may be -1); a view when x is contiguous, else a copy.") { a in
             let t = try a.tensor(1)
-            return a.push(try t.reshape(try a.intList(2)))
+            return a.push(try Diff.reshape(t, try a.intList(2)))
         },
-        Binding("t", "x:t() — the transpose of a 2-D tensor (a view).") { a in a.push(try a.tensor(1).t()) },
+        Binding("t", "x:t() — the transpose of a 2-D tensor (a view).") { a in a.push(try Diff.t(try a.tensor(1))) },
         Binding("sum_to", "x:sum_to(shape) — x summed down to shape, a shape that broadcasts to x's (over the leading dimensions it lacks and where it has size 1): the adjoint of broadcasting.") { a in
             a.push(try a.tensor(1).sumTo(try a.intList(2)))
         },
         Binding("permute", "x:permute(d1, d2, …) or x:permute({…}) — the dimensions in a new order: result dimension k is x's dimension dk (a view).") { a in
             let t = try a.tensor(1)
             let dims = try a.intList(2, what: "dimension")
-            return a.push(try t.permute(dims.map { $0 < 0 ? t.rank + $0 : $0 - 1 }))
+            return a.push(try Diff.permute(t, dims.map { $0 < 0 ? t.rank + $0 : $0 - 1 }))
         },
         Binding("unsqueeze", "x:unsqueeze(d) — a size-1 dimension inserted at position d (1…dim()+1; a view).") { a in
             let t = try a.tensor(1)
             let d = try a.integer(2)
-            return a.push(try t.unsqueeze(d < 0 ? t.rank + 1 + d : d - 1))
+            return a.push(try Diff.unsqueeze(t, d < 0 ? t.rank + 1 + d : d - 1))
         },
         Binding("squeeze", "x:squeeze(d?) — without the size-1 dimension d, or without every size-1 dimension (a view).") { a in
             let t = try a.tensor(1)
-            return a.push(try t.squeeze(a.lua.isNoneOrNil(2) ? nil : try a.dim(2, of: t)))
+            return a.push(try Diff.squeeze(t, a.lua.isNoneOrNil(2) ? nil : try a.dim(2, of: t)))
         },
         Binding("expand", "x:expand(shape) — x repeated along its size-1 (and new leading) dimensions to shape, without copying (-1 keeps a size); a view that cannot be written into.") { a in
             let t = try a.tensor(1)
-            return a.push(try t.expand(try a.intList(2)))
+            return a.push(try Diff.expand(t, try a.intList(2)))
         },
         Binding("index_select", "x:index_select(d, idx) — the entries at 1-based indices idx (an int64 tensor or a list) along dimension d, as a new tensor.") { a in
             let t = try a.tensor(1)
             let d = try a.dim(2, of: t)
-            return a.push(try t.indexSelect(d, try a.indexList(3, size: t.shape[d])))
+            return a.push(try Diff.indexSelect(t, d, try a.indexList(3, size: t.shape[d])))
         },
         Binding("gather", "x:gather(d, idx) — out[…k…] = x[…idx[…k…]…] along dimension d; idx is an int64 tensor of 1-based positions with x's number of dimensions, and the result has its shape.") { a in
             let t = try a.tensor(1)
-            return a.push(try t.gather(try a.dim(2, of: t), try a.positions(3)))
+            return a.push(try Diff.gather(t, try a.dim(2, of: t), try a.positions(3)))
         },
         Binding("scatter_add_", "x:scatter_add_(d, idx, src) — x[…idx[…k…]…] += src[…k…] along dimension d, in place (repeated indices accumulate, always in the same order); returns x.") { a in
             let t = try a.tensor(1)
@@ -314,11 +329,11 @@ enum TensorBindings {
         },
         Binding("scatter_add", "x:scatter_add(d, idx, src) — a copy of x with src added at idx along dimension d (see scatter_add_).") { a in
             let t = try a.tensor(1)
-            return a.push(try t.clone().scatterAdd_(try a.dim(2, of: t), try a.positions(3), try a.tensorOrNumber(4, like: t)))
+            return a.push(try Diff.scatterAdd(t, try a.dim(2, of: t), try a.positions(3), try a.tensorOrNumber(4, like: t)))
         },
         Binding("transpose", "x:transpose(a, b) — swaps dimensions a and b (a view).") { a in
             let t = try a.tensor(1)
-            return a.push(try t.transpose(try a.dim(2, of: t), try a.dim(3, of: t)))
+            return a.push(try Diff.transpose(t, try a.dim(2, of: t), try a.dim(3, of: t)))
         },
         binaryMethod("add", .add), binaryMethod("sub", .sub), binaryMethod("mul", .mul), binaryMethod("div", .div),
         binaryMethod("pow", .pow), binaryMethod("maximum", .maximum), binaryMethod("minimum", .minimum),
@@ -337,10 +352,12 @@ enum TensorBindings {
         unaryMethod(.tanh, "x:tanh() — elementwise hyperbolic tangent."),
         unaryMethod(.sigmoid, "x:sigmoid() — elementwise 1/(1+e^−x), stable in both tails."),
         unaryMethod(.relu, "x:relu() — elementwise max(x, 0)."),
+        unaryMethod(.gelu, "x:gelu() — elementwise x·Φ(x), the exact Gaussian error linear unit (PyTorch's default GELU)."),
+    ] + AutogradBindings.tensorMethods + [
         compareMethod(.lt, "<"), compareMethod(.le, "<="), compareMethod(.gt, ">"), compareMethod(.ge, ">="),
         compareMethod(.eq, "=="), compareMethod(.ne, "~="),
-        Binding("mm", "x:mm(y) — matrix product (2-D·2-D, 2-D·1-D, batched 3-D) through BLAS.") { a in
-            a.push(try a.tensor(1).mm(try a.tensor(2)))
+        Binding("mm", "x:mm(y) — matrix product of any rank through BLAS: 1-D operands are vectors, 2-D are matrices, and higher ranks are stacks of matrices whose leading dimensions broadcast (x:mm(y) of 2×1×5×3 and 4×3×7 is 2×4×5×7).") { a in
+            a.push(try Diff.mm(try a.tensor(1), try a.tensor(2)))
         },
         reduction(.sum, "x:sum(dim?) — the sum of all elements (a number), or along dim (a tensor without that dimension; {keepdim=true} keeps it); x:sum({d1, d2, …}) over several dimensions, in x's own dtype."),
         reduction(.mean, "x:mean(dim?) — the mean of all elements, or along dim; x:mean({d1, d2, …}) over several dimensions."),
@@ -354,6 +371,9 @@ enum TensorBindings {
             let t = try a.tensor(1)
             let p = try a.optNumber(2, 2)
             let r = try reductionArgs(a, t, from: 3)
+            if p == 2 && t.requiresGrad && GradMode.isEnabled {
+                return try a.pushValue(Diff.unary(.sqrt, Diff.sum(Diff.mul(t, t), dims: r.dim.map { [$0] }, keepdim: r.keepdim)))
+            }
             return try a.pushValue(try t.norm(p, dim: r.dim, keepdim: r.keepdim))
         },
         Binding.fileAccess("save", "x:save(path) — writes x as a NumPy .npy file (atomically).") { a in

@@ -11,9 +11,10 @@ extension Args {
         return 1
     }
 
-    /// A 0-d result becomes a Lua number (an exact integer for int64); anything else stays a tensor.
+    /// A 0-d result becomes a Lua number (an exact integer for int64); anything else stays a
+    /// tensor — and so does a 0-d result autograd tracks (a loss), so that it can be back-propagated.
     public func pushValue(_ t: Tensor) throws -> Int32 {
-        guard t.rank == 0 else { return push(t) }
+        guard t.rank == 0, !t.requiresGrad else { return push(t) }
         if t.dtype == .int64 { lua.push(t.toInt64s()[0]) } else { lua.push(try t.item()) }
         return 1
     }

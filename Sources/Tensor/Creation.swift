@@ -43,7 +43,7 @@ extension Tensor {
     }
 
     /// Writes a value at a flat row-major position of a contiguous tensor.
-    @inline(__always) func setFlat(_ i: Int, _ v: Double) {
+    @inline(__always) public func setFlat(_ i: Int, _ v: Double) {
         switch dtype {
         case .float64: base(Double.self)[i] = v
         case .float32: base(Float.self)[i] = Float(v)

@@ -17,6 +17,7 @@ public protocol FloatElement: ArithElement {
     static func log(_ a: Self) -> Self
     static func sqrt(_ a: Self) -> Self
     static func tanh(_ a: Self) -> Self
+    static func erf(_ a: Self) -> Self
 }
 
 extension Double: FloatElement {
@@ -31,6 +32,7 @@ extension Double: FloatElement {
     @inline(__always) public static func log(_ a: Double) -> Double { Foundation.log(a) }
     @inline(__always) public static func sqrt(_ a: Double) -> Double { a.squareRoot() }
     @inline(__always) public static func tanh(_ a: Double) -> Double { Foundation.tanh(a) }
+    @inline(__always) public static func erf(_ a: Double) -> Double { Foundation.erf(a) }
 }
 
 extension Float: FloatElement {
@@ -45,6 +47,7 @@ extension Float: FloatElement {
     @inline(__always) public static func log(_ a: Float) -> Float { Foundation.logf(a) }
     @inline(__always) public static func sqrt(_ a: Float) -> Float { a.squareRoot() }
     @inline(__always) public static func tanh(_ a: Float) -> Float { Foundation.tanhf(a) }
+    @inline(__always) public static func erf(_ a: Float) -> Float { Foundation.erff(a) }
 }
 
 extension Int64: ArithElement {
@@ -103,4 +106,22 @@ public enum SigmoidOp: UnaryOp {
         return T.div(e, T.add(T.one, e))
     }
     public static func applyInt(_ a: Int64) -> Int64 { a }
+}
+
+/// The Gaussian error linear unit, exact form x·Φ(x) (PyTorch's default `nn.GELU`), and its derivative.
+public enum GeluOp: UnaryOp {
+    @inline(__always) public static func apply<T: FloatElement>(_ a: T) -> T {
+        T.mul(T.mul(T(fromDouble: 0.5), a), T.add(T.one, T.erf(T.mul(a, T(fromDouble: 0.7071067811865476)))))
+    }
+    public static func applyInt(_ a: Int64) -> Int64 { a }
+}
+
+public enum GELU {
+    /// d/dx x·Φ(x) = Φ(x) + x·φ(x).
+    @inline(__always) public static func derivative(_ x: Double) -> Double {
+        0.5 * (1 + Foundation.erf(x * 0.7071067811865476)) + x * 0.3989422804014327 * Foundation.exp(-0.5 * x * x)
+    }
+    @inline(__always) public static func derivative(_ x: Float) -> Float {
+        0.5 * (1 + Foundation.erff(x * 0.70710678)) + x * 0.39894228 * Foundation.expf(-0.5 * x * x)
+    }
 }

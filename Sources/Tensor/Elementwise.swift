@@ -1,7 +1,7 @@
 /// Elementwise binary and unary operations with NumPy broadcasting.
 public enum BinaryKind: String, Sendable { case add, sub, mul, div, pow, maximum, minimum }
 public enum CompareKind: String, Sendable { case lt, le, gt, ge, eq, ne }
-public enum UnaryKind: String, Sendable { case neg, abs, relu, exp, log, sqrt, tanh, sigmoid }
+public enum UnaryKind: String, Sendable { case neg, abs, relu, exp, log, sqrt, tanh, sigmoid, gelu }
 
 extension Tensor {
     /// A 0-d tensor holding `value`, typed to combine with `other` the way NumPy treats Python
@@ -116,7 +116,7 @@ extension Tensor {
         }
     }
 
-    /// Elementwise unary map. exp/log/sqrt/tanh/sigmoid turn int64 input into float64.
+    /// Elementwise unary map. exp/log/sqrt/tanh/sigmoid/gelu turn int64 input into float64.
     public func unary(_ kind: UnaryKind) throws -> Tensor {
         let keepsInt = kind == .neg || kind == .abs || kind == .relu
         let src = (dtype == .int64 && !keepsInt) ? try astype(.float64) : self
@@ -136,6 +136,7 @@ extension Tensor {
         case .sqrt: unaryDispatch(SqrtOp.self, src)
         case .tanh: unaryDispatch(TanhOp.self, src)
         case .sigmoid: unaryDispatch(SigmoidOp.self, src)
+        case .gelu: unaryDispatch(GeluOp.self, src)
         }
     }
 

@@ -1,5 +1,8 @@
 import CBLAS
 
+/// Matrix products. `gemm` is the one entry to BLAS (C = α·op(A)·op(B) + β·C, so gradients can
+/// accumulate in place); `mm` multiplies tensors of any rank, batched and broadcast over the
+/// leading dimensions as NumPy's `matmul` does.
 extension Tensor {
     /// How BLAS can read a 2-D view without copying: row-major with a leading dimension, or
     /// the transpose of one. Nil means the view must be copied first.
@@ -13,78 +16,107 @@ extension Tensor {
         return nil
     }
 
-    /// Matrix product: 2-D × 2-D, 2-D × 1-D, 1-D × 2-D, and batched 3-D × 3-D (or 3-D with 2-D,
-    /// which is broadcast across the batch). float32/float64 go through BLAS gemm.
+    /// Matrix product of any rank: 1-D operands are vectors (as in NumPy), 2-D are matrices, and
+    /// higher ranks are stacks of matrices whose leading dimensions broadcast together.
     public func mm(_ other: Tensor) throws -> Tensor {
         let dt = DType.promote(dtype, other.dtype)
         let a = try astypeIfNeeded(dt), b = try other.astypeIfNeeded(dt)
-        switch (a.rank, b.rank) {
-        case (2, 2):
-            guard a.shape[1] == b.shape[0] else {
-                throw TensorError("mm: shapes \(describeShape(a.shape)) and \(describeShape(b.shape)) do not match (\(a.shape[1]) columns vs \(b.shape[0]) rows)")
-            }
-            let out = try Tensor(uninitialized: [a.shape[0], b.shape[1]], dtype: dt)
+        guard a.rank >= 1, b.rank >= 1 else {
+            throw TensorError("mm: needs tensors of at least one dimension, got \(describeShape(a.shape)) and \(describeShape(b.shape))")
+        }
+        if a.rank == 1 && b.rank == 1 { return try a.unsqueeze(0).mm(b.unsqueeze(1)).reshape([]) }
+        if a.rank == 1 { let r = try a.unsqueeze(0).mm(b); return try r.squeeze(r.rank - 2) }
+        if b.rank == 1 { let r = try a.mm(b.unsqueeze(1)); return try r.squeeze(r.rank - 1) }
+        let (m, k) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
+        let (k2, n) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
+        guard k == k2 else {
+            throw TensorError("mm: shapes \(describeShape(a.shape)) and \(describeShape(b.shape)) do not match (\(k) columns vs \(k2) rows)")
+        }
+        let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
+        guard let batch = broadcastShapes(batchA, batchB) else {
+            throw TensorError("mm: the batch dimensions of \(describeShape(a.shape)) and \(describeShape(b.shape)) cannot be broadcast together")
+        }
+        let out = try Tensor(uninitialized: batch + [m, n], dtype: dt)
+        if batch.isEmpty {
             try Tensor.gemm(a, b, into: out)
             return out
-        case (2, 1):
-            return try a.mm(b.reshape([b.shape[0], 1])).reshape([a.shape[0]])
-        case (1, 2):
-            return try a.reshape([1, a.shape[0]]).mm(b).reshape([b.shape[1]])
-        case (3, 3), (3, 2), (2, 3):
-            let batch = a.rank == 3 ? a.shape[0] : b.shape[0]
-            if a.rank == 3 && b.rank == 3 && a.shape[0] != b.shape[0] {
-                throw TensorError("mm: batch sizes differ (\(a.shape[0]) vs \(b.shape[0]))")
-            }
-            let (m, k) = a.rank == 3 ? (a.shape[1], a.shape[2]) : (a.shape[0], a.shape[1])
-            let (k2, n) = b.rank == 3 ? (b.shape[1], b.shape[2]) : (b.shape[0], b.shape[1])
-            guard k == k2 else {
-                throw TensorError("mm: shapes \(describeShape(a.shape)) and \(describeShape(b.shape)) do not match (\(k) columns vs \(k2) rows)")
-            }
-            let out = try Tensor(uninitialized: [batch, m, n], dtype: dt)
-            for i in 0..<batch {
-                try Tensor.gemm(a.rank == 3 ? a.select(0, i) : a, b.rank == 3 ? b.select(0, i) : b, into: out.select(0, i))
-            }
-            return out
-        default:
-            throw TensorError("mm: unsupported operand ranks \(a.rank)-D and \(b.rank)-D (expected 1-D, 2-D or 3-D)")
         }
+        let ae = try a.expand(batch + [m, k]), be = try b.expand(batch + [k, n])
+        let count = batch.reduce(1, *)
+        // Walk the batch in row-major order; each step is one BLAS call on views.
+        var idx = [Int](repeating: 0, count: batch.count)
+        for _ in 0..<count {
+            var oa = ae.offset, ob = be.offset, oo = 0
+            for d in 0..<batch.count { oa += idx[d] * ae.strides[d]; ob += idx[d] * be.strides[d]; oo += idx[d] * out.strides[d] }
+            try Tensor.gemm(Tensor(storage: ae.storage, shape: [m, k], strides: Array(ae.strides.suffix(2)), offset: oa),
+                            Tensor(storage: be.storage, shape: [k, n], strides: Array(be.strides.suffix(2)), offset: ob),
+                            into: Tensor(storage: out.storage, shape: [m, n], strides: [n, 1], offset: oo))
+            var d = batch.count - 1
+            while d >= 0 { idx[d] += 1; if idx[d] < batch[d] { break }; idx[d] = 0; d -= 1 }
+        }
+        return out
     }
 
-    /// out = a · b for 2-D tensors of one dtype; out is contiguous.
-    private static func gemm(_ a0: Tensor, _ b0: Tensor, into out: Tensor) throws {
-        let (m, k, n) = (a0.shape[0], a0.shape[1], b0.shape[1])
+    /// out = a · b for 2-D tensors of one dtype.
+    static func gemm(_ a: Tensor, _ b: Tensor, into out: Tensor) throws {
+        try gemm(a, b, into: out, alpha: 1, beta: 0)
+    }
+
+    /// C = α · op(A) · op(B) + β · C for 2-D float tensors of one dtype, where op transposes when
+    /// asked. C's rows must be contiguous (stride 1 along its second dimension); A and B may be
+    /// any 2-D views (transposed views are passed to BLAS as transposes, others are copied).
+    /// With β = 0, C's previous contents are ignored (NaN in C does not leak through).
+    public static func gemm(_ a0: Tensor, transA: Bool = false, _ b0: Tensor, transB: Bool = false,
+                            into out: Tensor, alpha: Double = 1, beta: Double = 0) throws {
+        guard a0.rank == 2, b0.rank == 2, out.rank == 2 else {
+            throw TensorError("gemm: needs 2-D operands, got \(describeShape(a0.shape)), \(describeShape(b0.shape)) into \(describeShape(out.shape))")
+        }
+        let (m, k) = transA ? (a0.shape[1], a0.shape[0]) : (a0.shape[0], a0.shape[1])
+        let (k2, n) = transB ? (b0.shape[1], b0.shape[0]) : (b0.shape[0], b0.shape[1])
+        guard k == k2, out.shape == [m, n] else {
+            throw TensorError("gemm: op(A) is \(m)×\(k) and op(B) is \(k2)×\(n), which cannot go into \(describeShape(out.shape))")
+        }
+        guard a0.dtype == out.dtype, b0.dtype == out.dtype else { throw TensorError("gemm: operands must share one dtype") }
         if m == 0 || n == 0 { return }
-        if k == 0 { try out.fill_(0); return }
-        if a0.dtype == .int64 { return try intMatmul(a0, b0, out) }
+        if k == 0 || (alpha == 0) {
+            if beta == 0 { try out.fill_(0) } else if beta != 1 { try out.binary_(.mul, Tensor.scalar(beta, like: out)) }
+            return
+        }
+        if a0.dtype == .int64 { return try intMatmul(transA ? a0.t() : a0, transB ? b0.t() : b0, out, alpha: alpha, beta: beta) }
+        guard out.strides[1] == 1 || n == 1 else { throw TensorError("gemm: the output's rows must be contiguous") }
+        try out.checkWritable("gemm")
         var a = a0, b = b0
         var la = a.blasLayout(), lb = b.blasLayout()
         if la == nil { a = try a.clone(); la = a.blasLayout() }
         if lb == nil { b = try b.clone(); lb = b.blasLayout() }
         guard let lay = la, let lby = lb else { throw TensorError("mm: internal layout error") }
-        let ta = lay.trans ? CblasTrans : CblasNoTrans, tb = lby.trans ? CblasTrans : CblasNoTrans
+        let ta = (lay.trans != transA) ? CblasTrans : CblasNoTrans, tb = (lby.trans != transB) ? CblasTrans : CblasNoTrans
+        let ldc = max(out.strides[0], n, 1)
         guard let m32 = Int32(exactly: m), let n32 = Int32(exactly: n), let k32 = Int32(exactly: k),
-              Int32(exactly: lay.ld) != nil, Int32(exactly: lby.ld) != nil, Int32(exactly: out.strides[0]) != nil else {
+              let lda = Int32(exactly: lay.ld), let ldb = Int32(exactly: lby.ld), let ldc32 = Int32(exactly: ldc) else {
             throw TensorError("mm: dimensions beyond 2^31 are not supported by BLAS")
         }
-        if a.dtype == .float64 {
-            cblas_dgemm(CblasRowMajor, ta, tb, m32, n32, k32, 1.0, a.base(Double.self), Int32(lay.ld),
-                        b.base(Double.self), Int32(lby.ld), 0.0, out.base(Double.self), Int32(out.strides[0]))
+        if out.dtype == .float64 {
+            cblas_dgemm(CblasRowMajor, ta, tb, m32, n32, k32, alpha, a.base(Double.self), lda,
+                        b.base(Double.self), ldb, beta, out.base(Double.self), ldc32)
         } else {
-            cblas_sgemm(CblasRowMajor, ta, tb, m32, n32, k32, 1.0, a.base(Float.self), Int32(lay.ld),
-                        b.base(Float.self), Int32(lby.ld), 0.0, out.base(Float.self), Int32(out.strides[0]))
+            cblas_sgemm(CblasRowMajor, ta, tb, m32, n32, k32, Float(alpha), a.base(Float.self), lda,
+                        b.base(Float.self), ldb, Float(beta), out.base(Float.self), ldc32)
         }
     }
 
-    private static func intMatmul(_ a: Tensor, _ b: Tensor, _ out: Tensor) throws {
+    private static func intMatmul(_ a: Tensor, _ b: Tensor, _ out: Tensor, alpha: Double, beta: Double) throws {
         let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
         let pa = a.base(Int64.self), pb = b.base(Int64.self), po = out.base(Int64.self)
+        let al = Int64(alpha), be = Int64(beta)
         for i in 0..<m {
             let orow = po + i * out.strides[0]
-            for j in 0..<n { orow[j] = 0 }
+            var acc = [Int64](repeating: 0, count: n)
             for p in 0..<k {
                 let x = pa[i * a.strides[0] + p * a.strides[1]]
-                for j in 0..<n { orow[j] = orow[j] &+ x &* pb[p * b.strides[0] + j * b.strides[1]] }
+                for j in 0..<n { acc[j] = acc[j] &+ x &* pb[p * b.strides[0] + j * b.strides[1]] }
             }
+            for j in 0..<n { orow[j * out.strides[1]] = al &* acc[j] &+ (be == 0 ? 0 : be &* orow[j * out.strides[1]]) }
         }
     }
 }

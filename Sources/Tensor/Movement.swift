@@ -68,10 +68,16 @@ extension Tensor {
     }
 
     /// Throws when this view cannot be written element by element (see `expand`).
+    /// Every in-place write goes through here: it also refuses to change a tensor autograd tracks
+    /// (the change would not be recorded) and bumps the storage's version (see `Storage.version`).
     func checkWritable(_ op: String) throws {
         if hasOverlappingElements {
             throw TensorError("\(op): the tensor is an expanded view whose elements share memory; write into a clone() instead")
         }
+        if requiresGrad && GradMode.isEnabled {
+            throw TensorError("\(op): the tensor requires grad and an in-place change would not be recorded; use the out-of-place form, or make the change with gradient recording off (no_grad)")
+        }
+        storage.version &+= 1
     }
 
     /// The entries at `index` along `dim`, as a new tensor (the size of `dim` becomes index.count).

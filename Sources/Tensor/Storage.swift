@@ -8,6 +8,8 @@ public final class Storage: @unchecked Sendable {
     public let count: Int
     public let byteCount: Int
     public let bytes: UnsafeMutableRawPointer
+    /// Bumped by every in-place write, so autograd can tell a saved tensor was changed after use.
+    public var version: UInt64 = 0
 
     /// Allocates uninitialised storage for `count` elements; throws if the request is absurd
     /// or the memory cannot be had.

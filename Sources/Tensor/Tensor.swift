@@ -8,6 +8,13 @@ public final class Tensor: @unchecked Sendable {
     public let strides: [Int]
     public let offset: Int
 
+    /// Autograd's bookkeeping, given meaning by the Autograd target (plain array work never reads
+    /// it): whether gradients flow to this tensor, the gradient accumulated into a leaf, and the
+    /// recorded op (an `Autograd.Node`) that produced a tracked result.
+    public var requiresGrad = false
+    public var grad: Tensor?
+    public var gradNode: AnyObject?
+
     public var dtype: DType { storage.dtype }
     public var rank: Int { shape.count }
     public var count: Int { shape.reduce(1, *) }

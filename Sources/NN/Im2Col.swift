@@ -1,0 +1,86 @@
+import Tensor
+
+/// The geometry of a 2-D convolution over N×C×H×W input with a square k×k kernel.
+struct ConvGeometry {
+    let n, c, h, w, k, stride, padding: Int
+    var outH: Int { (h + 2 * padding - k) / stride + 1 }
+    var outW: Int { (w + 2 * padding - k) / stride + 1 }
+    /// Rows of the column matrix (one per input channel and kernel offset).
+    var rows: Int { c * k * k }
+    /// Columns of the column matrix (one per image and output position).
+    var cols: Int { n * outH * outW }
+}
+
+/// im2col and its adjoint col2im: a convolution becomes one GEMM over a column matrix whose row
+/// (c, ki, kj) and column (image, oh, ow) holds x[image, c, oh·s − p + ki, ow·s − p + kj] (0 outside).
+enum Im2Col {
+    static func forward<T: FloatElement>(_ x: UnsafePointer<T>, _ g: ConvGeometry, _ out: UnsafeMutablePointer<T>) {
+        let (oh, ow, L) = (g.outH, g.outW, g.outH * g.outW)
+        let plane = g.h * g.w
+        for c in 0..<g.c {
+            for ki in 0..<g.k {
+                for kj in 0..<g.k {
+                    let row = out + ((c * g.k + ki) * g.k + kj) * g.cols
+                    for img in 0..<g.n {
+                        let src = x + (img * g.c + c) * plane
+                        let dst = row + img * L
+                        for i in 0..<oh {
+                            let ih = i * g.stride - g.padding + ki
+                            let d = dst + i * ow
+                            if ih < 0 || ih >= g.h { for j in 0..<ow { d[j] = T.zero }; continue }
+                            let s = src + ih * g.w
+                            if g.stride == 1 {
+                                for j in 0..<ow { let iw = j - g.padding + kj; d[j] = (iw >= 0 && iw < g.w) ? s[iw] : T.zero }
+                            } else {
+                                for j in 0..<ow { let iw = j * g.stride - g.padding + kj; d[j] = (iw >= 0 && iw < g.w) ? s[iw] : T.zero }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint: adds each column-matrix entry back into the image position it came from
+    /// (in a fixed order, so results are bit-reproducible). `x` must be zeroed by the caller.
+    static func adjoint<T: FloatElement>(_ cols: UnsafePointer<T>, _ g: ConvGeometry, _ x: UnsafeMutablePointer<T>) {
+        let (oh, ow, L) = (g.outH, g.outW, g.outH * g.outW)
+        let plane = g.h * g.w
+        for c in 0..<g.c {
+            for ki in 0..<g.k {
+                for kj in 0..<g.k {
+                    let row = cols + ((c * g.k + ki) * g.k + kj) * g.cols
+                    for img in 0..<g.n {
+                        let dst = x + (img * g.c + c) * plane
+                        let src = row + img * L
+                        for i in 0..<oh {
+                            let ih = i * g.stride - g.padding + ki
+                            if ih < 0 || ih >= g.h { continue }
+                            let d = dst + ih * g.w, s = src + i * ow
+                            for j in 0..<ow {
+                                let iw = j * g.stride - g.padding + kj
+                                if iw >= 0 && iw < g.w { d[iw] = T.add(d[iw], s[j]) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The column matrix of a contiguous N×C×H×W tensor, as a new rows × cols tensor.
+    static func columns(_ x: Tensor, _ g: ConvGeometry) throws -> Tensor {
+        let out = try Tensor(uninitialized: [g.rows, g.cols], dtype: x.dtype)
+        if x.dtype == .float64 { forward(x.base(Double.self), g, out.base(Double.self)) }
+        else { forward(x.base(Float.self), g, out.base(Float.self)) }
+        return out
+    }
+
+    /// The N×C×H×W tensor whose column matrix is adjoint to `cols` (contiguous rows × cols).
+    static func image(_ cols: Tensor, _ g: ConvGeometry) throws -> Tensor {
+        let x = try Tensor.zeros([g.n, g.c, g.h, g.w], dtype: cols.dtype)
+        if cols.dtype == .float64 { adjoint(cols.base(Double.self), g, x.base(Double.self)) }
+        else { adjoint(cols.base(Float.self), g, x.base(Float.self)) }
+        return x
+    }
+}

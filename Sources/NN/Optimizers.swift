@@ -1,0 +1,170 @@
+import Autograd
+import Foundation
+import Tensor
+
+/// Optimisers update parameters in place from their `grad`, each in one fused loop per parameter
+/// (no temporary tensors). A parameter without a gradient is skipped, as in PyTorch. Before any
+/// update, every gradient is checked to be finite, and a divergence is reported with the step.
+open class Optimizer {
+    public let params: [Tensor]
+    public var lr: Double
+    public private(set) var steps = 0
+
+    public init(_ params: [Tensor], lr: Double) throws {
+        guard lr >= 0, lr.isFinite else { throw TensorError("optimizer: lr must be a finite number ≥ 0, got \(lr)") }
+        for (i, p) in params.enumerated() where !p.dtype.isFloatingPoint || !p.isContiguous {
+            throw TensorError("optimizer: parameter \(i + 1) must be a contiguous floating-point tensor, got \(p.dtype.rawValue) \(describeShape(p.shape))")
+        }
+        var seen = Set<ObjectIdentifier>()
+        for (i, p) in params.enumerated() where !seen.insert(ObjectIdentifier(p)).inserted {
+            throw TensorError("optimizer: parameter \(i + 1) appears twice in the list")
+        }
+        self.params = params
+        self.lr = lr
+    }
+
+    /// Forgets every parameter's gradient (the next backward starts from zero).
+    public func zeroGrad() { for p in params { p.grad = nil } }
+
+    /// One update from the current gradients.
+    public func step() throws {
+        steps += 1
+        for (i, p) in params.enumerated() {
+            guard let g = p.grad else { continue }
+            guard g.shape == p.shape else { throw TensorError("optimizer: the gradient of parameter \(i + 1) has shape \(describeShape(g.shape)), expected \(describeShape(p.shape))") }
+            let s = try g.sum(dims: Array(0..<g.rank)).item()
+            if !s.isFinite {
+                throw TensorError("optimizer step \(steps): the gradient of parameter \(i + 1) (\(describeShape(p.shape))) is not finite — training diverged (lower the learning rate, clip gradients, check the data)")
+            }
+        }
+        try GradMode.disabled {
+            for (i, p) in params.enumerated() {
+                guard let g0 = p.grad else { continue }
+                let g = try g0.astypeIfNeeded(p.dtype).contiguous()
+                if p.dtype == .float64 { update(i, p.base(Double.self), g.base(Double.self), p.count) }
+                else { update(i, p.base(Float.self), g.base(Float.self), p.count) }
+                p.storage.version &+= 1
+            }
+        }
+    }
+
+    /// The update of parameter i (n elements), in place.
+    open func update<T: BinaryFloatingPoint & FloatElement>(_ i: Int, _ p: UnsafeMutablePointer<T>, _ g: UnsafeMutablePointer<T>, _ n: Int) {}
+
+    /// State buffers (one per parameter), allocated on first use, in the parameter's dtype.
+    func buffers(_ count: Int) -> [[UnsafeMutableRawPointer?]] {
+        [[UnsafeMutableRawPointer?]](repeating: [UnsafeMutableRawPointer?](repeating: nil, count: params.count), count: count)
+    }
+}
+
+/// Stochastic gradient descent with optional momentum and L2 weight decay (PyTorch's form).
+public final class SGD: Optimizer {
+    public let momentum: Double, weightDecay: Double
+    private var velocity: [Tensor?]
+    public init(_ params: [Tensor], lr: Double, momentum: Double = 0, weightDecay: Double = 0) throws {
+        guard momentum >= 0 && momentum < 1 else { throw TensorError("sgd: momentum must be in [0, 1), got \(momentum)") }
+        guard weightDecay >= 0 else { throw TensorError("sgd: weight_decay must be ≥ 0, got \(weightDecay)") }
+        self.momentum = momentum; self.weightDecay = weightDecay
+        velocity = [Tensor?](repeating: nil, count: params.count)
+        try super.init(params, lr: lr)
+    }
+    public override func update<T: BinaryFloatingPoint & FloatElement>(_ i: Int, _ p: UnsafeMutablePointer<T>, _ g: UnsafeMutablePointer<T>, _ n: Int) {
+        let lr = T(lr), wd = T(weightDecay), mu = T(momentum)
+        if momentum == 0 {
+            for j in 0..<n { p[j] -= lr * (g[j] + wd * p[j]) }
+            return
+        }
+        let first = velocity[i] == nil
+        if first { velocity[i] = try? Tensor.zeros(params[i].shape, dtype: params[i].dtype) }
+        guard let vt = velocity[i] else { return }
+        let v = vt.base(T.self)
+        for j in 0..<n {
+            let d = g[j] + wd * p[j]
+            v[j] = first ? d : mu * v[j] + d
+            p[j] -= lr * v[j]
+        }
+    }
+}
+
+/// Adam (Kingma & Ba) with bias correction; `decoupled` gives AdamW (Loshchilov & Hutter), whose
+/// weight decay shrinks the parameters directly instead of entering the gradient.
+public final class Adam: Optimizer {
+    public let beta1: Double, beta2: Double, eps: Double, weightDecay: Double, decoupled: Bool
+    private var m: [Tensor?], v: [Tensor?]
+    public init(_ params: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
+                weightDecay: Double = 0, decoupled: Bool = false) throws {
+        guard betas.0 >= 0 && betas.0 < 1, betas.1 >= 0 && betas.1 < 1 else {
+            throw TensorError("\(decoupled ? "adamw" : "adam"): betas must be in [0, 1), got {\(betas.0), \(betas.1)}")
+        }
+        guard eps > 0, weightDecay >= 0 else { throw TensorError("\(decoupled ? "adamw" : "adam"): eps must be > 0 and weight_decay ≥ 0") }
+        beta1 = betas.0; beta2 = betas.1; self.eps = eps; self.weightDecay = weightDecay; self.decoupled = decoupled
+        m = [Tensor?](repeating: nil, count: params.count); v = m
+        try super.init(params, lr: lr)
+    }
+    public override func update<T: BinaryFloatingPoint & FloatElement>(_ i: Int, _ p: UnsafeMutablePointer<T>, _ g: UnsafeMutablePointer<T>, _ n: Int) {
+        if m[i] == nil {
+            m[i] = try? Tensor.zeros(params[i].shape, dtype: params[i].dtype)
+            v[i] = try? Tensor.zeros(params[i].shape, dtype: params[i].dtype)
+        }
+        guard let mt = m[i], let vt = v[i] else { return }
+        let mb = mt.base(T.self), vb = vt.base(T.self)
+        let t = Double(steps)
+        let c1 = 1 - Foundation.pow(beta1, t), c2 = 1 - Foundation.pow(beta2, t)
+        let b1 = T(beta1), b2 = T(beta2), ob1 = T(1 - beta1), ob2 = T(1 - beta2)
+        let stepSize = T(lr / c1), invC2 = T(1 / c2.squareRoot()), e = T(eps)
+        let wd = T(weightDecay), shrink = T(1 - lr * weightDecay)
+        let coupled = !decoupled && weightDecay != 0
+        if decoupled && weightDecay != 0 { for j in 0..<n { p[j] *= shrink } }
+        for j in 0..<n {
+            let gj = coupled ? g[j] + wd * p[j] : g[j]
+            let mj = b1 * mb[j] + ob1 * gj
+            let vj = b2 * vb[j] + ob2 * gj * gj
+            mb[j] = mj; vb[j] = vj
+            p[j] -= stepSize * mj / (vj.squareRoot() * invC2 + e)
+        }
+    }
+}
+
+/// Gradient utilities and learning-rate schedules.
+public enum GradUtil {
+    /// Scales every gradient so that their joint L2 norm is at most `maxNorm`; returns the norm
+    /// before clipping (accumulated in float64).
+    @discardableResult
+    public static func clipGradNorm(_ params: [Tensor], maxNorm: Double) throws -> Double {
+        guard maxNorm > 0 else { throw TensorError("clip_grad_norm: max must be > 0, got \(maxNorm)") }
+        var total = 0.0
+        for p in params { if let g = p.grad { let n = try g.norm(2).item(); total += n * n } }
+        let norm = total.squareRoot()
+        if norm > maxNorm && norm.isFinite {
+            let scale = maxNorm / (norm + 1e-6)
+            for p in params {
+                if let g = p.grad { p.grad = try g.binary(.mul, Tensor.scalar(scale, like: g)) }
+            }
+        }
+        return norm
+    }
+}
+
+/// A learning rate as a function of the step (1-based): linear warm-up from 0 over `warmup`
+/// steps, then constant or a cosine decay to `minLR` at `total`.
+public struct Schedule: Sendable {
+    public enum Kind: String, Sendable { case constant, cosine, linear }
+    public let kind: Kind, lr: Double, warmup: Int, total: Int, minLR: Double
+    public init(kind: Kind, lr: Double, warmup: Int = 0, total: Int = 0, minLR: Double = 0) throws {
+        guard lr >= 0, minLR >= 0, warmup >= 0 else { throw TensorError("schedule: lr, min_lr and warmup must be ≥ 0") }
+        if kind != .constant && total <= warmup {
+            throw TensorError("schedule: a \(kind.rawValue) schedule needs total (\(total)) > warmup (\(warmup))")
+        }
+        self.kind = kind; self.lr = lr; self.warmup = warmup; self.total = total; self.minLR = minLR
+    }
+    public func callAsFunction(_ step: Int) -> Double {
+        if step <= warmup && warmup > 0 { return lr * Double(max(step, 0)) / Double(warmup) }
+        switch kind {
+        case .constant: return lr
+        case .cosine, .linear:
+            let f = min(1, Double(step - warmup) / Double(total - warmup))
+            let w = kind == .cosine ? 0.5 * (1 + Foundation.cos(Double.pi * f)) : 1 - f
+            return minLR + (lr - minLR) * w
+        }
+    }
+}
