@@ -3,8 +3,11 @@
 #   make test   the same set-up, then the whole test suite
 SWIFT      ?= swift
 CONFIG     ?= release
-APT_PKGS    = liblua5.4-dev libopenblas-dev liblapacke-dev libedit-dev pkg-config
-PKGCONFIG   = lua5.4 openblas lapacke libedit
+APT_PKGS    = liblua5.4-dev libopenblas-dev liblapacke-dev libedit-dev zlib1g-dev pkg-config
+PKGCONFIG   = lua5.4 openblas lapacke libedit zlib
+# Real data the scripts and tests read: Fashion-MNIST (IDX files) from Debian.
+DATA_PKGS   = dataset-fashion-mnist
+DATA_FILES  = /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 SUDO       := $(shell [ "$$(id -u)" != 0 ] && command -v sudo)
 BIN         = .build/$(CONFIG)/ouro
 
@@ -17,6 +20,10 @@ deps:
 	@if ! pkg-config --exists $(PKGCONFIG) 2>/dev/null; then \
 	  echo "== installing system packages: $(APT_PKGS)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PKGS); \
+	fi
+	@if [ ! -e $(DATA_FILES) ]; then \
+	  echo "== installing data packages: $(DATA_PKGS)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DATA_PKGS); \
 	fi
 
 build: deps

@@ -17,22 +17,27 @@ let package = Package(
         .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
         // OpenBLAS cblas + LAPACKE (Debian: libopenblas-dev, liblapacke-dev).
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        // zlib (Debian: zlib1g-dev): gzip-compressed data files (IDX images).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // BLAS/LAPACK parameter errors recorded for Swift instead of printed on stdout.
         .target(name: "CBLASGuard"),
         // Every lua_error / longjmp lives here, in C, never in a Swift frame.
         .target(name: "CLuaBridge", dependencies: ["CLua"]),
         // A small line editor over libedit (Debian: libedit-dev): history, Ctrl-R, completion.
         .target(name: "CLineEdit", linkerSettings: [.linkedLibrary("edit")]),
+        // Hot loops of the neural core (optimiser updates, finiteness checks), one version per
+        // instruction set chosen at load time; no fused multiply-adds, so every version agrees.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])]),
         // Plain C loops used only as the speed reference in `ouro bench`.
         .target(name: "CBenchKernels"),
         .target(name: "Tensor", dependencies: ["CBLAS", "CBLASGuard"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
         .target(name: "Autograd", dependencies: ["Tensor"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
-        .target(name: "NN", dependencies: ["Autograd", "Tensor", "CBLAS"],
+        .target(name: "NN", dependencies: ["Autograd", "Tensor", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
         .target(name: "Models", dependencies: ["Tensor"]),
-        .target(name: "Data", dependencies: ["Tensor"]),
+        .target(name: "Data", dependencies: ["Tensor", "CZlib"]),
         .target(name: "Loop", dependencies: ["Models", "Tensor"]),
         .target(name: "Report", dependencies: ["Tensor"]),
         .target(name: "Scripting", dependencies: ["Tensor", "Autograd", "NN", "Models", "Data", "Loop", "Report", "CLua", "CLuaBridge", "CLineEdit"]),

@@ -1,4 +1,5 @@
 import Autograd
+import CKernels
 import Foundation
 import Tensor
 
@@ -32,8 +33,9 @@ open class Optimizer {
         for (i, p) in params.enumerated() {
             guard let g = p.grad else { continue }
             guard g.shape == p.shape else { throw TensorError("optimizer: the gradient of parameter \(i + 1) has shape \(describeShape(g.shape)), expected \(describeShape(p.shape))") }
-            let s = try g.sum(dims: Array(0..<g.rank)).item()
-            if !s.isFinite {
+            let c = try g.contiguous()
+            let finite = c.dtype == .float64 ? ouro_all_finite_f64(c.base(Double.self), c.count) : c.dtype == .float32 ? ouro_all_finite_f32(c.base(Float.self), c.count) : 1
+            if finite == 0 {
                 throw TensorError("optimizer step \(steps): the gradient of parameter \(i + 1) (\(describeShape(p.shape))) is not finite — training diverged (lower the learning rate, clip gradients, check the data)")
             }
         }
@@ -41,20 +43,17 @@ open class Optimizer {
             for (i, p) in params.enumerated() {
                 guard let g0 = p.grad else { continue }
                 let g = try g0.astypeIfNeeded(p.dtype).contiguous()
-                if p.dtype == .float64 { update(i, p.base(Double.self), g.base(Double.self), p.count) }
-                else { update(i, p.base(Float.self), g.base(Float.self), p.count) }
+                if p.dtype == .float64 { try update64(i, p.base(Double.self), g.base(Double.self), p.count) }
+                else { try update32(i, p.base(Float.self), g.base(Float.self), p.count) }
                 p.storage.version &+= 1
             }
         }
     }
 
-    /// The update of parameter i (n elements), in place.
-    open func update<T: BinaryFloatingPoint & FloatElement>(_ i: Int, _ p: UnsafeMutablePointer<T>, _ g: UnsafeMutablePointer<T>, _ n: Int) {}
-
-    /// State buffers (one per parameter), allocated on first use, in the parameter's dtype.
-    func buffers(_ count: Int) -> [[UnsafeMutableRawPointer?]] {
-        [[UnsafeMutableRawPointer?]](repeating: [UnsafeMutableRawPointer?](repeating: nil, count: params.count), count: count)
-    }
+    /// The update of parameter i (n elements), in place; one override per dtype, each calling a
+    /// generic kernel with a concrete type so that the compiler specialises and vectorises it.
+    open func update32(_ i: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ n: Int) throws {}
+    open func update64(_ i: Int, _ p: UnsafeMutablePointer<Double>, _ g: UnsafeMutablePointer<Double>, _ n: Int) throws {}
 }
 
 /// Stochastic gradient descent with optional momentum and L2 weight decay (PyTorch's form).
@@ -68,14 +67,17 @@ public final class SGD: Optimizer {
         velocity = [Tensor?](repeating: nil, count: params.count)
         try super.init(params, lr: lr)
     }
-    public override func update<T: BinaryFloatingPoint & FloatElement>(_ i: Int, _ p: UnsafeMutablePointer<T>, _ g: UnsafeMutablePointer<T>, _ n: Int) {
+    public override func update32(_ i: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ n: Int) throws { try kernel(i, p, g, n) }
+    public override func update64(_ i: Int, _ p: UnsafeMutablePointer<Double>, _ g: UnsafeMutablePointer<Double>, _ n: Int) throws { try kernel(i, p, g, n) }
+    @inline(__always)
+    private func kernel<T: BinaryFloatingPoint & FloatElement>(_ i: Int, _ p: UnsafeMutablePointer<T>, _ g: UnsafeMutablePointer<T>, _ n: Int) throws {
         let lr = T(lr), wd = T(weightDecay), mu = T(momentum)
         if momentum == 0 {
             for j in 0..<n { p[j] -= lr * (g[j] + wd * p[j]) }
             return
         }
         let first = velocity[i] == nil
-        if first { velocity[i] = try? Tensor.zeros(params[i].shape, dtype: params[i].dtype) }
+        if first { velocity[i] = try Tensor.zeros(params[i].shape, dtype: params[i].dtype) }
         guard let vt = velocity[i] else { return }
         let v = vt.base(T.self)
         for j in 0..<n {
@@ -101,27 +103,24 @@ public final class Adam: Optimizer {
         m = [Tensor?](repeating: nil, count: params.count); v = m
         try super.init(params, lr: lr)
     }
-    public override func update<T: BinaryFloatingPoint & FloatElement>(_ i: Int, _ p: UnsafeMutablePointer<T>, _ g: UnsafeMutablePointer<T>, _ n: Int) {
+    /// The moment buffers of parameter i (zero at first) and the step's scalars.
+    private func state(_ i: Int) throws -> (m: Tensor, v: Tensor, stepSize: Double, invSqrtC2: Double, wd: Double, shrink: Double) {
         if m[i] == nil {
-            m[i] = try? Tensor.zeros(params[i].shape, dtype: params[i].dtype)
-            v[i] = try? Tensor.zeros(params[i].shape, dtype: params[i].dtype)
+            m[i] = try Tensor.zeros(params[i].shape, dtype: params[i].dtype)
+            v[i] = try Tensor.zeros(params[i].shape, dtype: params[i].dtype)
         }
-        guard let mt = m[i], let vt = v[i] else { return }
-        let mb = mt.base(T.self), vb = vt.base(T.self)
         let t = Double(steps)
         let c1 = 1 - Foundation.pow(beta1, t), c2 = 1 - Foundation.pow(beta2, t)
-        let b1 = T(beta1), b2 = T(beta2), ob1 = T(1 - beta1), ob2 = T(1 - beta2)
-        let stepSize = T(lr / c1), invC2 = T(1 / c2.squareRoot()), e = T(eps)
-        let wd = T(weightDecay), shrink = T(1 - lr * weightDecay)
-        let coupled = !decoupled && weightDecay != 0
-        if decoupled && weightDecay != 0 { for j in 0..<n { p[j] *= shrink } }
-        for j in 0..<n {
-            let gj = coupled ? g[j] + wd * p[j] : g[j]
-            let mj = b1 * mb[j] + ob1 * gj
-            let vj = b2 * vb[j] + ob2 * gj * gj
-            mb[j] = mj; vb[j] = vj
-            p[j] -= stepSize * mj / (vj.squareRoot() * invC2 + e)
-        }
+        return (m[i]!, v[i]!, lr / c1, 1 / c2.squareRoot(), decoupled ? 0 : weightDecay, decoupled ? 1 - lr * weightDecay : 1)
+    }
+    public override func update32(_ i: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ n: Int) throws {
+        let s = try state(i)
+        ouro_adam_f32(p, g, s.m.base(Float.self), s.v.base(Float.self), n, Float(beta1), Float(beta2), Float(s.stepSize),
+                      Float(s.invSqrtC2), Float(eps), Float(s.wd), Float(s.shrink))
+    }
+    public override func update64(_ i: Int, _ p: UnsafeMutablePointer<Double>, _ g: UnsafeMutablePointer<Double>, _ n: Int) throws {
+        let s = try state(i)
+        ouro_adam_f64(p, g, s.m.base(Double.self), s.v.base(Double.self), n, beta1, beta2, s.stepSize, s.invSqrtC2, eps, s.wd, s.shrink)
     }
 }
 

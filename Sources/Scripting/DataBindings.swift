@@ -23,7 +23,35 @@ enum DataBindings {
         return 2
     }
 
+    /// Pushes {x = N×784 float32 in [0, 1], y = int64 1-based classes, classes = {names}}.
+    static func pushImages(_ a: Args, _ d: ImageDataset) throws -> Int32 {
+        a.lua.newTable(nrec: 3)
+        a.push(d.x); a.lua.setRawField(-2, "x")
+        a.push(try d.labels.binary(.add, Tensor(scalar: Int64(1)))); a.lua.setRawField(-2, "y")
+        a.lua.newTable(narr: d.classes.count)
+        for (k, c) in d.classes.enumerated() { a.lua.push(c); a.lua.setRawIndex(-2, k + 1) }
+        a.lua.setRawField(-2, "classes")
+        return 1
+    }
+
+    static func imageSet(_ name: String, classes: [String], defaultPath: String?) -> Binding {
+        let doc = defaultPath != nil
+            ? "ouro.data.\(name){split=\"train\"|\"test\", path=} — Fashion-MNIST (Debian's dataset-fashion-mnist by default, or the four original IDX files in path): {x = N×784 float32 in [0, 1], y = int64 classes 1..10, classes = {names}}."
+            : "ouro.data.\(name){split=\"train\"|\"test\", path=} — MNIST from the four original IDX files (gzip or not) in the directory path: {x = N×784 float32 in [0, 1], y = int64 classes 1..10 (digit + 1), classes = {\"0\", …, \"9\"}}."
+        return Binding.fileAccess(name, doc) { a in
+            try a.checkOptions(1, ["split", "path"])
+            let split = try a.optStringField(1, "split") ?? "train"
+            guard let dir = try a.optPathField(1, "path") ?? defaultPath else { throw a.error(1, "'path' (a directory with the MNIST files) is required") }
+            return try pushImages(a, try ImageDataset.load(directory: dir, split: split, classes: classes))
+        }
+    }
+
     static let functions: [Binding] = [
+        Binding.fileAccess("idx", "ouro.data.idx(path) — the values of an IDX file (MNIST format, gzip or not) as a tensor of its shape (integers as int64, floats as float64).") { a in
+            a.push(try IDX.load(try a.path(1)))
+        },
+        imageSet("fashion_mnist", classes: ImageDataset.fashionClasses, defaultPath: ImageDataset.debianFashionMNIST),
+        imageSet("mnist", classes: ImageDataset.digitClasses, defaultPath: nil),
         Binding("blobs", "ouro.data.blobs{n=, centers=3 | k×d tensor, std=1.0, box={-10, 10}, dim=2, rng=} — isotropic Gaussian blobs; returns points, labels (1-based) and the centres (pass them as centers= to draw a test set from the same blobs).") { a in
             guard a.isTable(1) else { throw a.expected(1, "options table") }
             try a.checkOptions(1, ["n", "centers", "std", "box", "dim", "rng"])

@@ -123,11 +123,31 @@ struct ScriptFailure: Error { let message: String }
 /// OpenBLAS starts its thread pool when the library loads, from OPENBLAS_NUM_THREADS; idle pool
 /// threads spin and steal the second core from ouro's own seed workers. So ouro sets the
 /// variable (from OURO_BLAS_THREADS, default 1) and re-executes itself once, before doing anything.
+/// It also picks OpenBLAS's kernels: a library older than the CPU does not recognise it and falls
+/// back to its SSE3 ("Prescott") kernels, several times slower; OPENBLAS_CORETYPE names the best
+/// family the CPU's flags support (the user's own setting wins).
 func pinBLASThreadsAtLoad() {
     let env = ProcessInfo.processInfo.environment
-    guard env["OPENBLAS_NUM_THREADS"] == nil else { return }
-    setenv("OPENBLAS_NUM_THREADS", env["OURO_BLAS_THREADS"] ?? "1", 1)
-    execv("/proc/self/exe", CommandLine.unsafeArgv)    // returns only on failure: then go on as we are
+    var changed = false
+    if env["OPENBLAS_NUM_THREADS"] == nil {
+        setenv("OPENBLAS_NUM_THREADS", env["OURO_BLAS_THREADS"] ?? "1", 1)
+        changed = true
+    }
+    if env["OPENBLAS_CORETYPE"] == nil, let core = blasCoreType() {
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        changed = true
+    }
+    if changed { execv("/proc/self/exe", CommandLine.unsafeArgv) }   // returns only on failure: then go on as we are
+}
+
+/// The OpenBLAS kernel family for this x86-64 CPU's flags, or nil (other CPUs: OpenBLAS decides).
+func blasCoreType() -> String? {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+    let flags = Set(line.split(separator: " ").map(String.init))
+    if ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"].allSatisfy(flags.contains) { return "SkylakeX" }
+    if ["avx2", "fma"].allSatisfy(flags.contains) { return "Haswell" }
+    return nil
 }
 pinBLASThreadsAtLoad()
 // A file-size limit (ulimit -f) makes write() fail with EFBIG, reported as an error, instead of a signal.

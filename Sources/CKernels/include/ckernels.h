@@ -1,0 +1,19 @@
+#ifndef OURO_CKERNELS_H
+#define OURO_CKERNELS_H
+#include <stddef.h>
+
+/* Hot loops of the neural core in C, compiled once per instruction set (AVX-512, AVX2, baseline)
+   and chosen at load time for the CPU at hand. Each is a plain, order-preserving loop: results
+   do not depend on which version runs beyond the last bit of rounding of fused multiply-adds,
+   which the flags below forbid (-ffp-contract=off), so they are bit-identical across versions. */
+
+/* Adam / AdamW update of n parameters in place (m, v: the moment buffers). */
+void ouro_adam_f32(float *p, const float *g, float *m, float *v, size_t n, float b1, float b2,
+                   float step_size, float inv_sqrt_c2, float eps, float wd_coupled, float shrink);
+void ouro_adam_f64(double *p, const double *g, double *m, double *v, size_t n, double b1, double b2,
+                   double step_size, double inv_sqrt_c2, double eps, double wd_coupled, double shrink);
+
+/* 1 if every value is finite (no NaN, no ±inf). */
+int ouro_all_finite_f32(const float *x, size_t n);
+int ouro_all_finite_f64(const double *x, size_t n);
+#endif
