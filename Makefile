@@ -35,6 +35,7 @@ demo: build
 ## test-deps: tmux drives the REPL through a real pseudo-terminal in the tests
 test-deps:
 	@command -v tmux >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tmux; }
+	@python3 -c 'import safetensors, numpy' 2>/dev/null || python3 -m pip install -q safetensors numpy 2>/dev/null || echo "(safetensors for Python not installable: its interoperability test is skipped)"
 
 test: build test-deps
 	OURO_BIN=$(abspath $(BIN)) OURO_REQUIRE_BIN=1 $(SWIFT) test -c $(CONFIG)

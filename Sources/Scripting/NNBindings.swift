@@ -142,7 +142,7 @@ enum NNBindings {
         activation(.sigmoid, "sigmoid() — 1/(1+e^−x) as a module."),
         activation(.leaky_relu, "leaky_relu(slope?) — x where positive, slope·x elsewhere (0.01 by default), as a module."),
         Binding("flatten", "flatten() — N×… → N×(product of the rest), as a module.") { a in pushModule(a, Flatten()) },
-        Binding("sequential", "sequential{m1, m2, …} — the modules applied in order; m[i] is the i-th.") { a in
+        Binding("sequential", "sequential({m1, m2, …}) — the modules applied in order; m[i] is the i-th.") { a in
             guard a.isTable(1) else { throw a.expected(1, "list of modules") }
             var list: [Module] = []
             try a.eachItem(1) { k, at in
@@ -170,7 +170,12 @@ enum NNBindings {
 
     static let moduleMeta: [Binding] = [
         Binding("__call", "m(x) — the module's output for x (recorded by autograd when its parameters require grad).") { a in
-            a.push(try moduleArg(a, 1).forward(try a.tensor(2)))
+            let m = try moduleArg(a, 1)
+            guard let x = try Userdata.object(a.lua, 2, Userdata.tensor) as? Tensor else {
+                throw LuaError("\(m.summary): expected a tensor as input, got \(a.lua.typeName(2))")
+            }
+            // The layer's own message ("linear(2 → 32): expected …") says everything; no prefix.
+            do { return a.push(try m.forward(x)) } catch let e as TensorError { throw LuaError(e.message) }
         },
         Binding("__tostring", "tostring(m) — the module tree.") { a in
             let m = try moduleArg(a, 1)
