@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])]),
         // Plain C loops used only as the speed reference in `ouro bench`.
         .target(name: "CBenchKernels"),
-        .target(name: "Tensor", dependencies: ["CBLAS", "CBLASGuard"],
+        .target(name: "Tensor", dependencies: ["CBLAS", "CBLASGuard", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
         .target(name: "Autograd", dependencies: ["Tensor"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),

@@ -190,8 +190,9 @@ enum LoopBindings {
         let workers = max(1, min(parsed.config.threads, parsed.config.seeds.count))
         lua_pushvalue(L, cfg)
         let gate = LuaGate(L, threads: workers + 1)
-        defer { gate.close() }
-        let callbacks = try makeCallbacks(parsed, gate: gate)
+        let store = LuaValueStore(r.lua)
+        defer { store.close(r.lua); gate.close() }
+        let callbacks = try makeCallbacks(parsed, gate: gate, store: store)
         if case .custom(let name, _) = parsed.config.workflow {
             parsed.config.workflow = .custom(name: name, select: { pool, ctx in try customSelect(gate, pool, ctx) })
         }
@@ -206,19 +207,33 @@ enum LoopBindings {
         return 1
     }
 
-    static func makeCallbacks(_ p: Parsed, gate: LuaGate) throws -> LoopCallbacks {
-        var cb = LoopCallbacks(
-            makeModel: { seed, generation in
-                try gate.call { lua in
-                    lua.rawField(1, "model")
-                    lua.push(seed); lua.push(generation)
-                    try lua.protectedCall(nargs: 2, nresults: 1, what: "model")
-                    guard let m = try Userdata.object(lua, -1, Userdata.model) as? GenerativeModel else {
-                        throw LuaError("model: the model function must return a model (ouro.models.*), got \(lua.typeName(-1))")
-                    }
-                    return m
+    static func makeCallbacks(_ p: Parsed, gate: LuaGate, store: LuaValueStore) throws -> LoopCallbacks {
+        /// The model function's result: a built-in model, or a table written in Lua (wrapped).
+        func makeModel(_ seed: Int, _ generation: Int) throws -> GenerativeModel {
+            try gate.call { lua in
+                lua.rawField(1, "model")
+                lua.push(seed); lua.push(generation)
+                try lua.protectedCall(nargs: 2, nresults: 1, what: "model")
+                if let m = try Userdata.object(lua, -1, Userdata.model) as? GenerativeModel { return m }
+                guard lua.type(-1) == LUA_TTABLE else {
+                    throw LuaError("model: the model function must return a model (ouro.models.*) or a table with fit, sample and evaluate, got \(lua.typeName(-1))")
                 }
-            },
+                for method in ["fit", "sample", "evaluate"] {
+                    lua.rawField(-1, method)
+                    defer { lua.pop() }
+                    guard lua.type(-1) == LUA_TFUNCTION else {
+                        throw LuaError("model: the table returned by the model function needs a '\(method)' function (fit(self, data, ctx), sample(self, n, ctx), evaluate(self, test, ctx))")
+                    }
+                }
+                lua.rawField(-1, "name")
+                let family = lua.toString(-1) ?? "lua model"
+                lua.pop()
+                let id = store.add(lua, -1)
+                return LuaTableModel(gate: gate, store: store, id: id, family: family, remake: { try makeModel(seed, generation) })
+            }
+        }
+        var cb = LoopCallbacks(
+            makeModel: makeModel,
             data: { seed in
                 try gate.call { lua in
                     /// Calls the configuration's function `key` with the seed; its first result must be a tensor.

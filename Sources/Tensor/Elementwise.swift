@@ -1,3 +1,4 @@
+import CKernels
 /// Elementwise binary and unary operations with NumPy broadcasting.
 public enum BinaryKind: String, Sendable { case add, sub, mul, div, pow, maximum, minimum }
 public enum CompareKind: String, Sendable { case lt, le, gt, ge, eq, ne }
@@ -127,6 +128,15 @@ extension Tensor {
 
     /// Writes `kind(src)` into self (same shape and dtype).
     func assignUnary(_ kind: UnaryKind, _ src: Tensor) {
+        if dtype == .float32, let f = Tensor.vectorKernel(kind) {
+            // float32 transcendentals: the vectorised kernels (CKernels/math.c), per contiguous run.
+            let po = base(Float.self), pa = src.base(Float.self)
+            forEachRun(shape: shape, strides: [strides, src.strides], offsets: [0, 0]) { offs, n, inner in
+                if inner[0] == 1 && inner[1] == 1 { f(pa + offs[1], po + offs[0], n); return }
+                for i in 0..<n { f(pa + offs[1] + i * inner[1], po + offs[0] + i * inner[0], 1) }
+            }
+            return
+        }
         switch kind {
         case .neg: unaryDispatch(NegOp.self, src)
         case .abs: unaryDispatch(AbsOp.self, src)
@@ -137,6 +147,17 @@ extension Tensor {
         case .tanh: unaryDispatch(TanhOp.self, src)
         case .sigmoid: unaryDispatch(SigmoidOp.self, src)
         case .gelu: unaryDispatch(GeluOp.self, src)
+        }
+    }
+
+    /// The vectorised float32 kernel of `kind`, where there is one.
+    static func vectorKernel(_ kind: UnaryKind) -> ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
+        switch kind {
+        case .exp: return { ouro_exp_f32($0, $1, $2) }
+        case .log: return { ouro_log_f32($0, $1, $2) }
+        case .tanh: return { ouro_tanh_f32($0, $1, $2) }
+        case .sigmoid: return { ouro_sigmoid_f32($0, $1, $2) }
+        default: return nil
         }
     }
 

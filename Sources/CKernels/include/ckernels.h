@@ -17,3 +17,14 @@ void ouro_adam_f64(double *p, const double *g, double *m, double *v, size_t n, d
 int ouro_all_finite_f32(const float *x, size_t n);
 int ouro_all_finite_f64(const double *x, size_t n);
 #endif
+
+#ifndef OURO_CKERNELS_MATH
+#define OURO_CKERNELS_MATH
+/* Vectorised float32 transcendentals over n contiguous values (out may equal in): Cody–Waite
+   range reduction and minimax polynomials (the Cephes forms), within 2 ulp of the correctly
+   rounded result over the whole float range; NaN, ±inf, 0 and overflow as IEEE/libm give them. */
+void ouro_exp_f32(const float *in, float *out, size_t n);
+void ouro_log_f32(const float *in, float *out, size_t n);
+void ouro_tanh_f32(const float *in, float *out, size_t n);
+void ouro_sigmoid_f32(const float *in, float *out, size_t n);
+#endif

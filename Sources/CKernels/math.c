@@ -1,0 +1,100 @@
+#include "ckernels.h"
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__linux__)
+#define OURO_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define OURO_CLONES
+#endif
+
+static inline float from_bits(uint32_t b) { float f; memcpy(&f, &b, 4); return f; }
+static inline uint32_t to_bits(float f) { uint32_t b; memcpy(&b, &f, 4); return b; }
+
+/* e^x: x = k·ln2 + r with |r| ≤ ln2/2 (ln2 split in two for exactness), e^r by a degree-6
+   polynomial, 2^k applied in two halves so that results down to the subnormals are right. */
+static inline float exp_one(float x) {
+    const float hi = 88.72283935546875f, lo = -103.97208404541015625f;
+    float xc = x > hi ? hi : (x < lo ? lo : x);
+    float k = nearbyintf(xc * 1.44269504088896341f);
+    float r = xc - k * 0.693359375f;
+    r = r - k * -2.12194440e-4f;
+    float z = r * r;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float y = p * z + r + 1.0f;
+    int32_t ki = (int32_t)k;
+    int32_t k1 = ki / 2, k2 = ki - k1;
+    y = y * from_bits((uint32_t)(k1 + 127) << 23) * from_bits((uint32_t)(k2 + 127) << 23);
+    y = x > hi ? INFINITY : y;
+    y = x < lo ? 0.0f : y;
+    return x != x ? x : y;
+}
+
+/* log x: x = m·2^e with m in [√½, √2), log m by a degree-9 polynomial in m − 1. */
+static inline float log_one(float x) {
+    uint32_t b = to_bits(x);
+    int sub = x < 1.17549435e-38f;                        /* subnormal (or ≤ 0): scale up first */
+    float xs = sub ? x * 8388608.0f : x;                  /* 2^23 */
+    b = to_bits(xs);
+    int32_t e = (int32_t)((b >> 23) & 0xff) - 126 - (sub ? 23 : 0);
+    float m = from_bits((b & 0x807fffffu) | 0x3f000000u); /* in [0.5, 1) */
+    int small = m < 0.707106781186547524f;
+    e -= small;
+    m = small ? m + m - 1.0f : m - 1.0f;
+    float z = m * m;
+    float p = 7.0376836292e-2f;
+    p = p * m - 1.1514610310e-1f;
+    p = p * m + 1.1676998740e-1f;
+    p = p * m - 1.2420140846e-1f;
+    p = p * m + 1.4249322787e-1f;
+    p = p * m - 1.6668057665e-1f;
+    p = p * m + 2.0000714765e-1f;
+    p = p * m - 2.4999993993e-1f;
+    p = p * m + 3.3333331174e-1f;
+    float fe = (float)e;
+    float y = m * z * p;
+    y = y + fe * -2.12194440e-4f;
+    y = y - 0.5f * z;
+    float r = m + y;
+    r = r + fe * 0.693359375f;
+    r = x == INFINITY ? x : r;
+    r = x == 0.0f ? -INFINITY : r;
+    r = (x < 0.0f || x != x) ? NAN : r;
+    return r;
+}
+
+/* tanh: an odd polynomial near 0, 1 − 2/(e^{2|x|} + 1) elsewhere (±1 beyond 9). */
+static inline float tanh_one(float x) {
+    float a = fabsf(x);
+    float z = x * x;
+    float p = -5.70498872745e-3f;
+    p = p * z + 2.06390887954e-2f;
+    p = p * z - 5.37397155531e-2f;
+    p = p * z + 1.33314422036e-1f;
+    p = p * z - 3.33332819422e-1f;
+    float small = x + x * z * p;
+    float e = exp_one(2.0f * (a > 9.0f ? 9.0f : a));
+    float big = 1.0f - 2.0f / (e + 1.0f);
+    big = a > 9.0f ? 1.0f : big;
+    big = x < 0.0f ? -big : big;
+    float r = a < 0.625f ? small : big;
+    return x != x ? x : r;
+}
+
+/* 1/(1 + e^−x), never exponentiating a large positive number. */
+static inline float sigmoid_one(float x) {
+    float e = exp_one(-fabsf(x));
+    float r = 1.0f / (1.0f + e);
+    return x < 0.0f ? e * r : r;
+}
+
+OURO_CLONES void ouro_exp_f32(const float *in, float *out, size_t n) { for (size_t i = 0; i < n; i++) out[i] = exp_one(in[i]); }
+OURO_CLONES void ouro_log_f32(const float *in, float *out, size_t n) { for (size_t i = 0; i < n; i++) out[i] = log_one(in[i]); }
+OURO_CLONES void ouro_tanh_f32(const float *in, float *out, size_t n) { for (size_t i = 0; i < n; i++) out[i] = tanh_one(in[i]); }
+OURO_CLONES void ouro_sigmoid_f32(const float *in, float *out, size_t n) { for (size_t i = 0; i < n; i++) out[i] = sigmoid_one(in[i]); }
