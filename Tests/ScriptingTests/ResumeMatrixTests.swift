@@ -18,7 +18,26 @@ struct ResumeMatrixTests {
         "kde": "ouro.models.kde{bandwidth = 0.5}",
         "linear_regression (fixed design)": "ouro.models.linear_regression{noise = 0.5, truth = {w = T.ones({D - 1})}}",
         "linear_regression (fresh covariates)": "ouro.models.linear_regression{noise = 0.5, covariates = \"fresh\"}",
+        "lua table model": "lua_model()",
     ]
+    /// A model written in Lua: its mean fitted by Adam from a random start drawn from ctx.rng.
+    static let luaModel = """
+        local function lua_model()
+          local m = {name = "lua-gaussian"}
+          function m:fit(data, ctx)
+            self.mu = ctx.rng:normal({D}, 0, 0.1):requires_grad()
+            local opt = ouro.optim.adam({self.mu}, {lr = 0.05})
+            for _ = 1, 30 do
+              local loss = ouro.nn.mse(data, self.mu)
+              opt:zero_grad(); loss:backward(); opt:step()
+            end
+            self.sd = data:std(1)
+          end
+          function m:sample(n, ctx) return ctx.rng:normal({n, D}) * self.sd + self.mu:detach() end
+          function m:evaluate(test, ctx) return {mean_err = ((test:mean(1) - self.mu:detach()) ^ 2):sum()} end
+          return m
+        end
+        """
     static let workflows = [
         "replace": "\"replace\"", "accumulate": "\"accumulate\"", "accumulate-subsample": "\"accumulate-subsample\"",
         "mix": "{real = 10, synthetic = 14}",
@@ -40,6 +59,7 @@ struct ResumeMatrixTests {
         return """
             local T = ouro.tensor
             local D = 3
+            \(luaModel)
             local seeds = {}
             for i = 1, 5 do seeds[i] = i end
             ouro.loop{
