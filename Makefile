@@ -10,6 +10,10 @@ DATA_PKGS   = dataset-fashion-mnist
 DATA_FILES  = /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 SUDO       := $(shell [ "$$(id -u)" != 0 ] && command -v sudo)
 BIN         = .build/$(CONFIG)/ouro
+# The OpenBLAS kernels `ouro` picks for this CPU (see blasCoreType in Sources/ouro/main.swift), so
+# that in-process tests run the same kernels as the tool.
+BLAS_CORE  := $(shell grep -qw avx512bw /proc/cpuinfo 2>/dev/null && echo SkylakeX || { grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo Haswell; })
+TEST_ENV    = OURO_BIN=$(abspath $(BIN)) OURO_REQUIRE_BIN=1 $(if $(BLAS_CORE),OPENBLAS_CORETYPE=$(BLAS_CORE))
 
 .PHONY: all deps build demo test test-resume fuzz test-deps docs bench bench-gaussian bench-kde memcheck clean
 
@@ -38,11 +42,11 @@ test-deps:
 	@python3 -c 'import safetensors, numpy' 2>/dev/null || python3 -m pip install -q safetensors numpy 2>/dev/null || echo "(safetensors for Python not installable: its interoperability test is skipped)"
 
 test: build test-deps
-	OURO_BIN=$(abspath $(BIN)) OURO_REQUIRE_BIN=1 $(SWIFT) test -c $(CONFIG)
+	$(TEST_ENV) $(SWIFT) test -c $(CONFIG)
 
 ## test-resume: kill -9 at random moments for every model × workflow, then resume (run by CI)
 test-resume: build
-	OURO_BIN=$(abspath $(BIN)) OURO_REQUIRE_BIN=1 OURO_RESUME_MATRIX=1 $(SWIFT) test -c $(CONFIG) --filter ResumeMatrixTests
+	$(TEST_ENV) OURO_RESUME_MATRIX=1 $(SWIFT) test -c $(CONFIG) --filter ResumeMatrixTests
 
 ## fuzz: the random-call fuzz of `make test`, longer (FUZZ_SECONDS per seed, FUZZ_SEEDS seeds)
 FUZZ_SECONDS ?= 60

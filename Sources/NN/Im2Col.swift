@@ -14,25 +14,39 @@ struct ConvGeometry {
 /// im2col and its adjoint col2im: a convolution becomes one GEMM over a column matrix whose row
 /// (c, ki, kj) and column (image, oh, ow) holds x[image, c, oh·s − p + ki, ow·s − p + kj] (0 outside).
 enum Im2Col {
+    /// Output columns j whose input column j·s − p + kj falls inside 0..<w: j in lo..<hi.
+    @inline(__always)
+    static func validRange(_ kj: Int, _ g: ConvGeometry, _ out: Int, _ w: Int) -> (Int, Int) {
+        let off = kj - g.padding                       // iw = j·s + off
+        let lo = off >= 0 ? 0 : (-off + g.stride - 1) / g.stride
+        let hi = w - 1 - off < 0 ? 0 : min(out, (w - 1 - off) / g.stride + 1)
+        return (min(lo, hi), hi)
+    }
+
+    /// Channels run on all cores: each channel's rows of the column matrix (and, in the adjoint,
+    /// each channel's image plane) belong to it alone, so results do not depend on the split.
     static func forward<T: FloatElement>(_ x: UnsafePointer<T>, _ g: ConvGeometry, _ out: UnsafeMutablePointer<T>) {
         let (oh, ow, L) = (g.outH, g.outW, g.outH * g.outW)
         let plane = g.h * g.w
-        for c in 0..<g.c {
-            for ki in 0..<g.k {
-                for kj in 0..<g.k {
-                    let row = out + ((c * g.k + ki) * g.k + kj) * g.cols
-                    for img in 0..<g.n {
-                        let src = x + (img * g.c + c) * plane
-                        let dst = row + img * L
-                        for i in 0..<oh {
-                            let ih = i * g.stride - g.padding + ki
-                            let d = dst + i * ow
-                            if ih < 0 || ih >= g.h { for j in 0..<ow { d[j] = T.zero }; continue }
-                            let s = src + ih * g.w
-                            if g.stride == 1 {
-                                for j in 0..<ow { let iw = j - g.padding + kj; d[j] = (iw >= 0 && iw < g.w) ? s[iw] : T.zero }
-                            } else {
-                                for j in 0..<ow { let iw = j * g.stride - g.padding + kj; d[j] = (iw >= 0 && iw < g.w) ? s[iw] : T.zero }
+        Parallel.forRanges(g.c, grain: max(1, Parallel.grain / max(1, g.k * g.k * g.cols))) { channels in
+            for c in channels {
+                for ki in 0..<g.k {
+                    for kj in 0..<g.k {
+                        let row = out + ((c * g.k + ki) * g.k + kj) * g.cols
+                        let (jlo, jhi) = validRange(kj, g, ow, g.w)
+                        let off = kj - g.padding
+                        for img in 0..<g.n {
+                            let src = x + (img * g.c + c) * plane
+                            let dst = row + img * L
+                            for i in 0..<oh {
+                                let ih = i * g.stride - g.padding + ki
+                                let d = dst + i * ow
+                                if ih < 0 || ih >= g.h { for j in 0..<ow { d[j] = T.zero }; continue }
+                                let s = src + ih * g.w + off
+                                for j in 0..<jlo { d[j] = T.zero }
+                                if g.stride == 1 { for j in jlo..<jhi { d[j] = s[j] } }
+                                else { for j in jlo..<jhi { d[j] = s[j * g.stride] } }
+                                for j in jhi..<ow { d[j] = T.zero }
                             }
                         }
                     }
@@ -42,24 +56,26 @@ enum Im2Col {
     }
 
     /// The adjoint: adds each column-matrix entry back into the image position it came from
-    /// (in a fixed order, so results are bit-reproducible). `x` must be zeroed by the caller.
+    /// (in a fixed order per channel, so results are bit-reproducible). `x` must be zeroed.
     static func adjoint<T: FloatElement>(_ cols: UnsafePointer<T>, _ g: ConvGeometry, _ x: UnsafeMutablePointer<T>) {
         let (oh, ow, L) = (g.outH, g.outW, g.outH * g.outW)
         let plane = g.h * g.w
-        for c in 0..<g.c {
-            for ki in 0..<g.k {
-                for kj in 0..<g.k {
-                    let row = cols + ((c * g.k + ki) * g.k + kj) * g.cols
-                    for img in 0..<g.n {
-                        let dst = x + (img * g.c + c) * plane
-                        let src = row + img * L
-                        for i in 0..<oh {
-                            let ih = i * g.stride - g.padding + ki
-                            if ih < 0 || ih >= g.h { continue }
-                            let d = dst + ih * g.w, s = src + i * ow
-                            for j in 0..<ow {
-                                let iw = j * g.stride - g.padding + kj
-                                if iw >= 0 && iw < g.w { d[iw] = T.add(d[iw], s[j]) }
+        Parallel.forRanges(g.c, grain: max(1, Parallel.grain / max(1, g.k * g.k * g.cols))) { channels in
+            for c in channels {
+                for ki in 0..<g.k {
+                    for kj in 0..<g.k {
+                        let row = cols + ((c * g.k + ki) * g.k + kj) * g.cols
+                        let (jlo, jhi) = validRange(kj, g, ow, g.w)
+                        let off = kj - g.padding
+                        for img in 0..<g.n {
+                            let dst = x + (img * g.c + c) * plane
+                            let src = row + img * L
+                            for i in 0..<oh {
+                                let ih = i * g.stride - g.padding + ki
+                                if ih < 0 || ih >= g.h { continue }
+                                let d = dst + ih * g.w + off, s = src + i * ow
+                                if g.stride == 1 { for j in jlo..<jhi { d[j] = T.add(d[j], s[j]) } }
+                                else { for j in jlo..<jhi { d[j * g.stride] = T.add(d[j * g.stride], s[j]) } }
                             }
                         }
                     }

@@ -115,12 +115,20 @@ public final class Adam: Optimizer {
     }
     public override func update32(_ i: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ n: Int) throws {
         let s = try state(i)
-        ouro_adam_f32(p, g, s.m.base(Float.self), s.v.base(Float.self), n, Float(beta1), Float(beta2), Float(s.stepSize),
-                      Float(s.invSqrtC2), Float(eps), Float(s.wd), Float(s.shrink))
+        let m = s.m.base(Float.self), v = s.v.base(Float.self)
+        let (b1, b2, st, ic, e, wd, sh) = (Float(beta1), Float(beta2), Float(s.stepSize), Float(s.invSqrtC2), Float(eps), Float(s.wd), Float(s.shrink))
+        Parallel.forRanges(n) { r in
+            let o = r.lowerBound
+            ouro_adam_f32(p + o, g + o, m + o, v + o, r.count, b1, b2, st, ic, e, wd, sh)
+        }
     }
     public override func update64(_ i: Int, _ p: UnsafeMutablePointer<Double>, _ g: UnsafeMutablePointer<Double>, _ n: Int) throws {
         let s = try state(i)
-        ouro_adam_f64(p, g, s.m.base(Double.self), s.v.base(Double.self), n, beta1, beta2, s.stepSize, s.invSqrtC2, eps, s.wd, s.shrink)
+        let m = s.m.base(Double.self), v = s.v.base(Double.self)
+        Parallel.forRanges(n) { r in
+            let o = r.lowerBound
+            ouro_adam_f64(p + o, g + o, m + o, v + o, r.count, beta1, beta2, s.stepSize, s.invSqrtC2, eps, s.wd, s.shrink)
+        }
     }
 }
 

@@ -53,7 +53,7 @@ extension Tensor {
     private func binaryKernel<T: ArithElement, Op: BinaryOp>(_: T.Type, _: Op.Type, _ a: Tensor, _ b: Tensor) {
         let po = base(T.self), pa = a.base(T.self), pb = b.base(T.self)
         if isContiguous && a.isContiguous && b.isContiguous && a.shape == shape && b.shape == shape {
-            for i in 0..<count { po[i] = Op.apply(pa[i], pb[i]) }
+            Parallel.forRanges(count) { r in for i in r { po[i] = Op.apply(pa[i], pb[i]) } }
             return
         }
         forEachRun(shape: shape, strides: [strides, a.broadcastStrides(to: shape), b.broadcastStrides(to: shape)],
@@ -131,6 +131,10 @@ extension Tensor {
         if dtype == .float32, let f = Tensor.vectorKernel(kind) {
             // float32 transcendentals: the vectorised kernels (CKernels/math.c), per contiguous run.
             let po = base(Float.self), pa = src.base(Float.self)
+            if isContiguous && src.isContiguous {
+                Parallel.forRanges(count) { r in f(pa + r.lowerBound, po + r.lowerBound, r.count) }
+                return
+            }
             forEachRun(shape: shape, strides: [strides, src.strides], offsets: [0, 0]) { offs, n, inner in
                 if inner[0] == 1 && inner[1] == 1 { f(pa + offs[1], po + offs[0], n); return }
                 for i in 0..<n { f(pa + offs[1] + i * inner[1], po + offs[0] + i * inner[0], 1) }

@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 /// Matrix products. `gemm` is the one entry to BLAS (C = α·op(A)·op(B) + β·C, so gradients can
 /// accumulate in place); `mm` multiplies tensors of any rank, batched and broadcast over the
@@ -96,13 +97,41 @@ extension Tensor {
               let lda = Int32(exactly: lay.ld), let ldb = Int32(exactly: lby.ld), let ldc32 = Int32(exactly: ldc) else {
             throw TensorError("mm: dimensions beyond 2^31 are not supported by BLAS")
         }
-        if out.dtype == .float64 {
-            cblas_dgemm(CblasRowMajor, ta, tb, m32, n32, k32, alpha, a.base(Double.self), lda,
-                        b.base(Double.self), ldb, beta, out.base(Double.self), ldc32)
-        } else {
-            cblas_sgemm(CblasRowMajor, ta, tb, m32, n32, k32, Float(alpha), a.base(Float.self), lda,
-                        b.base(Float.self), ldb, Float(beta), out.base(Float.self), ldc32)
+        // Large products use every core without changing a bit: C is cut into blocks of rows (or of
+        // columns, when it is short and wide), each one single-threaded BLAS call. The cut depends on
+        // the shape alone — never on the thread count — because BLAS itself is not invariant to
+        // where a block starts; threads only decide how many blocks run at once. (A multi-threaded
+        // BLAS, OURO_BLAS_THREADS > 1, splits its own way and gets one call.)
+        let work = Double(m) * Double(n) * Double(k)
+        let byRows = m >= n
+        let span = byRows ? m : n
+        let pieces = work >= 4e6 && Linalg.threads == 1 ? max(1, min(8, span / 128)) : 1
+        let cuts = (0...pieces).map { $0 == pieces ? span : (span * $0 / pieces) / 64 * 64 }
+        let size = out.dtype.size
+        let pa = UnsafeMutableRawPointer(a.storage.bytes + a.offset * size)
+        let pb = UnsafeMutableRawPointer(b.storage.bytes + b.offset * size)
+        let pc = UnsafeMutableRawPointer(out.storage.bytes + out.offset * size)
+        let aTrans = ta == CblasTrans, bTrans = tb == CblasTrans
+        let isDouble = out.dtype == .float64
+        func block(_ lo: Int, _ hi: Int) {
+            guard hi > lo else { return }
+            // The block's first element of A, B and C (row block: rows lo..<hi of op(A) and C; column block: columns of op(B) and C).
+            let ao = byRows ? (aTrans ? lo : lo * lay.ld) : 0
+            let bo = byRows ? 0 : (bTrans ? lo * lby.ld : lo)
+            let co = byRows ? lo * ldc : lo
+            let mm = Int32(byRows ? hi - lo : m), nn = Int32(byRows ? n : hi - lo)
+            if isDouble {
+                cblas_dgemm(CblasRowMajor, ta, tb, mm, nn, k32, alpha, pa.assumingMemoryBound(to: Double.self) + ao, lda,
+                            pb.assumingMemoryBound(to: Double.self) + bo, ldb, beta, pc.assumingMemoryBound(to: Double.self) + co, ldc32)
+            } else {
+                cblas_sgemm(CblasRowMajor, ta, tb, mm, nn, k32, Float(alpha), pa.assumingMemoryBound(to: Float.self) + ao, lda,
+                            pb.assumingMemoryBound(to: Float.self) + bo, ldb, Float(beta), pc.assumingMemoryBound(to: Float.self) + co, ldc32)
+            }
         }
+        _ = m32; _ = n32
+        if pieces == 1 { block(0, span); return }
+        if Parallel.threads == 1 { for i in 0..<pieces { block(cuts[i], cuts[i + 1]) }; return }
+        DispatchQueue.concurrentPerform(iterations: pieces) { i in block(cuts[i], cuts[i + 1]) }
     }
 
     private static func intMatmul(_ a: Tensor, _ b: Tensor, _ out: Tensor, alpha: Double, beta: Double) throws {

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Reductions along one dimension (0-based here) or over all elements (`dim == nil`, giving a
@@ -34,6 +35,7 @@ extension Tensor {
             Tensor.sumRows(p.src.base(Int64.self), out.base(Int64.self), p.outer, p.n, p.inner)
             return try keep(out, dim, keepdim)
         }
+        if dtype == .float32 && (kind == .sum || kind == .mean) { return try keep(sumFloat32(dim, mean: kind == .mean), dim, keepdim) }
         let resultType: DType = dtype == .float32 ? .float32 : .float64
         let work = try astypeIfNeeded(.float64)
         let p = try work.reductionPlan(dim, kind.rawValue)
@@ -79,6 +81,37 @@ extension Tensor {
         default: break
         }
         return try keep(out.astypeIfNeeded(resultType), dim, keepdim)
+    }
+
+    /// float32 sum or mean in float32's own memory (no float64 copy): rows through the blocked
+    /// kernel (ouro_sum_f32), columns accumulated in float64; results rounded to float32 once.
+    private func sumFloat32(_ dim: Int?, mean: Bool) throws -> Tensor {
+        let p = try reductionPlan(dim, mean ? "mean" : "sum")
+        if p.n == 0 && mean { throw TensorError("mean of an empty dimension is undefined") }
+        let out = try Tensor(uninitialized: p.outShape, dtype: .float32)
+        let src = p.src.base(Float.self), dst = out.base(Float.self)
+        let scale = mean ? 1 / Double(p.n) : 1
+        if p.inner == 1 {
+            // Rows of 4096-value blocks; a long row's blocks are summed on all cores (Parallel.blockSums).
+            let blocks = (p.n + 4095) / 4096
+            for o in 0..<p.outer {
+                let row = src + o * p.n, n = p.n
+                let s = blocks > 64 ? Parallel.blockSums(blocks) { b in ouro_sum_f32(row + b * 4096, min(4096, n - b * 4096)) }
+                                    : ouro_sum_f32(row, n)
+                dst[o] = Float(s * scale)
+            }
+        } else {
+            var acc = [Double](repeating: 0, count: p.inner)
+            for o in 0..<p.outer {
+                for j in 0..<p.inner { acc[j] = 0 }
+                for k in 0..<p.n {
+                    let row = src + (o * p.n + k) * p.inner
+                    for j in 0..<p.inner { acc[j] += Double(row[j]) }
+                }
+                for j in 0..<p.inner { dst[o * p.inner + j] = Float(acc[j] * scale) }
+            }
+        }
+        return out
     }
 
     /// Sums the n rows of each outer block (vectorised along inner), in a fixed order.

@@ -1,0 +1,40 @@
+import Foundation
+
+/// Large elementwise work and large sums split across the machine's cores. Splits never change
+/// a result: elementwise ops compute each element the same way whatever the split, and sums add
+/// fixed-size blocks whose partial sums are combined in block order (see `blockSums`), so the
+/// numbers are the same bit for bit on one thread or many.
+public enum Parallel {
+    /// The most pieces one op is split into (the machine's cores; `OURO_OP_THREADS` overrides).
+    nonisolated(unsafe) public static var threads: Int = {
+        if let v = ProcessInfo.processInfo.environment["OURO_OP_THREADS"].flatMap(Int.init), v >= 1 { return min(v, 64) }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
+
+    /// Below this many elements an op runs on the calling thread (splitting costs more than it saves).
+    public static let grain = 1 << 17
+
+    /// Runs body over 0..<n in contiguous pieces, concurrently when n is large.
+    @inline(__always)
+    public static func forRanges(_ n: Int, grain: Int = Parallel.grain, _ body: (Range<Int>) -> Void) {
+        let pieces = min(threads, n / max(grain, 1))
+        if pieces <= 1 { body(0..<n); return }
+        DispatchQueue.concurrentPerform(iterations: pieces) { k in
+            body((n * k / pieces)..<(n * (k + 1) / pieces))
+        }
+    }
+
+    /// Σ over `count` fixed blocks: each block's partial sum (computed by `block`, in parallel when
+    /// there are many) is added in block order, so the total does not depend on the split.
+    public static func blockSums(_ count: Int, _ block: (Int) -> Double) -> Double {
+        if count <= 1 { return count == 1 ? block(0) : 0 }
+        var partial = [Double](repeating: 0, count: count)
+        partial.withUnsafeMutableBufferPointer { p in
+            let base = p.baseAddress!
+            forRanges(count, grain: 32) { r in for b in r { base[b] = block(b) } }
+        }
+        var total = 0.0
+        for v in partial { total += v }
+        return total
+    }
+}

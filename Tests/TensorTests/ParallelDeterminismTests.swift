@@ -1,0 +1,49 @@
+import Foundation
+import Tensor
+import XCTest
+
+/// Work split over cores gives the same bits as one core: GEMMs cut into row or column blocks,
+/// elementwise maps, and float32 sums over fixed blocks.
+final class ParallelDeterminismTests: XCTestCase {
+    func withThreads<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+        let saved = Parallel.threads
+        Parallel.threads = n
+        defer { Parallel.threads = saved }
+        return try body()
+    }
+
+    func testSplitGemmIsBitIdentical() throws {
+        let blas = Linalg.threads
+        Linalg.setThreads(1)          // ouro's setting: blocks split by ouro, each one single-threaded BLAS call
+        defer { Linalg.setThreads(blas) }
+        let g = RNG(seed: 11)
+        // tall (row blocks), short and wide (column blocks), odd sizes, every transpose combination
+        for (m, k, n) in [(700, 300, 200), (96, 517, 1500), (1000, 64, 130), (257, 129, 255)] {
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                for dtype in [DType.float32, .float64] {
+                    let a = try g.normal(ta ? [k, m] : [m, k], dtype: dtype), b = try g.normal(tb ? [n, k] : [k, n], dtype: dtype)
+                    let c0 = try g.normal([m, n], dtype: dtype)
+                    let one = try c0.clone(), two = try c0.clone()
+                    try withThreads(1) { try Tensor.gemm(a, transA: ta, b, transB: tb, into: one, alpha: 0.5, beta: 1) }
+                    try withThreads(3) { try Tensor.gemm(a, transA: ta, b, transB: tb, into: two, alpha: 0.5, beta: 1) }
+                    XCTAssertEqual(try one.checksum(), try two.checksum(), "\(m)×\(k)×\(n) transA \(ta) transB \(tb) \(dtype)")
+                }
+            }
+        }
+    }
+
+    func testElementwiseAndSumsAreBitIdentical() throws {
+        let x = try RNG(seed: 12).normal([3_000_001], dtype: .float32), y = try RNG(seed: 13).normal([3_000_001], dtype: .float32)
+        for kind in [UnaryKind.exp, .tanh, .sigmoid] {
+            let a = try withThreads(1) { try x.unary(kind) }, b = try withThreads(2) { try x.unary(kind) }
+            XCTAssertEqual(try a.checksum(), try b.checksum(), "\(kind)")
+        }
+        let p1 = try withThreads(1) { try x.binary(.mul, y) }, p2 = try withThreads(2) { try x.binary(.mul, y) }
+        XCTAssertEqual(try p1.checksum(), try p2.checksum())
+        let s1 = try withThreads(1) { try x.reduce(.sum).item() }, s2 = try withThreads(2) { try x.reduce(.sum).item() }
+        XCTAssertEqual(s1, s2)
+        // and the float32 sum is accurate: within float32 rounding of the float64 sum of the same values
+        let exact = try x.astype(.float64).reduce(.sum).item()
+        XCTAssertEqual(s1, exact, accuracy: max(1e-3, abs(exact) * 1e-6))
+    }
+}
