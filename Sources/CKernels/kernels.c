@@ -62,13 +62,12 @@ double ouro_sum_f32(const float *x, size_t n) {
     double total = 0;
     for (size_t start = 0; start < n; start += 4096) {
         size_t end = start + 4096 < n ? start + 4096 : n;
-        float lane[16] = {0};
+        double lane[16] = {0};
         size_t i = start;
         for (; i + 16 <= end; i += 16)
-            for (int j = 0; j < 16; j++) lane[j] += x[i + j];
-        float tail = 0;
-        for (; i < end; i++) tail += x[i];
-        double block = tail;
+            for (int j = 0; j < 16; j++) lane[j] += (double)x[i + j];
+        double block = 0;
+        for (; i < end; i++) block += (double)x[i];
         for (int j = 0; j < 16; j++) block += lane[j];
         total += block;
     }

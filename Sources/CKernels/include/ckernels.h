@@ -29,7 +29,7 @@ void ouro_tanh_f32(const float *in, float *out, size_t n);
 void ouro_sigmoid_f32(const float *in, float *out, size_t n);
 #endif
 
-/* Σ x over n contiguous float32 values: 16 float32 lanes per block of 4096 values (fixed order),
-   block sums added in float64 — the error of a float32 sum stays near that of a short block,
-   and the result does not depend on which instruction-set version runs. */
+/* Σ x over n contiguous float32 values, accumulated in float64: 16 lanes per block of 4096
+   values (a fixed order), block sums added in order — as accurate as a float64 sum, and the
+   result does not depend on which instruction-set version runs. */
 double ouro_sum_f32(const float *x, size_t n);
