@@ -4,6 +4,16 @@ import Tensor
 /// `ouro.linalg.*`: LAPACK-backed linear algebra.
 enum LinalgBindings {
     static let functions: [Binding] = [
+        Binding("gemm", "gemm(A, B, C, {alpha=1, beta=0, trans_a=false, trans_b=false}) — C = alpha·op(A)·op(B) + beta·C in place (op transposes when asked), one BLAS call into C's memory: how gradients accumulate without allocating. 2-D float tensors of one dtype; returns C.") { a in
+            let x = try a.tensor(1), y = try a.tensor(2), c = try a.tensor(3)
+            try a.checkOptions(4, ["alpha", "beta", "trans_a", "trans_b"])
+            if GradMode.isEnabled && (c.requiresGrad || x.requiresGrad || y.requiresGrad) {
+                throw a.fail("gemm writes into C in place, which autograd cannot record; use mm, or ouro.no_grad")
+            }
+            try Tensor.gemm(x, transA: try a.optBoolField(4, "trans_a", false), y, transB: try a.optBoolField(4, "trans_b", false),
+                            into: c, alpha: try a.optNumberField(4, "alpha") ?? 1, beta: try a.optNumberField(4, "beta") ?? 0)
+            lua_pushvalue(a.lua.L, 3); return 1
+        },
         Binding("cholesky", "cholesky(A) — lower-triangular L with A = L·Lᵀ; an error if A is not positive definite.") { a in
             a.push(try Linalg.cholesky(try a.tensor(1)))
         },

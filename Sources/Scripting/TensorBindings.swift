@@ -148,14 +148,43 @@ enum TensorBindings {
 
     // MARK: methods
 
+    /// The `{out = z}` option of the elementwise methods: z, checked to be writable outside autograd.
+    static func outOption(_ a: Args, _ i: Int32, inputs: [Tensor]) throws -> Tensor? {
+        guard a.isTable(i) else {
+            if !a.lua.isNoneOrNil(i) { throw a.expected(i, "options table {out = tensor}") }
+            return nil
+        }
+        try a.checkOptions(i, ["out"])
+        guard let at = a.option(i, "out") else { return nil }
+        defer { a.lua.pop() }
+        guard let out = try Userdata.object(a.lua, at, Userdata.tensor) as? Tensor else { throw a.error(i, "option 'out' must be a tensor, got \(a.lua.typeName(at))") }
+        if GradMode.isEnabled && inputs.contains(where: { $0.requiresGrad }) {
+            throw a.error(i, "out= writes in place, which autograd cannot record; drop out= or use ouro.no_grad")
+        }
+        return out
+    }
+
     static func unaryMethod(_ kind: UnaryKind, _ doc: String) -> Binding {
-        Binding(kind.rawValue, doc) { a in a.push(try Diff.unary(kind, try a.tensor(1))) }
+        Binding(kind.rawValue, doc + " x:\(kind.rawValue)({out = z}) writes into z (no allocation) and returns it.") { a in
+            let t = try a.tensor(1)
+            if let out = try outOption(a, 2, inputs: [t]) {
+                try t.unary(kind, into: out)
+                a.lua.rawField(2, "out"); return 1            // the very value passed in
+
+            }
+            return a.push(try Diff.unary(kind, t))
+        }
     }
 
     static func binaryMethod(_ name: String, _ kind: BinaryKind) -> Binding {
-        Binding(name, "x:\(name)(y) — elementwise \(kind.rawValue) with broadcasting; y may be a number.") { a in
+        Binding(name, "x:\(name)(y, {out = z}?) — elementwise \(kind.rawValue) with broadcasting; y may be a number. With out, the result is written into z (which may be x itself; no allocation) and z is returned.") { a in
             let t = try a.tensor(1)
-            return a.push(try Diff.binary(kind, t, try a.tensorOrNumber(2, like: t)))
+            let y = try a.tensorOrNumber(2, like: t)
+            if let out = try outOption(a, 3, inputs: [t, y]) {
+                try t.binary(kind, y, into: out)
+                a.lua.rawField(3, "out"); return 1
+            }
+            return a.push(try Diff.binary(kind, t, y))
         }
     }
 

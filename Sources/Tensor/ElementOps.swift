@@ -89,15 +89,17 @@ public enum GeOp: CompareOp { @inline(__always) public static func apply<T: Tens
 public enum EqOp: CompareOp { @inline(__always) public static func apply<T: TensorElement>(_ a: T, _ b: T) -> Bool { a == b } }
 public enum NeOp: CompareOp { @inline(__always) public static func apply<T: TensorElement>(_ a: T, _ b: T) -> Bool { a != b } }
 
-/// Unary maps. `applyInt` is used for int64 tensors by the ops that keep integers integral.
-public protocol UnaryOp { static func apply<T: FloatElement>(_ a: T) -> T; static func applyInt(_ a: Int64) -> Int64 }
-public enum NegOp: UnaryOp { @inline(__always) public static func apply<T: FloatElement>(_ a: T) -> T { T.neg(a) }; public static func applyInt(_ a: Int64) -> Int64 { Int64.neg(a) } }
-public enum AbsOp: UnaryOp { @inline(__always) public static func apply<T: FloatElement>(_ a: T) -> T { T.abs(a) }; public static func applyInt(_ a: Int64) -> Int64 { Int64.abs(a) } }
-public enum ReluOp: UnaryOp { @inline(__always) public static func apply<T: FloatElement>(_ a: T) -> T { a > T.zero ? a : T.zero }; public static func applyInt(_ a: Int64) -> Int64 { a > 0 ? a : 0 } }
-public enum ExpOp: UnaryOp { @inline(__always) public static func apply<T: FloatElement>(_ a: T) -> T { T.exp(a) }; public static func applyInt(_ a: Int64) -> Int64 { a } }
-public enum LogOp: UnaryOp { @inline(__always) public static func apply<T: FloatElement>(_ a: T) -> T { T.log(a) }; public static func applyInt(_ a: Int64) -> Int64 { a } }
-public enum SqrtOp: UnaryOp { @inline(__always) public static func apply<T: FloatElement>(_ a: T) -> T { T.sqrt(a) }; public static func applyInt(_ a: Int64) -> Int64 { a } }
-public enum TanhOp: UnaryOp { @inline(__always) public static func apply<T: FloatElement>(_ a: T) -> T { T.tanh(a) }; public static func applyInt(_ a: Int64) -> Int64 { a } }
+/// Unary maps over floating-point values; the ones that keep integers integral (neg, abs, relu)
+/// also map int64 (`IntUnaryOp`). Every other op turns int64 input into float64 first.
+public protocol UnaryOp { static func apply<T: FloatElement>(_ a: T) -> T }
+public protocol IntUnaryOp: UnaryOp { static func applyInt(_ a: Int64) -> Int64 }
+public enum NegOp: IntUnaryOp { @inline(__always) public static func apply<T: FloatElement>(_ a: T) -> T { T.neg(a) }; public static func applyInt(_ a: Int64) -> Int64 { Int64.neg(a) } }
+public enum AbsOp: IntUnaryOp { @inline(__always) public static func apply<T: FloatElement>(_ a: T) -> T { T.abs(a) }; public static func applyInt(_ a: Int64) -> Int64 { Int64.abs(a) } }
+public enum ReluOp: IntUnaryOp { @inline(__always) public static func apply<T: FloatElement>(_ a: T) -> T { a > T.zero ? a : T.zero }; public static func applyInt(_ a: Int64) -> Int64 { a > 0 ? a : 0 } }
+public enum ExpOp: UnaryOp { @inline(__always) public static func apply<T: FloatElement>(_ a: T) -> T { T.exp(a) } }
+public enum LogOp: UnaryOp { @inline(__always) public static func apply<T: FloatElement>(_ a: T) -> T { T.log(a) } }
+public enum SqrtOp: UnaryOp { @inline(__always) public static func apply<T: FloatElement>(_ a: T) -> T { T.sqrt(a) } }
+public enum TanhOp: UnaryOp { @inline(__always) public static func apply<T: FloatElement>(_ a: T) -> T { T.tanh(a) } }
 public enum SigmoidOp: UnaryOp {
     @inline(__always) public static func apply<T: FloatElement>(_ a: T) -> T {
         // Stable in both tails: never exponentiates a large positive number.
@@ -105,7 +107,6 @@ public enum SigmoidOp: UnaryOp {
         let e = T.exp(a)
         return T.div(e, T.add(T.one, e))
     }
-    public static func applyInt(_ a: Int64) -> Int64 { a }
 }
 
 /// The Gaussian error linear unit, exact form x·Φ(x) (PyTorch's default `nn.GELU`), and its derivative.
@@ -113,7 +114,6 @@ public enum GeluOp: UnaryOp {
     @inline(__always) public static func apply<T: FloatElement>(_ a: T) -> T {
         T.mul(T.mul(T(fromDouble: 0.5), a), T.add(T.one, T.erf(T.mul(a, T(fromDouble: 0.7071067811865476)))))
     }
-    public static func applyInt(_ a: Int64) -> Int64 { a }
 }
 
 public enum GELU {

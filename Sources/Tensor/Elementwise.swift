@@ -29,6 +29,38 @@ extension Tensor {
         return out
     }
 
+    /// Writes kind(self, other) into `out` (no allocation): out must have the broadcast shape and
+    /// the result's dtype; it may be self or other themselves (the elementwise update is safe).
+    public func binary(_ kind: BinaryKind, _ other: Tensor, into out: Tensor) throws {
+        guard let shape = broadcastShapes(self.shape, other.shape), shape == out.shape else {
+            throw TensorError("'\(kind.rawValue)' into out: the result has shape \(broadcastShapes(self.shape, other.shape).map(describeShape) ?? "(none)") but out is \(describeShape(out.shape))")
+        }
+        var dt = DType.promote(dtype, other.dtype)
+        if dt == .int64 && (kind == .div || kind == .pow) { dt = .float64 }
+        guard out.dtype == dt else { throw TensorError("'\(kind.rawValue)' into out: the result is \(dt.rawValue) but out is \(out.dtype.rawValue)") }
+        try out.checkWritable("\(kind.rawValue) into out")
+        var a = try astypeIfNeeded(dt), b = try other.astypeIfNeeded(dt)
+        if a.storage === out.storage && !a.sameView(out) { a = try a.clone() }
+        if b.storage === out.storage && !b.sameView(out) { b = try b.clone() }
+        try out.assignBinary(kind, a, b)
+    }
+
+    /// Writes kind(self) into `out` (same shape; out's dtype must be the result's).
+    public func unary(_ kind: UnaryKind, into out: Tensor) throws {
+        let keepsInt = kind == .neg || kind == .abs || kind == .relu
+        let dt: DType = dtype == .int64 && !keepsInt ? .float64 : dtype
+        guard out.shape == shape, out.dtype == dt else {
+            throw TensorError("'\(kind.rawValue)' into out: expected out of shape \(describeShape(shape)) and dtype \(dt.rawValue), got \(describeShape(out.shape)) \(out.dtype.rawValue)")
+        }
+        try out.checkWritable("\(kind.rawValue) into out")
+        var src = try astypeIfNeeded(dt)
+        if src.storage === out.storage && !src.sameView(out) { src = try src.clone() }
+        out.assignUnary(kind, src)
+    }
+
+    /// True when both views cover the same elements in the same order.
+    func sameView(_ o: Tensor) -> Bool { storage === o.storage && offset == o.offset && shape == o.shape && strides == o.strides }
+
     /// Writes `kind(a, b)` into self (whose shape the operands must broadcast to; same dtype).
     func assignBinary(_ kind: BinaryKind, _ a: Tensor, _ b: Tensor) throws {
         switch kind {
@@ -142,9 +174,9 @@ extension Tensor {
             return
         }
         switch kind {
-        case .neg: unaryDispatch(NegOp.self, src)
-        case .abs: unaryDispatch(AbsOp.self, src)
-        case .relu: unaryDispatch(ReluOp.self, src)
+        case .neg: intUnaryDispatch(NegOp.self, src)
+        case .abs: intUnaryDispatch(AbsOp.self, src)
+        case .relu: intUnaryDispatch(ReluOp.self, src)
         case .exp: unaryDispatch(ExpOp.self, src)
         case .log: unaryDispatch(LogOp.self, src)
         case .sqrt: unaryDispatch(SqrtOp.self, src)
@@ -165,7 +197,12 @@ extension Tensor {
         }
     }
 
+    /// Float-only ops: callers have converted int64 input to float64 (see `unary`).
     private func unaryDispatch<Op: UnaryOp>(_ op: Op.Type, _ src: Tensor) {
+        if dtype == .float64 { unaryKernel(Double.self, src) { Op.apply($0) } } else { unaryKernel(Float.self, src) { Op.apply($0) } }
+    }
+
+    private func intUnaryDispatch<Op: IntUnaryOp>(_ op: Op.Type, _ src: Tensor) {
         switch dtype {
         case .float64: unaryKernel(Double.self, src) { Op.apply($0) }
         case .float32: unaryKernel(Float.self, src) { Op.apply($0) }

@@ -46,6 +46,8 @@ struct ReplTerminalTests {
     @Test func tabCompletesFieldsAndMethods() throws {
         let (t, _) = try start()
         try t.enter("x = ouro.tensor.ones({3})")
+        // wait for the next prompt before typing on (a loaded machine may take a moment)
+        #expect(t.wait { $0.hasSuffix("ones({3})\n>") }.ok, "\(t.screen())")
         try t.type("m = ouro.mo")
         try t.press("Tab")
         #expect(t.wait { $0.hasSuffix("> m = ouro.models") }.ok, "\(t.screen())")

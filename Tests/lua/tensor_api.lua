@@ -130,3 +130,15 @@ local tab = T.new({{1, 2}, {3, 4}}):totable(); assert(tab[2][1] == 3)
 
 -- require works too
 assert(require("ouro") == ouro)
+-- write-into variants: {out = z} and linalg.gemm, with no allocation
+do
+local x, y, z = T.new({1.0, 2}), T.new({3.0, 4}), T.zeros({2})
+assert(x:add(y, {out = z}) == z); same(z, {4, 6})
+x:mul(2, {out = x}); same(x, {2, 4})
+x:exp({out = z}); same(z, {math.exp(2), math.exp(4)}, 1e-12)
+expect_error("out is 3", function() x:add(y, {out = T.zeros({3})}) end)
+expect_error("float32", function() x:add(y, {out = T.zeros({2}, "float32")}) end)
+local A, B, C = T.new({{1.0, 2}, {3, 4}}), T.new({{1.0, 0}, {0, 1}}), T.ones({2, 2})
+ouro.linalg.gemm(A, B, C, {alpha = 2, beta = 1, trans_a = true}); same(C, {{3, 7}, {5, 9}})
+expect_error("autograd", function() local w = T.ones({2}):requires_grad(); w:add(1, {out = T.zeros({2})}) end)
+end
