@@ -15,7 +15,7 @@ BIN         = .build/$(CONFIG)/ouro
 BLAS_CORE  := $(shell grep -qw avx512bw /proc/cpuinfo 2>/dev/null && echo SkylakeX || { grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo Haswell; })
 TEST_ENV    = OURO_BIN=$(abspath $(BIN)) OURO_REQUIRE_BIN=1 $(if $(BLAS_CORE),OPENBLAS_CORETYPE=$(BLAS_CORE))
 
-.PHONY: all deps build demo test test-resume fuzz test-deps docs bench bench-gaussian bench-kde memcheck clean
+.PHONY: all deps build demo test test-resume fuzz test-deps docs bench bench-gaussian bench-kde bench-nn memcheck clean
 
 all: build
 
@@ -64,6 +64,11 @@ bench-gaussian: build
 	bench/gaussian_bench.sh 100 100
 
 ## bench-kde: KDE log-likelihood against scikit-learn and NumPy (installs scikit-learn from PyPI if missing)
+## bench-nn: MLP and conv training against our PyTorch scripts (installs torch from PyPI for the benchmark only)
+bench-nn: build
+	@python3 -c "import torch" 2>/dev/null || python3 -m pip install torch || echo "(PyTorch not installable: ouro's numbers only)"
+	bench/nn_bench.sh 300 30
+
 bench-kde: build
 	@python3 -c "import sklearn" 2>/dev/null || pip install scikit-learn
 	python3 bench/kde_bench.py --ouro $(BIN)

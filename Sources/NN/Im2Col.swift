@@ -1,3 +1,4 @@
+import CKernels
 import Tensor
 
 /// The geometry of a 2-D convolution over N×C×H×W input with a square k×k kernel.
@@ -87,16 +88,27 @@ enum Im2Col {
     /// The column matrix of a contiguous N×C×H×W tensor, as a new rows × cols tensor.
     static func columns(_ x: Tensor, _ g: ConvGeometry) throws -> Tensor {
         let out = try Tensor(uninitialized: [g.rows, g.cols], dtype: x.dtype)
-        if x.dtype == .float64 { forward(x.base(Double.self), g, out.base(Double.self)) }
-        else { forward(x.base(Float.self), g, out.base(Float.self)) }
+        if x.dtype == .float64 { forward(x.base(Double.self), g, out.base(Double.self)); return out }
+        let (px, po) = (x.base(Float.self), out.base(Float.self))
+        Parallel.forRanges(g.c, grain: channelGrain(g)) { r in
+            ouro_im2col_f32(px, po, Int32(g.n), Int32(g.c), Int32(g.h), Int32(g.w), Int32(g.k), Int32(g.stride), Int32(g.padding),
+                            Int32(g.outH), Int32(g.outW), Int32(r.lowerBound), Int32(r.upperBound))
+        }
         return out
     }
+
+    /// Channels per piece so that a piece moves at least Parallel.grain values.
+    static func channelGrain(_ g: ConvGeometry) -> Int { max(1, Parallel.grain / max(1, g.k * g.k * g.cols)) }
 
     /// The N×C×H×W tensor whose column matrix is adjoint to `cols` (contiguous rows × cols).
     static func image(_ cols: Tensor, _ g: ConvGeometry) throws -> Tensor {
         let x = try Tensor.zeros([g.n, g.c, g.h, g.w], dtype: cols.dtype)
-        if cols.dtype == .float64 { adjoint(cols.base(Double.self), g, x.base(Double.self)) }
-        else { adjoint(cols.base(Float.self), g, x.base(Float.self)) }
+        if cols.dtype == .float64 { adjoint(cols.base(Double.self), g, x.base(Double.self)); return x }
+        let (pc, px) = (cols.base(Float.self), x.base(Float.self))
+        Parallel.forRanges(g.c, grain: channelGrain(g)) { r in
+            ouro_col2im_f32(pc, px, Int32(g.n), Int32(g.c), Int32(g.h), Int32(g.w), Int32(g.k), Int32(g.stride), Int32(g.padding),
+                            Int32(g.outH), Int32(g.outW), Int32(r.lowerBound), Int32(r.upperBound))
+        }
         return x
     }
 }

@@ -105,7 +105,7 @@ extension Tensor {
         let work = Double(m) * Double(n) * Double(k)
         let byRows = m >= n
         let span = byRows ? m : n
-        let pieces = work >= 4e6 && Linalg.threads == 1 ? max(1, min(8, span / 128)) : 1
+        let pieces = work >= 4e6 && Linalg.threads == 1 ? max(1, min(4, span / 256)) : 1
         let cuts = (0...pieces).map { $0 == pieces ? span : (span * $0 / pieces) / 64 * 64 }
         let size = out.dtype.size
         let pa = UnsafeMutableRawPointer(a.storage.bytes + a.offset * size)

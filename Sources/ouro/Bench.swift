@@ -16,8 +16,9 @@ struct Bench: ParsableCommand {
     func run() throws {
         let host = try LuaHost()
         Linalg.setThreads(threads)
+        Parallel.threads = threads      // ouro's own splitting of large ops uses the same number of cores
         let trials = quick ? 2 : 21
-        print("ouro bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS threads: \(Linalg.threads), trials: \(trials) (best of, interleaved)")
+        print("ouro bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS threads: \(Linalg.threads), ouro op threads: \(Parallel.threads), OpenBLAS kernels: \(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "auto"), trials: \(trials) (best of, interleaved)")
         print("")
         print("Matrix product  C = A·B, n×n, Lua `a:mm(b)` vs raw cblas_?gemm into a preallocated C")
         print(pad("dtype", 8) + pad("n", 6) + pad("raw GFLOP/s", 13) + pad("ouro GFLOP/s", 14) + "overhead")

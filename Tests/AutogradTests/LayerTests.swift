@@ -38,6 +38,22 @@ final class LayerTests: XCTestCase {
         }
     }
 
+    /// float32 goes through the C kernels (im2col/col2im over offset tables): same geometries,
+    /// against the float64 definition within float32 rounding (sums of ≤ 48 products of N(0,1)).
+    func testFloat32ConvMatchesDefinition() throws {
+        for (s, p, k) in [(1, 0, 3), (2, 1, 4), (2, 0, 3), (3, 2, 2), (1, 1, 3)] {
+            let x = try r([3, 4, 9, 7], 90 + s, 1), w = try r([5, 4, k, k], 91 + p, 1), b = try r([5], 92, 1)
+            let got = try Conv.conv2d(x.astype(.float32), w.astype(.float32), b.astype(.float32), stride: s, padding: p)
+            XCTAssertEqual(got.dtype, .float32)
+            XCTAssertLessThan(try maxAbsDiff(got.astype(.float64), naiveConv(x, w, b, stride: s, padding: p)), 1e-4, "stride \(s) padding \(p) kernel \(k)")
+            // the transpose: float32 against float64 (both through their own kernels)
+            let y = try r(got.shape, 93, 1)
+            let t32 = try Conv.convTranspose2d(y.astype(.float32), w.astype(.float32), nil, stride: s, padding: p)
+            let t64 = try Conv.convTranspose2d(y, w, nil, stride: s, padding: p)
+            XCTAssertLessThan(try maxAbsDiff(t32.astype(.float64), t64), 1e-4, "transpose: stride \(s) padding \(p) kernel \(k)")
+        }
+    }
+
     func testConvTransposeIsTheAdjoint() throws {
         // ⟨conv(x), y⟩ = ⟨x, convT(y)⟩ for the same weights (no bias), for several geometries.
         for (s, p, k) in [(1, 0, 3), (2, 1, 4), (2, 0, 2)] {

@@ -33,3 +33,13 @@ void ouro_sigmoid_f32(const float *in, float *out, size_t n);
    values (a fixed order), block sums added in order — as accurate as a float64 sum, and the
    result does not depend on which instruction-set version runs. */
 double ouro_sum_f32(const float *x, size_t n);
+
+/* im2col for an N×C×H×W float32 image and a k×k kernel (stride s, padding p): row (c, ki, kj),
+   column (img, oh, ow) of `cols` (C·k·k × N·Ho·Wo) holds x[img, c, oh·s − p + ki, ow·s − p + kj]
+   or 0 outside. Channels c0..<c1 only (callers split channels across threads). */
+void ouro_im2col_f32(const float *x, float *cols, int n, int c, int h, int w, int k, int s, int p,
+                     int ho, int wo, int c0, int c1);
+/* The adjoint: adds each entry of `cols` into x (which the caller zeroed), channels c0..<c1,
+   always in the same order. */
+void ouro_col2im_f32(const float *cols, float *x, int n, int c, int h, int w, int k, int s, int p,
+                     int ho, int wo, int c0, int c1);

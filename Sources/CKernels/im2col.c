@@ -1,0 +1,65 @@
+#include "ckernels.h"
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__linux__)
+#define OURO_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define OURO_CLONES
+#endif
+
+/* For each kernel offset (ki, kj), where each output position l = oh·wo + ow reads in the input
+   plane: ih·w + iw, or -1 in the padding. The same for every image and channel, so the inner
+   loops below are branch-free gathers (im2col) and scatters (col2im) over whole planes. */
+static int *offset_tables(int h, int w, int k, int s, int p, int ho, int wo) {
+    const int L = ho * wo;
+    int *t = malloc(sizeof(int) * (size_t)k * k * L);
+    if (!t) return NULL;
+    for (int ki = 0; ki < k; ki++)
+        for (int kj = 0; kj < k; kj++) {
+            int *row = t + (ki * k + kj) * L;
+            for (int i = 0; i < ho; i++)
+                for (int j = 0; j < wo; j++) {
+                    int ih = i * s - p + ki, iw = j * s - p + kj;
+                    row[i * wo + j] = (ih >= 0 && ih < h && iw >= 0 && iw < w) ? ih * w + iw : -1;
+                }
+        }
+    return t;
+}
+
+OURO_CLONES
+void ouro_im2col_f32(const float *x, float *cols, int n, int c, int h, int w, int k, int s, int p,
+                     int ho, int wo, int c0, int c1) {
+    const long L = (long)ho * wo, ncols = (long)n * L, plane = (long)h * w;
+    int *tables = offset_tables(h, w, k, s, p, ho, wo);
+    if (!tables) return;
+    for (int ch = c0; ch < c1; ch++)
+        for (int kk = 0; kk < k * k; kk++) {
+            const int *idx = tables + kk * L;
+            float *row = cols + ((long)ch * k * k + kk) * ncols;
+            for (int img = 0; img < n; img++) {
+                const float *src = x + ((long)img * c + ch) * plane;
+                float *d = row + img * L;
+                for (long l = 0; l < L; l++) { int o = idx[l]; d[l] = o >= 0 ? src[o] : 0.0f; }
+            }
+        }
+    free(tables);
+}
+
+OURO_CLONES
+void ouro_col2im_f32(const float *cols, float *x, int n, int c, int h, int w, int k, int s, int p,
+                     int ho, int wo, int c0, int c1) {
+    const long L = (long)ho * wo, ncols = (long)n * L, plane = (long)h * w;
+    int *tables = offset_tables(h, w, k, s, p, ho, wo);
+    if (!tables) return;
+    for (int ch = c0; ch < c1; ch++)
+        for (int img = 0; img < n; img++) {
+            float *dst = x + ((long)img * c + ch) * plane;
+            for (int kk = 0; kk < k * k; kk++) {
+                const int *idx = tables + kk * L;
+                const float *r = cols + ((long)ch * k * k + kk) * ncols + img * L;
+                for (long l = 0; l < L; l++) { int o = idx[l]; if (o >= 0) dst[o] += r[l]; }
+            }
+        }
+    free(tables);
+}

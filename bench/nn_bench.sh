@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Neural-network training speed: ouro (bench/mlp.lua, bench/conv.lua) against our PyTorch scripts
+# of the same networks (bench/mlp_torch.py, bench/conv_torch.py), side by side in one run,
+# alternating, best of 3, on 1 and 2 threads. Prints Markdown tables for BENCHMARKS.md.
+#   bench/nn_bench.sh [mlp_steps=300] [conv_steps=30]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OURO=${OURO:-.build/release/ouro}
+MLP_STEPS=${1:-300}
+CONV_STEPS=${2:-30}
+field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d.get('$1', 'nan'))"; }
+best() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:] if x != 'nan']; print(max(v) if v else 'nan')" "$@"; }
+if ! python3 -c 'import torch' 2>/dev/null; then
+  echo "PyTorch is not installed (python3 -m pip install torch): only ouro's numbers follow."
+fi
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); torch $(python3 -c 'import torch; print(torch.__version__)' 2>/dev/null || echo absent)"
+echo
+# Useful work of one training image (784-512-512-10): forward 2·(784·512 + 512·512 + 512·10) FLOP,
+# the same again for the weight gradients, and the input gradients of layers 2 and 3 (neither side
+# computes the gradient of the data): 3.21 MFLOP. The issue's ≈ 4.0 MFLOP also counts layer 1's.
+FLOP=3209216
+echo "MLP classifier on Fashion-MNIST (784-512-512-10, ReLU, Adam, batch 128, float32), images/s, best of 3"
+echo
+echo "| threads | ouro img/s | PyTorch img/s | ouro / PyTorch | ouro useful GFLOP/s |"
+echo "|---|---|---|---|---|"
+for t in 1 2; do
+  o=(); p=()
+  for rep in 1 2 3; do
+    o+=("$(OURO_OP_THREADS=$t "$OURO" run bench/mlp.lua "$MLP_STEPS" | field images_per_s)")
+    p+=("$(python3 bench/mlp_torch.py --threads "$t" --steps "$MLP_STEPS" | field images_per_s)")
+  done
+  bo=$(best "${o[@]}"); bp=$(best "${p[@]}")
+  python3 -c "o, p = $bo, float('$bp'); print(f'| $t | {o:.0f} | {p:.0f} | {o / p:.2f}x | {o * $FLOP / 1e9:.1f} |')"
+done
+echo
+echo "conv2d 32→64 (k4, s2, p1) on 14×14 + conv_transpose2d 64→32 back, batch 128, forward + backward, ms per pair, best of 3"
+echo
+echo "| threads | ouro ms | PyTorch ms | ouro speed / PyTorch's |"
+echo "|---|---|---|---|"
+for t in 1 2; do
+  o=(); p=()
+  for rep in 1 2 3; do
+    o+=("$(OURO_OP_THREADS=$t "$OURO" run bench/conv.lua "$CONV_STEPS" | field pairs_per_s)")
+    p+=("$(python3 bench/conv_torch.py --threads "$t" --steps "$CONV_STEPS" | field pairs_per_s)")
+  done
+  bo=$(best "${o[@]}"); bp=$(best "${p[@]}")
+  python3 -c "o, p = $bo, float('$bp'); print(f'| $t | {1000 / o:.1f} | {1000 / p:.1f} | {o / p:.2f}x |')"
+done
