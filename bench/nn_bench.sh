@@ -19,17 +19,22 @@ echo
 # the same again for the weight gradients, and the input gradients of layers 2 and 3 (neither side
 # computes the gradient of the data): 3.21 MFLOP. The issue's ≈ 4.0 MFLOP also counts layer 1's.
 FLOP=3209216
+# best_pair SCRIPT STEPS FIELD THREADS: the best of 3 alternating runs of ouro (bench/SCRIPT.lua) and
+# PyTorch (bench/SCRIPT_torch.py), printed as "ouro torch".
+best_pair() {
+  local o=() p=()
+  for rep in 1 2 3; do
+    o+=("$(OURO_OP_THREADS=$4 "$OURO" run "bench/$1.lua" "$2" | field "$3")")
+    p+=("$(python3 "bench/$1_torch.py" --threads "$4" --steps "$2" | field "$3")")
+  done
+  echo "$(best "${o[@]}") $(best "${p[@]}")"
+}
 echo "MLP classifier on Fashion-MNIST (784-512-512-10, ReLU, Adam, batch 128, float32), images/s, best of 3"
 echo
 echo "| threads | ouro img/s | PyTorch img/s | ouro / PyTorch | ouro useful GFLOP/s |"
 echo "|---|---|---|---|---|"
 for t in 1 2; do
-  o=(); p=()
-  for rep in 1 2 3; do
-    o+=("$(OURO_OP_THREADS=$t "$OURO" run bench/mlp.lua "$MLP_STEPS" | field images_per_s)")
-    p+=("$(python3 bench/mlp_torch.py --threads "$t" --steps "$MLP_STEPS" | field images_per_s)")
-  done
-  bo=$(best "${o[@]}"); bp=$(best "${p[@]}")
+  read -r bo bp < <(best_pair mlp "$MLP_STEPS" images_per_s "$t")
   python3 -c "o, p = $bo, float('$bp'); print(f'| $t | {o:.0f} | {p:.0f} | {o / p:.2f}x | {o * $FLOP / 1e9:.1f} |')"
 done
 echo
@@ -38,11 +43,6 @@ echo
 echo "| threads | ouro ms | PyTorch ms | ouro speed / PyTorch's |"
 echo "|---|---|---|---|"
 for t in 1 2; do
-  o=(); p=()
-  for rep in 1 2 3; do
-    o+=("$(OURO_OP_THREADS=$t "$OURO" run bench/conv.lua "$CONV_STEPS" | field pairs_per_s)")
-    p+=("$(python3 bench/conv_torch.py --threads "$t" --steps "$CONV_STEPS" | field pairs_per_s)")
-  done
-  bo=$(best "${o[@]}"); bp=$(best "${p[@]}")
+  read -r bo bp < <(best_pair conv "$CONV_STEPS" pairs_per_s "$t")
   python3 -c "o, p = $bo, float('$bp'); print(f'| $t | {1000 / o:.1f} | {1000 / p:.1f} | {o / p:.2f}x |')"
 done

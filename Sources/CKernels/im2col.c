@@ -27,39 +27,42 @@ static int *offset_tables(int h, int w, int k, int s, int p, int ho, int wo) {
     return t;
 }
 
-OURO_CLONES
-void ouro_im2col_f32(const float *x, float *cols, int n, int c, int h, int w, int k, int s, int p,
-                     int ho, int wo, int c0, int c1) {
-    const long L = (long)ho * wo, ncols = (long)n * L, plane = (long)h * w;
-    int *tables = offset_tables(h, w, k, s, p, ho, wo);
-    if (!tables) return;
-    for (int ch = c0; ch < c1; ch++)
-        for (int kk = 0; kk < k * k; kk++) {
-            const int *idx = tables + kk * L;
-            float *row = cols + ((long)ch * k * k + kk) * ncols;
-            for (int img = 0; img < n; img++) {
-                const float *src = x + ((long)img * c + ch) * plane;
-                float *d = row + img * L;
-                for (long l = 0; l < L; l++) { int o = idx[l]; d[l] = o >= 0 ? src[o] : 0.0f; }
-            }
-        }
-    free(tables);
+/* Both widths from one definition (T the element type, S the suffix). */
+#define OURO_IM2COL(T, S)                                                                           \
+OURO_CLONES                                                                                         \
+void ouro_im2col_##S(const T *x, T *cols, int n, int c, int h, int w, int k, int s, int p,          \
+                     int ho, int wo, int c0, int c1) {                                              \
+    const long L = (long)ho * wo, ncols = (long)n * L, plane = (long)h * w;                         \
+    int *tables = offset_tables(h, w, k, s, p, ho, wo);                                             \
+    if (!tables) return;                                                                            \
+    for (int ch = c0; ch < c1; ch++)                                                                \
+        for (int kk = 0; kk < k * k; kk++) {                                                        \
+            const int *idx = tables + kk * L;                                                       \
+            T *row = cols + ((long)ch * k * k + kk) * ncols;                                        \
+            for (int img = 0; img < n; img++) {                                                     \
+                const T *src = x + ((long)img * c + ch) * plane;                                    \
+                T *d = row + img * L;                                                               \
+                for (long l = 0; l < L; l++) { int o = idx[l]; d[l] = o >= 0 ? src[o] : (T)0; }    \
+            }                                                                                       \
+        }                                                                                           \
+    free(tables);                                                                                   \
+}                                                                                                   \
+OURO_CLONES                                                                                         \
+void ouro_col2im_##S(const T *cols, T *x, int n, int c, int h, int w, int k, int s, int p,          \
+                     int ho, int wo, int c0, int c1) {                                              \
+    const long L = (long)ho * wo, ncols = (long)n * L, plane = (long)h * w;                         \
+    int *tables = offset_tables(h, w, k, s, p, ho, wo);                                             \
+    if (!tables) return;                                                                            \
+    for (int ch = c0; ch < c1; ch++)                                                                \
+        for (int img = 0; img < n; img++) {                                                         \
+            T *dst = x + ((long)img * c + ch) * plane;                                              \
+            for (int kk = 0; kk < k * k; kk++) {                                                    \
+                const int *idx = tables + kk * L;                                                   \
+                const T *r = cols + ((long)ch * k * k + kk) * ncols + img * L;                      \
+                for (long l = 0; l < L; l++) { int o = idx[l]; if (o >= 0) dst[o] += r[l]; }       \
+            }                                                                                       \
+        }                                                                                           \
+    free(tables);                                                                                   \
 }
-
-OURO_CLONES
-void ouro_col2im_f32(const float *cols, float *x, int n, int c, int h, int w, int k, int s, int p,
-                     int ho, int wo, int c0, int c1) {
-    const long L = (long)ho * wo, ncols = (long)n * L, plane = (long)h * w;
-    int *tables = offset_tables(h, w, k, s, p, ho, wo);
-    if (!tables) return;
-    for (int ch = c0; ch < c1; ch++)
-        for (int img = 0; img < n; img++) {
-            float *dst = x + ((long)img * c + ch) * plane;
-            for (int kk = 0; kk < k * k; kk++) {
-                const int *idx = tables + kk * L;
-                const float *r = cols + ((long)ch * k * k + kk) * ncols + img * L;
-                for (long l = 0; l < L; l++) { int o = idx[l]; if (o >= 0) dst[o] += r[l]; }
-            }
-        }
-    free(tables);
-}
+OURO_IM2COL(float, f32)
+OURO_IM2COL(double, f64)

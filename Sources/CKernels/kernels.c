@@ -9,53 +9,34 @@
 #define OURO_CLONES
 #endif
 
-OURO_CLONES
-void ouro_adam_f32(float *restrict p, const float *restrict g, float *restrict m, float *restrict v, size_t n,
-                   float b1, float b2, float step_size, float inv_sqrt_c2, float eps, float wd_coupled, float shrink) {
-    const float ob1 = 1.0f - b1, ob2 = 1.0f - b2;
-    for (size_t j = 0; j < n; j++) {
-        float pj = p[j] * shrink;
-        float gj = g[j] + wd_coupled * pj;
-        float mj = b1 * m[j] + ob1 * gj;
-        float vj = b2 * v[j] + ob2 * (gj * gj);
-        m[j] = mj; v[j] = vj;
-        p[j] = pj - step_size * mj / (sqrtf(vj) * inv_sqrt_c2 + eps);
-    }
+/* One definition for both widths: T the element type, S the suffix, SQRT its square root,
+   EXP the exponent mask of its bit pattern (U: the unsigned integer of T's width). */
+#define OURO_ADAM(T, S, SQRT)                                                                       \
+OURO_CLONES                                                                                         \
+void ouro_adam_##S(T *restrict p, const T *restrict g, T *restrict m, T *restrict v, size_t n,     \
+                   T b1, T b2, T step_size, T inv_sqrt_c2, T eps, T wd_coupled, T shrink) {          \
+    const T ob1 = 1 - b1, ob2 = 1 - b2;                                                             \
+    for (size_t j = 0; j < n; j++) {                                                                \
+        T pj = p[j] * shrink;                                                                       \
+        T gj = g[j] + wd_coupled * pj;                                                              \
+        T mj = b1 * m[j] + ob1 * gj;                                                                \
+        T vj = b2 * v[j] + ob2 * (gj * gj);                                                         \
+        m[j] = mj; v[j] = vj;                                                                       \
+        p[j] = pj - step_size * mj / (SQRT(vj) * inv_sqrt_c2 + eps);                                \
+    }                                                                                               \
 }
+OURO_ADAM(float, f32, sqrtf)
+OURO_ADAM(double, f64, sqrt)
 
-OURO_CLONES
-void ouro_adam_f64(double *restrict p, const double *restrict g, double *restrict m, double *restrict v, size_t n,
-                   double b1, double b2, double step_size, double inv_sqrt_c2, double eps, double wd_coupled, double shrink) {
-    const double ob1 = 1.0 - b1, ob2 = 1.0 - b2;
-    for (size_t j = 0; j < n; j++) {
-        double pj = p[j] * shrink;
-        double gj = g[j] + wd_coupled * pj;
-        double mj = b1 * m[j] + ob1 * gj;
-        double vj = b2 * v[j] + ob2 * (gj * gj);
-        m[j] = mj; v[j] = vj;
-        p[j] = pj - step_size * mj / (sqrt(vj) * inv_sqrt_c2 + eps);
-    }
+#define OURO_ALL_FINITE(T, S, U, EXP)                                                               \
+OURO_CLONES                                                                                         \
+int ouro_all_finite_##S(const T *x, size_t n) {                                                     \
+    U bad = 0;                                                                                      \
+    for (size_t i = 0; i < n; i++) { U b; memcpy(&b, &x[i], sizeof b); bad |= ((b & EXP) == EXP); } \
+    return !bad;                                                                                    \
 }
-
-OURO_CLONES
-int ouro_all_finite_f32(const float *x, size_t n) {
-    uint32_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t b; memcpy(&b, &x[i], 4);
-        bad |= ((b & 0x7f800000u) == 0x7f800000u);
-    }
-    return !bad;
-}
-
-OURO_CLONES
-int ouro_all_finite_f64(const double *x, size_t n) {
-    uint64_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t b; memcpy(&b, &x[i], 8);
-        bad |= ((b & 0x7ff0000000000000ull) == 0x7ff0000000000000ull);
-    }
-    return !bad;
-}
+OURO_ALL_FINITE(float, f32, uint32_t, 0x7f800000u)
+OURO_ALL_FINITE(double, f64, uint64_t, 0x7ff0000000000000ull)
 
 OURO_CLONES
 double ouro_sum_f32(const float *x, size_t n) {

@@ -295,23 +295,29 @@ enum LoopBindings {
                     Userdata.push(lua, model, kind: Userdata.model)
                     pushContext(lua, ctx, model: model)
                     try lua.protectedCall(nargs: 2, nresults: 1, what: "metrics")
-                    guard lua.type(-1) == LUA_TTABLE else { throw LuaError("metrics: must return a table {name = number}, got \(lua.typeName(-1))") }
-                    var out: [Metric] = []
-                    lua_pushnil(lua.L)
-                    while lua_next(lua.L, -2) != 0 {
-                        defer { lua.pop() }
-                        guard lua.type(-2) == LUA_TSTRING, let k = lua.toString(-2), let v = lua.toNumber(-1) else {
-                            throw LuaError("metrics: entries must be name = number, got \(lua.typeName(-2)) = \(lua.typeName(-1))")
-                        }
-                        out.append(Metric(k, v))
-                    }
-                    return out.sorted { $0.name < $1.name }
+                    return try metricTable(lua, -1, what: "metrics")
                 }
             }
         }
         let source = Interruption.current
         cb.interrupted = { Interruption.process() || (source?.isRaised() ?? false) }
         return cb
+    }
+
+    /// A table {name = number} a Lua function returned (metrics, a Lua model's evaluate), sorted by name.
+    static func metricTable(_ lua: Lua, _ i: Int32, what: String) throws -> [Metric] {
+        guard lua.type(i) == LUA_TTABLE else { throw LuaError("\(what): must return a table {name = number}, got \(lua.typeName(i))") }
+        let at = lua_absindex(lua.L, i)
+        var out: [Metric] = []
+        lua_pushnil(lua.L)
+        while lua_next(lua.L, at) != 0 {
+            defer { lua.pop() }
+            guard lua.type(-2) == LUA_TSTRING, let k = lua.toString(-2), let v = lua.toNumber(-1) else {
+                throw LuaError("\(what): entries must be name = number, got \(lua.typeName(-2)) = \(lua.typeName(-1))")
+            }
+            out.append(Metric(k, v))
+        }
+        return out.sorted { $0.name < $1.name }
     }
 
     static func pushContext(_ lua: Lua, _ ctx: LoopContext, model: GenerativeModel?) {

@@ -51,17 +51,7 @@ final class LuaTableModel: GenerativeModel {
 
     func evaluate(_ test: Tensor) throws -> [Metric] {
         try call("evaluate", test, rng: RNG(seed: 0), results: 1) { lua in
-            guard lua.type(-1) == LUA_TTABLE else { throw LuaError("\(family): evaluate must return a table {name = number}, got \(lua.typeName(-1))") }
-            var out: [Metric] = []
-            lua_pushnil(lua.L)
-            while lua_next(lua.L, -2) != 0 {
-                defer { lua.pop() }
-                guard lua.type(-2) == LUA_TSTRING, let k = lua.toString(-2), let v = lua.toNumber(-1) else {
-                    throw LuaError("\(family): evaluate's entries must be name = number, got \(lua.typeName(-2)) = \(lua.typeName(-1))")
-                }
-                out.append(Metric(k, v))
-            }
-            return out.sorted { $0.name < $1.name }
+            try LoopBindings.metricTable(lua, -1, what: "\(family).evaluate")
         }
     }
 

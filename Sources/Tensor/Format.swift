@@ -1,7 +1,8 @@
 import Foundation
 
 /// Torch7-style printing: aligned columns, a common scale factor where it helps, `…` for
-/// truncated dimensions, and a footer such as `[float64 tensor of size 3x4]`.
+/// truncated dimensions, and a footer such as `[float64 tensor of size 3x4]` (with ", requires
+/// grad" for a leaf autograd tracks, ", tracked" for the result of a recorded op).
 public struct TensorFormat: Sendable {
     /// Dimensions longer than this are shown as the first and last `edge` entries.
     public var threshold = 10
@@ -9,7 +10,8 @@ public struct TensorFormat: Sendable {
     public init() {}
 
     public func render(_ t: Tensor) -> String {
-        let footer = "[\(t.dtype.rawValue) tensor of size \(t.shape.isEmpty ? "scalar" : describeShape(t.shape))]"
+        let tracking = t.requiresGrad ? (t.gradNode == nil ? ", requires grad" : ", tracked") : ""
+        let footer = "[\(t.dtype.rawValue) tensor of size \(t.shape.isEmpty ? "scalar" : describeShape(t.shape))\(tracking)]"
         if t.count == 0 { return "[\(t.dtype.rawValue) tensor with no elements of size \(describeShape(t.shape))]" }
         // Only the entries that will be shown are read: a 10⁸-element tensor prints as fast as a small one.
         let shown = (try? shownPart(t)) ?? t

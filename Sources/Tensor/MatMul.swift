@@ -98,14 +98,15 @@ extension Tensor {
             throw TensorError("mm: dimensions beyond 2^31 are not supported by BLAS")
         }
         // Large products use every core without changing a bit: C is cut into blocks of rows (or of
-        // columns, when it is short and wide), each one single-threaded BLAS call. The cut depends on
+        // columns, when it is short and wide), at most two of at least 256, each one single-threaded
+        // BLAS call (two: one extra packing of the shared operand, ~3% on one core). The cut depends on
         // the shape alone — never on the thread count — because BLAS itself is not invariant to
         // where a block starts; threads only decide how many blocks run at once. (A multi-threaded
         // BLAS, OURO_BLAS_THREADS > 1, splits its own way and gets one call.)
         let work = Double(m) * Double(n) * Double(k)
         let byRows = m >= n
         let span = byRows ? m : n
-        let pieces = work >= 4e6 && Linalg.threads == 1 ? max(1, min(4, span / 256)) : 1
+        let pieces = work >= 4e6 && Linalg.threads == 1 ? max(1, min(2, span / 256)) : 1
         let cuts = (0...pieces).map { $0 == pieces ? span : (span * $0 / pieces) / 64 * 64 }
         let size = out.dtype.size
         let pa = UnsafeMutableRawPointer(a.storage.bytes + a.offset * size)

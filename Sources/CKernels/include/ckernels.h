@@ -43,3 +43,7 @@ void ouro_im2col_f32(const float *x, float *cols, int n, int c, int h, int w, in
    always in the same order. */
 void ouro_col2im_f32(const float *cols, float *x, int n, int c, int h, int w, int k, int s, int p,
                      int ho, int wo, int c0, int c1);
+void ouro_im2col_f64(const double *x, double *cols, int n, int c, int h, int w, int k, int s, int p,
+                     int ho, int wo, int c0, int c1);
+void ouro_col2im_f64(const double *cols, double *x, int n, int c, int h, int w, int k, int s, int p,
+                     int ho, int wo, int c0, int c1);
