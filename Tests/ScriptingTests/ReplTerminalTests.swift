@@ -79,10 +79,12 @@ struct ReplTerminalTests {
         usleep(300_000)
         try t.press("C-c")
         #expect(t.wait(for: "interrupted", count: 2).ok, "\(t.screen())")
+        #expect(t.wait { $0.hasSuffix(">") }.ok, "\(t.screen())")
         // Ctrl-C on a half-typed line (and in a half-typed chunk) throws it away
         try t.type("this is not lua")
         try t.press("C-c")
         try t.enter("for i = 1, 2 do")
+        #expect(t.wait { $0.hasSuffix(">>") }.ok, "\(t.screen())")
         try t.press("C-c")
         try t.enter("6 * 7")
         let fresh = t.wait(for: "\n42")
@@ -113,6 +115,9 @@ struct ReplTerminalTests {
         let (first, data) = try start()
         try first.enter("history_marker = 41")
         try first.enter("print('unrelated')")
+        // keys pressed while a chunk still runs can be flushed when the line editor takes the
+        // terminal back: wait for the prompt first
+        try #require(first.wait { $0.hasSuffix("unrelated\n>") }.ok, "\(first.screen())")
         try first.press("C-d")
         try #require(first.wait(for: "[exit 0]").ok)
         let (t, _) = try start(data: data)
