@@ -47,7 +47,10 @@ local option_keys = {"n", "rng", "noise", "centers", "std", "box", "dim", "facto
   "model", "real", "test", "verifier", "metrics", "keep_top", "threads", "out", "subsample", "keep_pool",
   "max_resample_rounds", "name", "file", "series", "y", "x", "runs", "metric", "theory", "logy", "title",
   "replace", "keepdim", "unbiased", "generation", "accepted", "instructions", "memory", "tensor_bytes",
-  "d", "T", "sigma2", "trace", "synthetic", "genrations", "nosie", "bandwith", "zzz", 1, 2}
+  "d", "T", "sigma2", "trace", "synthetic", "genrations", "nosie", "bandwith", "zzz", 1, 2,
+  -- the neural API's options
+  "stride", "padding", "bias", "dtype", "lr", "betas", "eps", "weight_decay", "momentum", "reduction",
+  "kind", "warmup", "total", "min_lr", "retain_graph", "alpha", "beta", "trans_a", "trans_b", "split", "path"}
 
 local pool = {}                 -- values returned by earlier calls
 local function remember(v)
@@ -101,6 +104,15 @@ function value(depth)
     for i = 1, rint(4) - 1 do list[i] = chance(0.7) and small_number() or value(depth + 1) end
     return list
   elseif r < 0.90 and depth < 2 then return {{1, 2}, {3}}                        -- ragged
+  elseif r < 0.92 then
+    -- modules, optimisers and tracked tensors, so that their methods and backward get called too
+    local k = rint(6)
+    if k == 1 then return ouro.nn.linear(pick({1, 2, 3}), pick({1, 2, 3}))
+    elseif k == 2 then return ouro.nn.conv2d(pick({1, 2}), pick({1, 3}), pick({1, 2, 3}), {stride = pick({1, 2}), padding = pick({0, 1})})
+    elseif k == 3 then return ouro.nn.sequential{ouro.nn.linear(3, 4), ouro.nn.gelu(), ouro.nn.dropout(0.5), ouro.nn.linear(4, 2)}
+    elseif k == 4 then return ouro.optim.adam({T.ones({3}):requires_grad()}, {lr = pick({1e-3, 1, 1e300})})
+    elseif k == 5 then local t = tensor(); if t:dtype() ~= "int64" then pcall(t.requires_grad, t) end; return t
+    else local t = g:normal({2, 3}):requires_grad(); return (t * t):sum() end
   elseif r < 0.94 then
     return pick({function() return tensor() end, function() error("callback failed") end, function() return {} end,
                  function() return nil end, function() return 0 / 0 end, function(...) return ... end})
