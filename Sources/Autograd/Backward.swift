@@ -61,10 +61,12 @@ extension Autograd {
             }
             try Interruption.check()
             let gs = try pullback(g)
-            if !retainGraph { node.pullback = nil }
             for (i, input) in node.inputs.enumerated() where node.needs[i] {
                 if let gi = gs[i] { try accumulate(input, gi) }
             }
+            // Free the graph as we go: the pullback (with what it saved) and the links to the
+            // inputs, so activations are released now rather than when Lua collects the loss.
+            if !retainGraph { node.pullback = nil; node.inputs = [] }
         }
     }
 

@@ -14,7 +14,7 @@ public final class Node {
     /// The op's name, for messages ("mul", "conv2d", …).
     public let name: String
     /// The op's tensor inputs, in order; `needs[i]` is true when input i requires grad.
-    private(set) var inputs: [Tensor]
+    internal(set) var inputs: [Tensor]
     let needs: [Bool]
     /// Storages the pullback reads, with their versions at record time.
     let saved: [(Storage, UInt64)]
