@@ -27,11 +27,34 @@ public enum Conv {
     }
 
     /// (C × N·L) ↔ (N × C × L) for channel-major results and gradients.
-    static func channelsFirst(_ t: Tensor, n: Int, c: Int, l: Int) throws -> Tensor {
-        try t.reshape([n, c, l]).permute([1, 0, 2]).contiguous().reshape([c, n * l])
+    static func channelsFirst(_ t0: Tensor, n: Int, c: Int, l: Int) throws -> Tensor {
+        // Each (image, channel) plane of l values is contiguous in both layouts: one copy per plane.
+        let t = try t0.contiguous()
+        let out = try Tensor(uninitialized: [c, n * l], dtype: t.dtype)
+        let size = t.dtype.size, src = t.storage.bytes + t.offset * size, dst = out.storage.bytes
+        for img in 0..<n {
+            for ch in 0..<c { (dst + (ch * n + img) * l * size).copyMemory(from: src + (img * c + ch) * l * size, byteCount: l * size) }
+        }
+        return out
     }
-    static func batchFirst(_ t: Tensor, n: Int, c: Int, h: Int, w: Int) throws -> Tensor {
-        try t.reshape([c, n, h * w]).permute([1, 0, 2]).contiguous().reshape([n, c, h, w])
+    /// (C × N·L) → N × C × H × W, adding a per-channel bias in the same pass when there is one.
+    static func batchFirst(_ t0: Tensor, n: Int, c: Int, h: Int, w: Int, bias: Tensor? = nil) throws -> Tensor {
+        let t = try t0.contiguous()
+        let out = try Tensor(uninitialized: [n, c, h, w], dtype: t.dtype)
+        let b = try bias.map { try $0.astypeIfNeeded(t.dtype).contiguous() }
+        if t.dtype == .float64 { regroup(t.base(Double.self), out.base(Double.self), b?.base(Double.self), n, c, h * w) }
+        else { regroup(t.base(Float.self), out.base(Float.self), b?.base(Float.self), n, c, h * w) }
+        return out
+    }
+
+    @inline(__always)
+    static func regroup<T: FloatElement>(_ src: UnsafeMutablePointer<T>, _ dst: UnsafeMutablePointer<T>, _ bias: UnsafeMutablePointer<T>?, _ n: Int, _ c: Int, _ l: Int) {
+        for ch in 0..<c {
+            for img in 0..<n {
+                let s = src + (ch * n + img) * l, d = dst + (img * c + ch) * l
+                if let bias { let b = bias[ch]; for k in 0..<l { d[k] = T.add(s[k], b) } } else { d.update(from: s, count: l) }
+            }
+        }
     }
 
     /// 2-D cross-correlation (PyTorch's conv2d): x N×C×H×W, w Cout×C×k×k, b Cout or nil.
@@ -43,8 +66,7 @@ public enum Conv {
         let wm = try w.reshape([cout, g.rows])
         let ym = try Tensor(uninitialized: [cout, g.cols], dtype: w.dtype)
         try Tensor.gemm(wm, cols, into: ym)
-        var y = try batchFirst(ym, n: g.n, c: cout, h: g.outH, w: g.outW)
-        if let b = b { try y.binary_(.add, b.reshape([cout, 1, 1])) }
+        var y = try batchFirst(ym, n: g.n, c: cout, h: g.outH, w: g.outW, bias: b)
         let inputs = b.map { [x0, w, $0] } ?? [x0, w]
         guard Autograd.tracking(list: inputs) else { return y }
         let (nx, nw, nb) = (x0.requiresGrad, w.requiresGrad, b?.requiresGrad ?? false)
@@ -81,8 +103,7 @@ public enum Conv {
         let wm = try w.reshape([cin, g.rows])                                    // Cin × Cout·k·k
         let cols = try Tensor(uninitialized: [g.rows, g.cols], dtype: w.dtype)
         try Tensor.gemm(wm, transA: true, xm, into: cols)
-        var y = try Im2Col.image(cols, g)
-        if let b = b { try y.binary_(.add, b.reshape([cout, 1, 1])) }
+        var y = try Im2Col.image(cols, g, bias: b)
         let inputs = b.map { [x0, w, $0] } ?? [x0, w]
         guard Autograd.tracking(list: inputs) else { return y }
         let (nx, nw, nb) = (x0.requiresGrad, w.requiresGrad, b?.requiresGrad ?? false)

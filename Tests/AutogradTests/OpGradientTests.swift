@@ -72,6 +72,9 @@ final class OpGradientTests: XCTestCase {
         let y = try r([2, 2, 4], 14, 1)
         try GradCheck.check("cat", [try x.clone(), y]) { try Diff.cat([$0[0], $0[1]], dim: 1) }
         try GradCheck.check("stack", [try x.clone(), try r([2, 3, 4], 15, 1)]) { try Diff.stack([$0[0], $0[1]], dim: 1) }
+        try GradCheck.check("clone of a strided view", [try x.clone()]) { try Diff.clone(Diff.transpose($0[0], 0, 1)) }
+        try GradCheck.check("mask rows", [try r([4, 3], 38, 1)]) { try Diff.mask($0[0], Tensor([Int64(1), 0, 1, 1])) }
+        try GradCheck.check("astype to its own dtype", [try r([3], 39, 1)]) { try Diff.astype($0[0], .float64) }
         let m = try Tensor([Int64(1), 0, 0, 1], shape: [4])
         try GradCheck.check("where", [try r([3, 4], 16, 1), try r([4], 17, 1)]) { try Diff.where(m, $0[0], $0[1]) }
     }
