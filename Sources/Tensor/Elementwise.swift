@@ -193,6 +193,7 @@ extension Tensor {
         case .log: return { ouro_log_f32($0, $1, $2) }
         case .tanh: return { ouro_tanh_f32($0, $1, $2) }
         case .sigmoid: return { ouro_sigmoid_f32($0, $1, $2) }
+        case .gelu: return { ouro_gelu_f32($0, $1, $2) }
         default: return nil
         }
     }

@@ -27,6 +27,8 @@ void ouro_exp_f32(const float *in, float *out, size_t n);
 void ouro_log_f32(const float *in, float *out, size_t n);
 void ouro_tanh_f32(const float *in, float *out, size_t n);
 void ouro_sigmoid_f32(const float *in, float *out, size_t n);
+/* GELU x·Φ(x) (exact form) through a vectorised erfc: within 5.6 ulp (every 16th float checked). */
+void ouro_gelu_f32(const float *in, float *out, size_t n);
 #endif
 
 /* Σ x over n contiguous float32 values, accumulated in float64: 16 lanes per block of 4096
