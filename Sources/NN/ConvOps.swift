@@ -98,7 +98,7 @@ public enum Conv {
             throw TensorError("conv_transpose2d: internal geometry mismatch")
         }
         let x = try x0.astypeIfNeeded(w.dtype).contiguous()
-        let cin = w.shape[0], cout = w.shape[1], L = x.shape[2] * x.shape[3]
+        let cin = w.shape[0], L = x.shape[2] * x.shape[3]
         let xm = try channelsFirst(x, n: g.n, c: cin, l: L)                      // Cin × N·L
         let wm = try w.reshape([cin, g.rows])                                    // Cin × Cout·k·k
         let cols = try Tensor(uninitialized: [g.rows, g.cols], dtype: w.dtype)
