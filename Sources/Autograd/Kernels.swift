@@ -1,11 +1,12 @@
 import Tensor
 
-/// Elementwise loops the ops' forward and backward passes share: each call site passes its own
-/// closures, which the compiler inlines and vectorises (the helpers are `@inline(__always)`).
-enum Kernel {
+/// Elementwise loops the ops' forward and backward passes share (here and in NN's fused losses):
+/// each call site passes its own closures, which the compiler inlines and vectorises (`@inlinable`,
+/// so that other targets get the same specialised loops).
+public enum Kernel {
     /// f applied to every element of a (float dtypes), as a new contiguous tensor of a's shape.
-    @inline(__always)
-    static func map(_ a0: Tensor, _ f64: (Double) -> Double, _ f32: (Float) -> Float) throws -> Tensor {
+    @inlinable
+    public static func map(_ a0: Tensor, _ f64: (Double) -> Double, _ f32: (Float) -> Float) throws -> Tensor {
         let a = try a0.contiguous()
         let out = try Tensor(uninitialized: a.shape, dtype: a.dtype)
         let n = a.count
@@ -23,8 +24,8 @@ enum Kernel {
     }
 
     /// f applied to corresponding elements of two tensors of one shape (b converted to a's dtype).
-    @inline(__always)
-    static func zip(_ a0: Tensor, _ b0: Tensor, _ f64: (Double, Double) -> Double, _ f32: (Float, Float) -> Float) throws -> Tensor {
+    @inlinable
+    public static func zip(_ a0: Tensor, _ b0: Tensor, _ f64: (Double, Double) -> Double, _ f32: (Float, Float) -> Float) throws -> Tensor {
         let a = try a0.contiguous(), b = try b0.astypeIfNeeded(a0.dtype).contiguous()
         guard a.shape == b.shape else { throw TensorError("internal: elementwise shapes \(describeShape(a.shape)) and \(describeShape(b.shape)) differ") }
         let out = try Tensor(uninitialized: a.shape, dtype: a.dtype)
@@ -43,8 +44,8 @@ enum Kernel {
     }
 
     /// f applied to corresponding elements of three tensors of one shape.
-    @inline(__always)
-    static func zip3(_ a0: Tensor, _ b0: Tensor, _ c0: Tensor, _ f64: (Double, Double, Double) -> Double, _ f32: (Float, Float, Float) -> Float) throws -> Tensor {
+    @inlinable
+    public static func zip3(_ a0: Tensor, _ b0: Tensor, _ c0: Tensor, _ f64: (Double, Double, Double) -> Double, _ f32: (Float, Float, Float) -> Float) throws -> Tensor {
         let a = try a0.contiguous(), b = try b0.astypeIfNeeded(a0.dtype).contiguous(), c = try c0.astypeIfNeeded(a0.dtype).contiguous()
         guard a.shape == b.shape, a.shape == c.shape else { throw TensorError("internal: elementwise shapes differ") }
         let out = try Tensor(uninitialized: a.shape, dtype: a.dtype)

@@ -45,11 +45,11 @@ public final class Node {
 
 /// The recording entry point every op uses.
 public enum Autograd {
-    /// True when an op on these inputs must be recorded.
-    @inline(__always) public static func tracking(_ inputs: Tensor...) -> Bool {
-        guard GradMode.isEnabled else { return false }
-        for t in inputs where t.requiresGrad { return true }
-        return false
+    /// True when an op on these inputs must be recorded (one and two inputs without an array:
+    /// every untracked op asks).
+    @inline(__always) public static func tracking(_ a: Tensor) -> Bool { a.requiresGrad && GradMode.isEnabled }
+    @inline(__always) public static func tracking(_ a: Tensor, _ b: Tensor) -> Bool {
+        (a.requiresGrad || b.requiresGrad) && GradMode.isEnabled
     }
 
     /// True when an op on this list of inputs must be recorded.

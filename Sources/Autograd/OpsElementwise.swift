@@ -24,7 +24,6 @@ extension Diff {
         case .maximum, .minimum: saved = [a, b]
         }
         return Autograd.record(out, kind.rawValue, [a, b], saved: saved) { g in
-            func back(_ t: Tensor?, _ shape: [Int]) throws -> Tensor? { try t?.sumTo(shape) }
             switch kind {
             case .add:
                 return [na ? try g.sumTo(sa) : nil, nb ? try g.sumTo(sb) : nil]

@@ -83,9 +83,8 @@ extension Diff {
 
     /// The rows where the 1-D mask is non-zero.
     public static func mask(_ a: Tensor, _ m: Tensor) throws -> Tensor {
-        let keep = m.toDoubles().enumerated().filter { $0.element != 0 }.map { $0.offset }
         guard m.rank == 1, a.rank >= 1, m.count == a.shape[0] else { return try a.mask(m) }  // the core's message
-        return try indexSelect(a, 0, keep)
+        return try indexSelect(a, 0, m.toDoubles().enumerated().filter { $0.element != 0 }.map { $0.offset })
     }
 
     /// out[…k…] = a[…index[…k…]…] along dim (index: int64, 0-based).

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// JSON text for run records, written directly: keys sorted, numbers as the shortest text that
 /// reads back to the same double (non-finite ones as strings), two-space indentation. Foundation's
@@ -47,19 +48,5 @@ enum JSONText {
         out += "\n" + String(repeating: "  ", count: indent)
     }
 
-    private static func string(_ s: String, to out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        out += "\""
-    }
+    private static func string(_ s: String, to out: inout String) { out += JSONString.quoted(s) }
 }

@@ -75,7 +75,7 @@ public enum Loss {
             throw TensorError("bce_with_logits: the target's shape \(describeShape(target.shape)) differs from the logits' \(describeShape(x0.shape))")
         }
         let x = try x0.contiguous(), t = try target.astypeIfNeeded(x0.dtype).contiguous()
-        let per = try KernelBridge.zip(x, t, { x, t in Swift.max(x, 0) - x * t + Foundation.log1p(Foundation.exp(-Swift.abs(x))) },
+        let per = try Kernel.zip(x, t, { x, t in Swift.max(x, 0) - x * t + Foundation.log1p(Foundation.exp(-Swift.abs(x))) },
                                        { x, t in Swift.max(x, 0) - x * t + Foundation.log1pf(Foundation.expf(-Swift.abs(x))) })
         let n = per.count
         let out = try reduce(per, reduction, shapeForNone: x0.shape)
@@ -98,22 +98,5 @@ public enum Loss {
         case .sum: return try Diff.sum(sq)
         case .none: return sq
         }
-    }
-}
-
-/// Elementwise zip for this target's fused kernels (same shape, one float dtype).
-enum KernelBridge {
-    @inline(__always)
-    static func zip(_ a: Tensor, _ b: Tensor, _ f64: (Double, Double) -> Double, _ f32: (Float, Float) -> Float) throws -> Tensor {
-        let out = try Tensor(uninitialized: a.shape, dtype: a.dtype)
-        let n = a.count
-        if a.dtype == .float64 {
-            let x = a.base(Double.self), y = b.base(Double.self), o = out.base(Double.self)
-            for i in 0..<n { o[i] = f64(x[i], y[i]) }
-        } else {
-            let x = a.base(Float.self), y = b.base(Float.self), o = out.base(Float.self)
-            for i in 0..<n { o[i] = f32(x[i], y[i]) }
-        }
-        return out
     }
 }

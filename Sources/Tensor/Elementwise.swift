@@ -2,7 +2,11 @@ import CKernels
 /// Elementwise binary and unary operations with NumPy broadcasting.
 public enum BinaryKind: String, Sendable { case add, sub, mul, div, pow, maximum, minimum }
 public enum CompareKind: String, Sendable { case lt, le, gt, ge, eq, ne }
-public enum UnaryKind: String, Sendable { case neg, abs, relu, exp, log, sqrt, tanh, sigmoid, gelu }
+public enum UnaryKind: String, Sendable {
+    case neg, abs, relu, exp, log, sqrt, tanh, sigmoid, gelu
+    /// neg, abs and relu map int64 to int64; the others need floating point (int64 becomes float64).
+    public var keepsIntegers: Bool { self == .neg || self == .abs || self == .relu }
+}
 
 extension Tensor {
     /// A 0-d tensor holding `value`, typed to combine with `other` the way NumPy treats Python
@@ -47,8 +51,7 @@ extension Tensor {
 
     /// Writes kind(self) into `out` (same shape; out's dtype must be the result's).
     public func unary(_ kind: UnaryKind, into out: Tensor) throws {
-        let keepsInt = kind == .neg || kind == .abs || kind == .relu
-        let dt: DType = dtype == .int64 && !keepsInt ? .float64 : dtype
+        let dt: DType = dtype == .int64 && !kind.keepsIntegers ? .float64 : dtype
         guard out.shape == shape, out.dtype == dt else {
             throw TensorError("'\(kind.rawValue)' into out: expected out of shape \(describeShape(shape)) and dtype \(dt.rawValue), got \(describeShape(out.shape)) \(out.dtype.rawValue)")
         }
@@ -151,8 +154,7 @@ extension Tensor {
 
     /// Elementwise unary map. exp/log/sqrt/tanh/sigmoid/gelu turn int64 input into float64.
     public func unary(_ kind: UnaryKind) throws -> Tensor {
-        let keepsInt = kind == .neg || kind == .abs || kind == .relu
-        let src = (dtype == .int64 && !keepsInt) ? try astype(.float64) : self
+        let src = (dtype == .int64 && !kind.keepsIntegers) ? try astype(.float64) : self
         let out = try Tensor(uninitialized: shape, dtype: src.dtype)
         out.assignUnary(kind, src)
         return out
@@ -247,7 +249,7 @@ extension Tensor {
     @discardableResult
     public func unary_(_ kind: UnaryKind) throws -> Tensor {
         try checkWritable("\(kind.rawValue)_")
-        if dtype == .int64 && !(kind == .neg || kind == .abs || kind == .relu) {
+        if dtype == .int64 && !kind.keepsIntegers {
             throw TensorError("in-place '\(kind.rawValue)_' needs a floating-point tensor, got int64")
         }
         assignUnary(kind, self)

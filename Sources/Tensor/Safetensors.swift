@@ -20,11 +20,11 @@ public enum Safetensors {
             let code: String
             switch t.dtype { case .float64: code = "F64"; case .float32: code = "F32"; case .int64: code = "I64" }
             let bytes = t.count * t.dtype.size
-            entries.append("\(jsonString(name)):{\"dtype\":\"\(code)\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}")
+            entries.append("\(JSONString.quoted(name)):{\"dtype\":\"\(code)\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}")
             offset += bytes
         }
         if !metadata.isEmpty {
-            let m = metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+            let m = metadata.sorted { $0.key < $1.key }.map { "\(JSONString.quoted($0.key)):\(JSONString.quoted($0.value))" }
             entries.insert("\"__metadata__\":{\(m.joined(separator: ","))}", at: 0)
         }
         var header = Array(("{" + entries.joined(separator: ",") + "}").utf8)
@@ -102,18 +102,5 @@ public enum Safetensors {
         case "I8": let o = t.base(Int64.self); for i in 0..<n { o[i] = Int64(src.load(fromByteOffset: i, as: Int8.self)) }
         default: let o = t.base(Int64.self); for i in 0..<n { o[i] = Int64(src.load(fromByteOffset: i, as: UInt8.self)) }
         }
-    }
-
-    private static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
     }
 }

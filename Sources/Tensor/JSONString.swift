@@ -1,0 +1,21 @@
+import Foundation
+
+/// A string as a JSON literal (quotes, backslashes and control characters escaped): the one
+/// escaper behind the project's JSON (run manifests, safetensors headers).
+public enum JSONString {
+    public static func quoted(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+}
