@@ -2,7 +2,8 @@ import Tensor
 
 /// Elementwise loops the ops' forward and backward passes share (here and in NN's fused losses):
 /// each call site passes its own closures, which the compiler inlines and vectorises (`@inlinable`,
-/// so that other targets get the same specialised loops).
+/// so that other targets get the same specialised loops). Large tensors are split across cores
+/// (`Parallel.forRanges`); each element is computed the same way whatever the split.
 public enum Kernel {
     /// f applied to every element of a (float dtypes), as a new contiguous tensor of a's shape.
     @inlinable
@@ -13,10 +14,10 @@ public enum Kernel {
         switch a.dtype {
         case .float64:
             let x = a.base(Double.self), o = out.base(Double.self)
-            for i in 0..<n { o[i] = f64(x[i]) }
+            Parallel.forRanges(n) { r in for i in r { o[i] = f64(x[i]) } }
         case .float32:
             let x = a.base(Float.self), o = out.base(Float.self)
-            for i in 0..<n { o[i] = f32(x[i]) }
+            Parallel.forRanges(n) { r in for i in r { o[i] = f32(x[i]) } }
         case .int64:
             throw TensorError("this operation needs a floating-point tensor, got int64")
         }
@@ -33,10 +34,10 @@ public enum Kernel {
         switch a.dtype {
         case .float64:
             let x = a.base(Double.self), y = b.base(Double.self), o = out.base(Double.self)
-            for i in 0..<n { o[i] = f64(x[i], y[i]) }
+            Parallel.forRanges(n) { r in for i in r { o[i] = f64(x[i], y[i]) } }
         case .float32:
             let x = a.base(Float.self), y = b.base(Float.self), o = out.base(Float.self)
-            for i in 0..<n { o[i] = f32(x[i], y[i]) }
+            Parallel.forRanges(n) { r in for i in r { o[i] = f32(x[i], y[i]) } }
         case .int64:
             throw TensorError("this operation needs a floating-point tensor, got int64")
         }
@@ -53,10 +54,10 @@ public enum Kernel {
         switch a.dtype {
         case .float64:
             let x = a.base(Double.self), y = b.base(Double.self), z = c.base(Double.self), o = out.base(Double.self)
-            for i in 0..<n { o[i] = f64(x[i], y[i], z[i]) }
+            Parallel.forRanges(n) { r in for i in r { o[i] = f64(x[i], y[i], z[i]) } }
         case .float32:
             let x = a.base(Float.self), y = b.base(Float.self), z = c.base(Float.self), o = out.base(Float.self)
-            for i in 0..<n { o[i] = f32(x[i], y[i], z[i]) }
+            Parallel.forRanges(n) { r in for i in r { o[i] = f32(x[i], y[i], z[i]) } }
         case .int64:
             throw TensorError("this operation needs a floating-point tensor, got int64")
         }

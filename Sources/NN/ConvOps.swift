@@ -32,8 +32,10 @@ public enum Conv {
         let t = try t0.contiguous()
         let out = try Tensor(uninitialized: [c, n * l], dtype: t.dtype)
         let size = t.dtype.size, src = t.storage.bytes + t.offset * size, dst = out.storage.bytes
-        for img in 0..<n {
-            for ch in 0..<c { (dst + (ch * n + img) * l * size).copyMemory(from: src + (img * c + ch) * l * size, byteCount: l * size) }
+        Parallel.forRanges(c, grain: max(1, Parallel.grain / max(1, n * l))) { chans in
+            for ch in chans {
+                for img in 0..<n { (dst + (ch * n + img) * l * size).copyMemory(from: src + (img * c + ch) * l * size, byteCount: l * size) }
+            }
         }
         return out
     }
@@ -49,10 +51,12 @@ public enum Conv {
 
     @inline(__always)
     static func regroup<T: FloatElement>(_ src: UnsafeMutablePointer<T>, _ dst: UnsafeMutablePointer<T>, _ bias: UnsafeMutablePointer<T>?, _ n: Int, _ c: Int, _ l: Int) {
-        for ch in 0..<c {
-            for img in 0..<n {
-                let s = src + (ch * n + img) * l, d = dst + (img * c + ch) * l
-                if let bias { let b = bias[ch]; for k in 0..<l { d[k] = T.add(s[k], b) } } else { d.update(from: s, count: l) }
+        Parallel.forRanges(c, grain: max(1, Parallel.grain / max(1, n * l))) { chans in
+            for ch in chans {
+                for img in 0..<n {
+                    let s = src + (ch * n + img) * l, d = dst + (img * c + ch) * l
+                    if let bias { let b = bias[ch]; for k in 0..<l { d[k] = T.add(s[k], b) } } else { d.update(from: s, count: l) }
+                }
             }
         }
     }

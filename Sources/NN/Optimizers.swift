@@ -24,6 +24,23 @@ open class Optimizer {
         self.lr = lr
     }
 
+    /// Whether every value of a contiguous tensor is finite (checked on all cores for large ones).
+    static func allFinite(_ c: Tensor) -> Bool {
+        var finite: Int32 = 1
+        withUnsafeMutablePointer(to: &finite) { flag in
+            Parallel.forRanges(c.count) { r in     // pieces only ever clear the flag: no ordering needed
+                let ok: Int32
+                switch c.dtype {
+                case .float64: ok = ouro_all_finite_f64(c.base(Double.self) + r.lowerBound, r.count)
+                case .float32: ok = ouro_all_finite_f32(c.base(Float.self) + r.lowerBound, r.count)
+                case .int64: ok = 1
+                }
+                if ok == 0 { flag.pointee = 0 }
+            }
+        }
+        return finite != 0
+    }
+
     /// Forgets every parameter's gradient (the next backward starts from zero).
     public func zeroGrad() { for p in params { p.grad = nil } }
 
@@ -34,8 +51,7 @@ open class Optimizer {
             guard let g = p.grad else { continue }
             guard g.shape == p.shape else { throw TensorError("optimizer: the gradient of parameter \(i + 1) has shape \(describeShape(g.shape)), expected \(describeShape(p.shape))") }
             let c = try g.contiguous()
-            let finite = c.dtype == .float64 ? ouro_all_finite_f64(c.base(Double.self), c.count) : c.dtype == .float32 ? ouro_all_finite_f32(c.base(Float.self), c.count) : 1
-            if finite == 0 {
+            if !Optimizer.allFinite(c) {
                 throw TensorError("optimizer step \(steps): the gradient of parameter \(i + 1) (\(describeShape(p.shape))) is not finite — training diverged (lower the learning rate, clip gradients, check the data)")
             }
         }

@@ -385,8 +385,13 @@ enum TensorBindings {
     ] + AutogradBindings.tensorMethods + [
         compareMethod(.lt, "<"), compareMethod(.le, "<="), compareMethod(.gt, ">"), compareMethod(.ge, ">="),
         compareMethod(.eq, "=="), compareMethod(.ne, "~="),
-        Binding("mm", "x:mm(y) — matrix product of any rank through BLAS: 1-D operands are vectors, 2-D are matrices, and higher ranks are stacks of matrices whose leading dimensions broadcast (x:mm(y) of 2×1×5×3 and 4×3×7 is 2×4×5×7).") { a in
-            a.push(try Diff.mm(try a.tensor(1), try a.tensor(2)))
+        Binding("mm", "x:mm(y) — matrix product of any rank through BLAS: 1-D operands are vectors, 2-D are matrices, and higher ranks are stacks of matrices whose leading dimensions broadcast (x:mm(y) of 2×1×5×3 and 4×3×7 is 2×4×5×7). x:mm(y, {out = z}) writes into z (the product's shape and dtype, memory of its own) and returns it.") { a in
+            let x = try a.tensor(1), y = try a.tensor(2)
+            if let out = try outOption(a, 3, inputs: [x, y]) {
+                try x.mm(y, into: out)
+                a.lua.rawField(3, "out"); return 1
+            }
+            return a.push(try Diff.mm(x, y))
         },
         reduction(.sum, "x:sum(dim?) — the sum of all elements (a number), or along dim (a tensor without that dimension; {keepdim=true} keeps it); x:sum({d1, d2, …}) over several dimensions, in x's own dtype."),
         reduction(.mean, "x:mean(dim?) — the mean of all elements, or along dim; x:mean({d1, d2, …}) over several dimensions."),

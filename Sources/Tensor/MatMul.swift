@@ -19,15 +19,20 @@ extension Tensor {
 
     /// Matrix product of any rank: 1-D operands are vectors (as in NumPy), 2-D are matrices, and
     /// higher ranks are stacks of matrices whose leading dimensions broadcast together.
-    public func mm(_ other: Tensor) throws -> Tensor {
+    public func mm(_ other: Tensor) throws -> Tensor { try mm(other, into: nil) }
+
+    /// `mm` written into `out` (no allocation) when given: out must have the product's shape and
+    /// dtype, contiguous rows, and share no memory with the operands. Returns the product.
+    @discardableResult
+    public func mm(_ other: Tensor, into given: Tensor?) throws -> Tensor {
         let dt = DType.promote(dtype, other.dtype)
         let a = try astypeIfNeeded(dt), b = try other.astypeIfNeeded(dt)
         guard a.rank >= 1, b.rank >= 1 else {
             throw TensorError("mm: needs tensors of at least one dimension, got \(describeShape(a.shape)) and \(describeShape(b.shape))")
         }
-        if a.rank == 1 && b.rank == 1 { return try a.unsqueeze(0).mm(b.unsqueeze(1)).reshape([]) }
-        if a.rank == 1 { let r = try a.unsqueeze(0).mm(b); return try r.squeeze(r.rank - 2) }
-        if b.rank == 1 { let r = try a.mm(b.unsqueeze(1)); return try r.squeeze(r.rank - 1) }
+        if a.rank == 1 && b.rank == 1 { return try a.unsqueeze(0).mm(b.unsqueeze(1), into: given?.reshape([1, 1])).reshape([]) }
+        if a.rank == 1 { let r = try a.unsqueeze(0).mm(b, into: given?.unsqueeze(given!.rank - 1)); return try r.squeeze(r.rank - 2) }
+        if b.rank == 1 { let r = try a.mm(b.unsqueeze(1), into: given?.unsqueeze(given!.rank)); return try r.squeeze(r.rank - 1) }
         let (m, k) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
         let (k2, n) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
         guard k == k2 else {
@@ -37,7 +42,21 @@ extension Tensor {
         guard let batch = broadcastShapes(batchA, batchB) else {
             throw TensorError("mm: the batch dimensions of \(describeShape(a.shape)) and \(describeShape(b.shape)) cannot be broadcast together")
         }
-        let out = try Tensor(uninitialized: batch + [m, n], dtype: dt)
+        let out: Tensor
+        if let o = given {
+            guard o.shape == batch + [m, n], o.dtype == dt else {
+                throw TensorError("mm: out is \(o.dtype.rawValue) \(describeShape(o.shape)), the product of \(describeShape(a.shape)) and \(describeShape(b.shape)) is \(dt.rawValue) \(describeShape(batch + [m, n]))")
+            }
+            guard o.storage !== a.storage, o.storage !== b.storage else {
+                throw TensorError("mm: out shares memory with an operand; BLAS cannot write over its own input")
+            }
+            guard o.strides.last == 1 || n == 1, o.isContiguous || batch.isEmpty else {
+                throw TensorError("mm: out must be contiguous")
+            }
+            out = o
+        } else {
+            out = try Tensor(uninitialized: batch + [m, n], dtype: dt)
+        }
         if batch.isEmpty {
             try Tensor.gemm(a, b, into: out)
             return out
@@ -47,7 +66,7 @@ extension Tensor {
         // Walk the batch in row-major order; each step is one BLAS call on views.
         var idx = [Int](repeating: 0, count: batch.count)
         for _ in 0..<count {
-            var oa = ae.offset, ob = be.offset, oo = 0
+            var oa = ae.offset, ob = be.offset, oo = out.offset
             for d in 0..<batch.count { oa += idx[d] * ae.strides[d]; ob += idx[d] * be.strides[d]; oo += idx[d] * out.strides[d] }
             try Tensor.gemm(Tensor(storage: ae.storage, shape: [m, k], strides: Array(ae.strides.suffix(2)), offset: oa),
                             Tensor(storage: be.storage, shape: [k, n], strides: Array(be.strides.suffix(2)), offset: ob),

@@ -12,7 +12,7 @@ public enum Parallel {
     }()
 
     /// Below this many elements an op runs on the calling thread (splitting costs more than it saves).
-    public static let grain = 1 << 17
+    public static let grain = 1 << 15
 
     /// Runs body over 0..<n in contiguous pieces, concurrently when n is large.
     @inline(__always)

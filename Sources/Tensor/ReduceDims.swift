@@ -10,10 +10,16 @@ extension Tensor {
         var kept = shape
         for d in dims { kept[d] = 1 }
         let out = try Tensor.zeros(kept, dtype: dtype)
-        switch dtype {
-        case .float64: accumulate(Double.self, into: out)
-        case .float32: accumulate(Float.self, into: out)
-        case .int64: accumulate(Int64.self, into: out)
+        // Large sums split the output along its longest kept dimension: every output element
+        // still adds its own inputs in the same order, on whichever core.
+        let keptDims = (0..<rank).filter { !dims.contains($0) && shape[$0] > 1 }
+        if let d = keptDims.max(by: { shape[$0] < shape[$1] }), count >= 2 * Parallel.grain {
+            Parallel.forRanges(shape[d], grain: max(1, Parallel.grain * shape[d] / count)) { r in
+                guard let x = try? narrow(d, r.lowerBound, r.upperBound), let o = try? out.narrow(d, r.lowerBound, r.upperBound) else { return }
+                x.accumulateAny(into: o)
+            }
+        } else {
+            accumulateAny(into: out)
         }
         if keepdim { return out }
         return try out.reshape((0..<rank).filter { !dims.contains($0) }.map { shape[$0] })
@@ -37,6 +43,14 @@ extension Tensor {
         let dims = (0..<rank).filter { $0 < lead || (target[$0 - lead] == 1 && shape[$0] != 1) }
         if dims.isEmpty { return try reshape(target) }
         return try sum(dims: dims, keepdim: true).reshape(target)
+    }
+
+    private func accumulateAny(into out: Tensor) {
+        switch dtype {
+        case .float64: accumulate(Double.self, into: out)
+        case .float32: accumulate(Float.self, into: out)
+        case .int64: accumulate(Int64.self, into: out)
+        }
     }
 
     private func accumulate<T: ArithElement>(_: T.Type, into out: Tensor) {

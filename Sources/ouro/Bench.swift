@@ -20,8 +20,10 @@ struct Bench: ParsableCommand {
         let trials = quick ? 2 : 21
         print("ouro bench — \(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS threads: \(Linalg.threads), ouro op threads: \(Parallel.threads), OpenBLAS kernels: \(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "auto"), trials: \(trials) (best of, interleaved)")
         print("")
-        print("Matrix product  C = A·B, n×n, Lua `a:mm(b)` vs raw cblas_?gemm into a preallocated C")
-        print(pad("dtype", 8) + pad("n", 6) + pad("raw GFLOP/s", 13) + pad("ouro GFLOP/s", 14) + "overhead")
+        print("Matrix product  C = A·B, n×n, raw cblas_?gemm into a preallocated C vs Lua `a:mm(b)` (a new C each time)")
+        print("and Lua `a:mm(b, {out = c})` (into a preallocated C, as raw)")
+        print(pad("dtype", 8) + pad("n", 6) + pad("raw GFLOP/s", 13) + pad("mm GFLOP/s", 12) + pad("overhead", 10)
+              + pad("out= GFLOP/s", 14) + "overhead")
         for dtype in [DType.float64, .float32] {
             for n in [64, 128, 256, 512, 1024] {
                 let reps = max(2, Int(8e9 / Double(2 * n * n * n)) / (quick ? 8 : 1))
@@ -45,10 +47,15 @@ struct Bench: ParsableCommand {
                 let apiRun = {
                     try self.timeit { try host.run(string: "local a, b = A, B; local c; for i = 1, \(reps) do c = a:mm(b) end") } / Double(reps)
                 }
-                let (raw, api) = try interleaved(trials, rawRun, apiRun)
+                let outRun = {
+                    try self.timeit { try host.run(string: "local a, b, c = A, B, C; for i = 1, \(reps) do a:mm(b, {out = c}) end") } / Double(reps)
+                }
+                try host.run(string: "C = A:mm(B)")
+                let (raw, api, into) = try interleaved(trials, rawRun, apiRun, outRun)
                 let flops = 2 * Double(n * n * n)
                 print(pad(dtype.rawValue, 8) + pad("\(n)", 6) + pad(String(format: "%.2f", flops / raw / 1e9), 13)
-                      + pad(String(format: "%.2f", flops / api / 1e9), 14) + String(format: "%+.1f%%", (api / raw - 1) * 100))
+                      + pad(String(format: "%.2f", flops / api / 1e9), 12) + pad(String(format: "%+.1f%%", (api / raw - 1) * 100), 10)
+                      + pad(String(format: "%.2f", flops / into / 1e9), 14) + String(format: "%+.1f%%", (into / raw - 1) * 100))
             }
         }
         print("")
@@ -151,9 +158,20 @@ struct Bench: ParsableCommand {
     /// page faults on both sides; the steady state is what a loop sees). The minimum is the
     /// estimate least disturbed by other work on a shared VM.
     func interleaved(_ k: Int, _ f: () throws -> Double, _ g: () throws -> Double) rethrows -> (Double, Double) {
-        for _ in 0..<2 { _ = try f(); _ = try g() }
-        var u: [Double] = [], v: [Double] = []
-        for _ in 0..<k { u.append(try f()); v.append(try g()) }
-        return (u.min() ?? 0, v.min() ?? 0)
+        let best = try interleaved(k, contenders: 2) { try $0 == 0 ? f() : g() }
+        return (best[0], best[1])
+    }
+
+    func interleaved(_ k: Int, _ f: () throws -> Double, _ g: () throws -> Double, _ h: () throws -> Double) rethrows -> (Double, Double, Double) {
+        let best = try interleaved(k, contenders: 3) { try $0 == 0 ? f() : $0 == 1 ? g() : h() }
+        return (best[0], best[1], best[2])
+    }
+
+    /// Best of k rounds for each of `contenders` runs (run(i) times contender i), in turn each round.
+    func interleaved(_ k: Int, contenders: Int, _ run: (Int) throws -> Double) rethrows -> [Double] {
+        for _ in 0..<2 { for i in 0..<contenders { _ = try run(i) } }
+        var times = Array(repeating: [Double](), count: contenders)
+        for _ in 0..<k { for i in 0..<contenders { times[i].append(try run(i)) } }
+        return times.map { $0.min() ?? 0 }
     }
 }

@@ -46,4 +46,21 @@ final class ParallelDeterminismTests: XCTestCase {
         let exact = try x.astype(.float64).reduce(.sum).item()
         XCTAssertEqual(s1, exact, accuracy: max(1e-3, abs(exact) * 1e-6))
     }
+
+    /// Sums over dimensions split the output across cores: the same bits on 1 and 2 threads, and
+    /// the same as adding each output's inputs one by one in row-major order.
+    func testSumsOverDimensionsAreBitIdentical() throws {
+        let x = try RNG(seed: 14).normal([64, 37, 9, 11], dtype: .float32)
+        for dims in [[0, 2, 3], [1], [0], [3], [0, 1]] {
+            let a = try withThreads(1) { try x.sum(dims: dims) }, b = try withThreads(2) { try x.sum(dims: dims) }
+            XCTAssertEqual(try a.checksum(), try b.checksum(), "\(dims)")
+        }
+        let bias = try withThreads(2) { try x.sum(dims: [0, 2, 3]) }.toDoubles()
+        let v = x.toDoubles()
+        for c in [0, 17, 36] {
+            var acc: Float = 0
+            for n in 0..<64 { for i in 0..<99 { acc += Float(v[((n * 37 + c) * 99) + i]) } }
+            XCTAssertEqual(Float(bias[c]), acc, "channel \(c): row-major order")
+        }
+    }
 }

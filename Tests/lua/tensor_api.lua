@@ -141,4 +141,19 @@ expect_error("float32", function() x:add(y, {out = T.zeros({2}, "float32")}) end
 local A, B, C = T.new({{1.0, 2}, {3, 4}}), T.new({{1.0, 0}, {0, 1}}), T.ones({2, 2})
 ouro.linalg.gemm(A, B, C, {alpha = 2, beta = 1, trans_a = true}); same(C, {{3, 7}, {5, 9}})
 expect_error("autograd", function() local w = T.ones({2}):requires_grad(); w:add(1, {out = T.zeros({2})}) end)
+-- mm into out: every rank, the same numbers as the allocating product
+local g = ouro.rng(5)
+for _, shapes in ipairs({{{3, 4}, {4, 5}}, {{2, 3, 4}, {4, 5}}, {{2, 1, 3, 4}, {2, 4, 5}}, {{4}, {4, 5}}, {{3, 4}, {4}}, {{4}, {4}}}) do
+  local p, q = g:normal(shapes[1]), g:normal(shapes[2])
+  local want = p:mm(q)
+  local o = T.zeros(want:shape())
+  assert(p:mm(q, {out = o}) == o)
+  same(o, want:totable(), 0)
+end
+local big = T.zeros({4, 6}); local part = big:slice(2, 2, 6)   -- a view with an offset and row stride 6
+g:normal({4, 3}):mm(g:normal({3, 5}), {out = part})
+assert(big:select(2, 1):sum() == 0 and big:select(2, 6):sum() ~= 0)
+expect_error("out is float64 2x2x1, the product of 2x2 and 2x2 is float64 2x2", function() A:mm(B, {out = T.zeros({2, 2, 1})}) end)
+expect_error("shares memory", function() A:mm(B, {out = A}) end)
+expect_error("unknown option 'into' (valid: out)", function() A:mm(B, {into = C}) end)
 end
