@@ -51,8 +51,13 @@ extension Diff {
         return Autograd.record(shaped, "linear", inputs, saved: [x2, w]) { g0 in
             let g = try g0.reshape([rows, nout])
             var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
-            if nx { let t = try Tensor(uninitialized: [rows, nin], dtype: dt); try Tensor.gemm(g, ws, into: t); gx = try t.reshape(sx) }
-            if nw { let t = try Tensor(uninitialized: [nout, nin], dtype: dt); try Tensor.gemm(g, transA: true, xs, into: t); gw = t }
+            // the two products are independent (and equally large): on two cores they run together
+            let tx = nx ? try Tensor(uninitialized: [rows, nin], dtype: dt) : nil
+            let tw = nw ? try Tensor(uninitialized: [nout, nin], dtype: dt) : nil
+            try Parallel.both({ if let tx { try Tensor.gemm(g, ws, into: tx) } },
+                              { if let tw { try Tensor.gemm(g, transA: true, xs, into: tw) } })
+            if let tx { gx = try tx.reshape(sx) }
+            gw = tw
             if nb { gb = try g.sum(dims: [0]) }
             return b == nil ? [gx, gw] : [gx, gw, gb]
         }

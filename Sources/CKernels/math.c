@@ -132,6 +132,22 @@ static inline __attribute__((always_inline)) float gelu_one(float x) {
     return x != x ? x : r;
 }
 
+/* log(1 + u) for u ≥ 0 to a few ulp: with w = 1 + u rounded, log(w)·u/(w − 1) cancels the rounding
+   of w (Goldberg's trick; u itself when w rounds to 1). */
+static inline __attribute__((always_inline)) float log1p_pos(float u) {
+    float w = 1.0f + u;
+    float d = w - 1.0f;
+    return d == 0.0f ? u : log_one(w) * (u / d);
+}
+
+/* Binary cross-entropy with logits, elementwise: max(x, 0) − x·t + log(1 + e^−|x|). */
+OURO_CLONES void ouro_bce_logits_f32(const float *x, const float *t, float *out, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        out[i] = (v > 0.0f ? v : 0.0f) - v * t[i] + log1p_pos(exp_one(-fabsf(v)));
+    }
+}
+
 OURO_CLONES void ouro_exp_f32(const float *in, float *out, size_t n) { for (size_t i = 0; i < n; i++) out[i] = exp_one(in[i]); }
 OURO_CLONES void ouro_log_f32(const float *in, float *out, size_t n) { for (size_t i = 0; i < n; i++) out[i] = log_one(in[i]); }
 OURO_CLONES void ouro_tanh_f32(const float *in, float *out, size_t n) { for (size_t i = 0; i < n; i++) out[i] = tanh_one(in[i]); }

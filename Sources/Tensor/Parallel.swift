@@ -24,6 +24,20 @@ public enum Parallel {
         }
     }
 
+    /// Runs two independent pieces of work, at the same time when there are cores to spare (each
+    /// computes what it would alone, so results do not depend on it). The first error is thrown.
+    public static func both(_ first: () throws -> Void, _ second: () throws -> Void) throws {
+        guard threads > 1 else { try first(); try second(); return }
+        var errors: (Error?, Error?) = (nil, nil)
+        withUnsafeMutablePointer(to: &errors) { e in
+            DispatchQueue.concurrentPerform(iterations: 2) { i in
+                do { if i == 0 { try first() } else { try second() } }
+                catch { if i == 0 { e.pointee.0 = error } else { e.pointee.1 = error } }
+            }
+        }
+        if let e = errors.0 ?? errors.1 { throw e }
+    }
+
     /// Σ over `count` fixed blocks: each block's partial sum (computed by `block`, in parallel when
     /// there are many) is added in block order, so the total does not depend on the split.
     public static func blockSums(_ count: Int, _ block: (Int) -> Double) -> Double {

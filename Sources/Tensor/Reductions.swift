@@ -232,3 +232,34 @@ extension Tensor {
         return p == 2 ? try s.unary(.sqrt) : try s.binary(.pow, Tensor.scalar(1 / p, like: s))
     }
 }
+
+extension Tensor {
+    /// Whether every element lies in [lo, hi] (NaN does not): one pass on all cores, for checks
+    /// of inputs such as pixel ranges and probabilities.
+    public func allWithin(_ lo: Double, _ hi: Double) throws -> Bool {
+        let c = try contiguous()
+        var outside: Int32 = 0
+        withUnsafeMutablePointer(to: &outside) { flag in
+            switch c.dtype {
+            case .float32:
+                let p = c.base(Float.self), l = Float(lo), h = Float(hi)
+                Parallel.forRanges(c.count) { r in
+                    var bad: Int32 = 0
+                    for i in r { let v = p[i]; bad |= (v >= l && v <= h) ? 0 : 1 }
+                    if bad != 0 { flag.pointee = 1 }     // pieces only ever set the flag
+                }
+            case .float64:
+                let p = c.base(Double.self)
+                Parallel.forRanges(c.count) { r in
+                    var bad: Int32 = 0
+                    for i in r { let v = p[i]; bad |= (v >= lo && v <= hi) ? 0 : 1 }
+                    if bad != 0 { flag.pointee = 1 }
+                }
+            case .int64:
+                let p = c.base(Int64.self)
+                for i in 0..<c.count where !(Double(p[i]) >= lo && Double(p[i]) <= hi) { flag.pointee = 1; break }
+            }
+        }
+        return outside == 0
+    }
+}

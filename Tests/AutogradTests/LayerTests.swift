@@ -112,6 +112,18 @@ final class LayerTests: XCTestCase {
             XCTAssertEqual(per[i], -(yi * log(s) + (1 - yi) * log(1 - s)), accuracy: 1e-12)
         }
         XCTAssertEqual(per[0], 0, accuracy: 1e-12); XCTAssertEqual(per[4], 0, accuracy: 1e-12)
+        // float32 runs its own vectorised kernel: against float64 of the same float32 values, over
+        // logits from −100 to 100 (the log1p trick keeps tiny e^−|x| exact) and several targets,
+        // within 4 float32 ulps of the value (the loss is a difference, so also a small absolute slack).
+        let xs = try Tensor.linspace(-100, 100, 40001).astype(.float32), n = xs.count
+        for t in [0.0, 0.25, 1] {
+            let ts = try Tensor.full([n], t, dtype: .float32)
+            let got = try Loss.bceWithLogits(xs, ts, reduction: .none).toDoubles()
+            let want = try Loss.bceWithLogits(xs.astype(.float64), ts.astype(.float64), reduction: .none).toDoubles()
+            var worst = 0.0
+            for i in 0..<n { worst = max(worst, abs(got[i] - want[i]) / (abs(want[i]) * 0x1p-23 + 0x1p-26)) }
+            XCTAssertLessThan(worst, 4, "target \(t): worst error in units of float32 rounding")
+        }
         try GradCheck.check("bce_with_logits", [try r([3, 4], 81, 1), try RNG(seed: 82).uniform([3, 4])]) { try Loss.bceWithLogits($0[0], $0[1], reduction: .sum) }
         try GradCheck.check("mse", [try r([3, 4], 83, 1), try r([4], 84, 1)]) { try Loss.mse($0[0], $0[1]) }
     }

@@ -47,6 +47,25 @@ final class ParallelDeterminismTests: XCTestCase {
         XCTAssertEqual(s1, exact, accuracy: max(1e-3, abs(exact) * 1e-6))
     }
 
+    /// allWithin looks at every element on every core: one value out of range (or NaN) anywhere
+    /// in a large tensor is found, whatever the split.
+    func testAllWithinFindsEveryOutlier() throws {
+        let x = try RNG(seed: 15).uniform([300_001], dtype: .float32)
+        for threads in [1, 2] {
+            try withThreads(threads) {
+                XCTAssertTrue(try x.allWithin(0, 1))
+                for (i, v) in [(0, -0.5), (150_000, 1.5), (300_000, Double.nan)] {
+                    let y = try x.clone()
+                    y.setFlat(i, v)
+                    XCTAssertFalse(try y.allWithin(0, 1), "\(v) at \(i), \(threads) threads")
+                    XCTAssertFalse(try y.astype(.float64).allWithin(0, 1))
+                }
+            }
+        }
+        XCTAssertTrue(try Tensor([Int64(0), 1]).allWithin(0, 1))
+        XCTAssertFalse(try Tensor([Int64(0), 2]).allWithin(0, 1))
+    }
+
     /// Sums over dimensions split the output across cores: the same bits on 1 and 2 threads, and
     /// the same as adding each output's inputs one by one in row-major order.
     func testSumsOverDimensionsAreBitIdentical() throws {
