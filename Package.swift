@@ -36,7 +36,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
         .target(name: "NN", dependencies: ["Autograd", "Tensor", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
-        .target(name: "Models", dependencies: ["Tensor"]),
+        .target(name: "Models", dependencies: ["Tensor", "Autograd", "NN"]),
         .target(name: "Data", dependencies: ["Tensor", "CZlib"]),
         .target(name: "Loop", dependencies: ["Models", "Tensor"]),
         .target(name: "Report", dependencies: ["Tensor"]),
@@ -51,6 +51,7 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Report", "Tensor"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
         .testTarget(name: "LoopTests", dependencies: ["Loop", "Models", "Tensor"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Data", "NN", "Tensor"]),
     ],
     swiftLanguageModes: [.v5]
 )

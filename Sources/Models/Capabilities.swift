@@ -15,3 +15,19 @@ public protocol ConditionalModel: GenerativeModel {
 public protocol ParameterReporting: GenerativeModel {
     var parameters: [(name: String, value: Tensor)] { get }
 }
+
+/// A model that can draw samples of chosen classes. Its rows carry the class as their last column
+/// (1-based, as Lua counts); `labelClasses` is nil for a configuration without classes.
+public protocol LabelConditional: GenerativeModel {
+    var labelClasses: Int? { get }
+    /// n rows for the given 0-based classes (nil: the model's default, balanced over the classes).
+    func sample(_ n: Int, labels: [Int]?, rng: RNG) throws -> Tensor
+}
+
+/// A model whose fitted state is a set of named weights, written and read as safetensors
+/// (the checkpoints of neural models).
+public protocol WeightCheckpointing: GenerativeModel {
+    func saveWeights(to path: String) throws
+    /// Makes the model the fitted one whose weights `path` holds (same configuration).
+    func loadWeights(from path: String) throws
+}

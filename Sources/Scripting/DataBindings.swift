@@ -52,6 +52,19 @@ enum DataBindings {
         },
         imageSet("fashion_mnist", classes: ImageDataset.fashionClasses, defaultPath: ImageDataset.debianFashionMNIST),
         imageSet("mnist", classes: ImageDataset.digitClasses, defaultPath: nil),
+        Binding("labelled", "ouro.data.labelled(x, y) — rows [x | y]: the n×d features with the n labels as one more column (x's float dtype; labels keep their values), the form labelled data take in ouro.loop, where labels travel with their samples.") { a in
+            a.push(try Labelled.rows(try a.tensor(1), try a.tensor(2)))
+        },
+        Binding("balanced", "ouro.data.balanced(y, k, rng) — 1-based indices (int64, increasing) of k rows of each class in the labels y, drawn without replacement: x:rows(idx) is a balanced subset (Yi et al. start from 50 images per class).") { a in
+            let y = try a.tensor(1)
+            guard y.rank == 1 || (y.rank == 2 && y.shape[1] == 1) else { throw a.error(1, "labels must be a vector, got shape \(describeShape(y.shape))") }
+            let labels = try y.toDoubles().map { v -> Int in
+                guard v == v.rounded(), abs(v) < 1e15 else { throw a.error(1, "labels must be whole numbers, found \(v)") }
+                return Int(v)
+            }
+            let idx = try Labelled.balanced(labels: labels, k: try a.integer(2), rng: try a.rng(3))
+            return a.push(try Tensor(idx.map { Int64($0 + 1) }))
+        },
         Binding("blobs", "ouro.data.blobs{n=, centers=3 | k×d tensor, std=1.0, box={-10, 10}, dim=2, rng=} — isotropic Gaussian blobs; returns points, labels (1-based) and the centres (pass them as centers= to draw a test set from the same blobs).") { a in
             guard a.isTable(1) else { throw a.expected(1, "options table") }
             try a.checkOptions(1, ["n", "centers", "std", "box", "dim", "rng"])

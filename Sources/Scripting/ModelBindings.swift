@@ -73,7 +73,47 @@ enum ModelBindings {
             }
             return pushModel(a, try KDEModel(bandwidth: rule))
         },
+        Binding("vae", "ouro.models.vae{arch=\"mlp\"|\"cvae-conv\", latent=20, hidden=400, classes=10, side=28, epochs=1, batch=128, lr=1e-3, validation=0, patience=5} — a VAE on side×side images in [0, 1] with a Bernoulli decoder: mlp (784-400-20, ReLU; rows are pixels) or Yi et al.'s conditional conv VAE (rows are [pixels | label], label 1…classes, see ouro.data.labelled). Adam over shuffled batches; validation = a held-out fraction for early stopping (patience epochs). m:fit(rows, rng), m:sample(n, rng, {labels=}) (the decoder's Bernoulli means; labels balanced by default), evaluate() gives nelbo, bce and kl (nats per image); m:save(path) / m:load(path) (safetensors).") { a in
+            guard a.lua.isNoneOrNil(1) || a.isTable(1) else { throw a.expected(1, "options table") }
+            try a.checkOptions(1, ["arch", "latent", "hidden", "classes", "side", "epochs", "batch", "lr", "validation", "patience"])
+            var o = VAEModel.Options()
+            if let s = try a.optStringField(1, "arch") {
+                guard let arch = VAEModel.Arch(rawValue: s) else {
+                    throw a.error(1, "arch must be " + VAEModel.Arch.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ") + ", got \"\(s)\"")
+                }
+                o.arch = arch
+            }
+            o.latent = try a.optIntField(1, "latent") ?? o.latent
+            o.hidden = try a.optIntField(1, "hidden") ?? o.hidden
+            o.classes = try a.optIntField(1, "classes") ?? o.classes
+            o.side = try a.optIntField(1, "side") ?? o.side
+            o.epochs = try a.optIntField(1, "epochs") ?? o.epochs
+            o.batch = try a.optIntField(1, "batch") ?? o.batch
+            o.lr = try a.optNumberField(1, "lr") ?? o.lr
+            o.validation = try a.optNumberField(1, "validation") ?? o.validation
+            o.patience = try a.optIntField(1, "patience") ?? o.patience
+            return pushModel(a, try VAEModel(o))
+        },
     ]
+
+    /// The `labels` option of m:sample: a Lua list or a tensor of 1-based classes, one per sample.
+    static func labelsOption(_ a: Args, _ i: Int32, n: Int, model m: GenerativeModel) throws -> [Int]? {
+        guard a.isTable(i) else {
+            if !a.lua.isNoneOrNil(i) { throw a.expected(i, "options table {labels = …}") }
+            return nil
+        }
+        try a.checkOptions(i, ["labels"])
+        guard let at = a.option(i, "labels") else { return nil }
+        defer { a.lua.pop() }
+        guard let c = m as? LabelConditional, let classes = c.labelClasses else {
+            throw a.error(i, "labels are for class-conditional models; this \(m.family) has no classes")
+        }
+        let values = try LoopBindings.numbers(a.lua, at, count: n, what: "labels")
+        return try values.map { v in
+            guard v == v.rounded(), v >= 1, v <= Double(classes) else { throw a.error(i, "labels must be classes 1…\(classes), found \(v)") }
+            return Int(v) - 1
+        }
+    }
 
     static let methods: [Binding] = [
         Binding("bandwidth", "m:bandwidth() — a fitted KDE's kernel bandwidth h.") { a in
@@ -94,12 +134,28 @@ enum ModelBindings {
             }
             lua_pushvalue(a.lua.L, 1); return 1
         },
-        Binding("sample", "m:sample(n, rng) — n rows drawn from the fitted model; m:sample(x, rng) — a regression's labels at covariates x.") { a in
+        Binding("sample", "m:sample(n, rng, {labels=}) — n rows drawn from the fitted model (a class-conditional model draws the given 1-based classes, balanced without labels); m:sample(x, rng) — a regression's labels at covariates x.") { a in
             let m = try a.model(1)
             if let r = m as? ConditionalModel, let x = try Userdata.object(a.lua, 2, Userdata.tensor) as? Tensor {
                 return a.push(try r.sample(x: x, rng: try a.rng(3)))
             }
-            return a.push(try m.sample(try a.integer(2), rng: try a.rng(3)))
+            let n = try a.integer(2), rng = try a.rng(3)
+            if let labels = try labelsOption(a, 4, n: n, model: m), let c = m as? LabelConditional {
+                return a.push(try c.sample(n, labels: labels, rng: rng))
+            }
+            return a.push(try m.sample(n, rng: rng))
+        },
+        Binding.fileAccess("save", "m:save(path) — a fitted neural model's weights as safetensors.") { a in
+            let m = try a.model(1)
+            guard let w = m as? WeightCheckpointing else { throw LuaError("save() is defined for models with weights (vae), not \(m.family)") }
+            try w.saveWeights(to: try a.path(2))
+            return 0
+        },
+        Binding.fileAccess("load", "m:load(path) — makes m the fitted model whose weights m:save wrote (same configuration); returns m.") { a in
+            let m = try a.model(1)
+            guard let w = m as? WeightCheckpointing else { throw LuaError("load() is defined for models with weights (vae), not \(m.family)") }
+            try w.loadWeights(from: try a.path(2))
+            lua_pushvalue(a.lua.L, 1); return 1
         },
         Binding("predict", "m:predict(x) — a regression's predictions x·ŵ.") { a in
             let m = try a.model(1)

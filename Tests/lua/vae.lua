@@ -1,0 +1,48 @@
+-- ouro.models.vae from Lua: labelled rows, balanced subsets, sampling with labels, save/load,
+-- and errors that say what was expected (a few hundred images: quick).
+local T = ouro.tensor
+local te = ouro.data.fashion_mnist{split = "test"}
+local g = ouro.rng(3)
+
+-- labelled rows and balanced subsets
+local rows = ouro.data.labelled(te.x:slice(1, 1, 300), te.y:slice(1, 1, 300))
+assert(rows:dtype() == "float32" and rows:shape()[2] == 785)
+assert(rows[1][785] == te.y[1], "the label is the last column, as given (1-based)")
+local idx = ouro.data.balanced(te.y, 20, ouro.rng(1))
+assert(idx:numel() == 200 and idx:dtype() == "int64")
+local counts = {}
+for i = 1, 200 do local c = te.y[idx[i]]; counts[c] = (counts[c] or 0) + 1 end
+for c = 1, 10 do assert(counts[c] == 20, "class " .. c .. " has " .. tostring(counts[c])) end
+for i = 2, 200 do assert(idx[i] > idx[i - 1], "increasing") end
+same(ouro.data.balanced(te.y, 20, ouro.rng(1)), idx:totable())
+expect_error("fewer than k = 2000", function() ouro.data.balanced(te.y, 2000, ouro.rng(1)) end)
+expect_error("one label per row", function() ouro.data.labelled(te.x:slice(1, 1, 3), te.y:slice(1, 1, 4)) end)
+
+-- the conditional VAE: fit, sample (balanced or chosen labels), evaluate, save and load
+local m = ouro.models.vae{arch = "cvae-conv", epochs = 1}
+assert(tostring(m) == "ouro.models.vae")
+m:fit(rows, g)
+local s = m:sample(20, ouro.rng(4))
+assert(s:shape()[1] == 20 and s:shape()[2] == 785)
+for i = 1, 20 do assert(s[i][785] == (i - 1) % 10 + 1) end
+local chosen = m:sample(3, ouro.rng(4), {labels = {5, 5, 10}})
+assert(chosen[1][785] == 5 and chosen[3][785] == 10)
+local e = m:evaluate(ouro.data.labelled(te.x:slice(1, 5001, 5200), te.y:slice(1, 5001, 5200)))
+assert(e.nelbo > 0 and math.abs(e.nelbo - e.bce - e.kl) < 1e-6 * e.nelbo)
+local path = os.tmpname()
+m:save(path)
+local back = ouro.models.vae{arch = "cvae-conv"}:load(path)
+same(back:sample(3, ouro.rng(4), {labels = {5, 5, 10}}), chosen:totable(), 0)
+os.remove(path)
+
+-- errors
+expect_error("arch must be \"mlp\" or \"cvae-conv\", got \"gan\"", function() ouro.models.vae{arch = "gan"} end)
+expect_error("unknown option 'epoch'", function() ouro.models.vae{epoch = 3} end)
+expect_error("784 columns", function() ouro.models.vae{}:fit(rows, g) end)
+expect_error("labels must be classes 1…10, found 11", function() m:sample(2, g, {labels = {1, 11}}) end)
+expect_error("returned 1 values for 2 samples", function() m:sample(2, g, {labels = {1}}) end)
+expect_error("this gaussian has no classes", function()
+  local gm = ouro.models.gaussian{}; gm:fit(g:normal({10, 2})); gm:sample(2, g, {labels = {1, 2}})
+end)
+expect_error("not fitted", function() ouro.models.vae{}:sample(2, g) end)
+expect_error("save() is defined for models with weights", function() ouro.models.kde{}:save(path) end)
