@@ -3,8 +3,8 @@
 #   make test   the same set-up, then the whole test suite
 SWIFT      ?= swift
 CONFIG     ?= release
-APT_PKGS    = liblua5.4-dev libopenblas-dev liblapacke-dev libedit-dev zlib1g-dev pkg-config
-PKGCONFIG   = lua5.4 openblas lapacke libedit zlib
+APT_PKGS    = liblua5.4-dev libopenblas-dev liblapacke-dev libedit-dev zlib1g-dev libpng-dev pkg-config
+PKGCONFIG   = lua5.4 openblas lapacke libedit zlib libpng
 # Real data the scripts and tests read: Fashion-MNIST (IDX files) from Debian.
 DATA_PKGS   = dataset-fashion-mnist
 DATA_FILES  = /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz

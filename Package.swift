@@ -28,6 +28,8 @@ let package = Package(
         // Hot loops of the neural core (optimiser updates, finiteness checks), one version per
         // instruction set chosen at load time; no fused multiply-adds, so every version agrees.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])]),
+        // libpng behind C functions that keep its setjmp/longjmp error handling on the C side
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
         // Plain C loops used only as the speed reference in `ouro bench`.
         .target(name: "CBenchKernels"),
         .target(name: "Tensor", dependencies: ["CBLAS", "CBLASGuard", "CKernels"],
@@ -39,7 +41,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensor", "Autograd", "NN"]),
         .target(name: "Data", dependencies: ["Tensor", "CZlib"]),
         .target(name: "Loop", dependencies: ["Models", "Tensor"]),
-        .target(name: "Report", dependencies: ["Tensor"]),
+        .target(name: "Report", dependencies: ["Tensor", "CPNG"]),
         .target(name: "Scripting", dependencies: ["Tensor", "Autograd", "NN", "Models", "Data", "Loop", "Report", "CLua", "CLuaBridge", "CLineEdit"]),
         .executableTarget(name: "ouro", dependencies: [
             "Scripting", "Tensor", "CBLAS", "CBenchKernels",
@@ -47,7 +49,7 @@ let package = Package(
         ]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "NN", "Tensor"]),
-        .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Tensor"]),
+        .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Report", "Tensor"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Tensor"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
         .testTarget(name: "LoopTests", dependencies: ["Loop", "Models", "Tensor"]),

@@ -106,7 +106,7 @@ for epoch in range(args.epochs):
     for first in range(0, n, batch):
         step(order[first:first + batch])
 secs = time.perf_counter() - t0
-tx, ty = images("test")
+tx, ty = images("t10k")
 with torch.no_grad():
     bce = kl = 0.0
     for first in range(0, tx.shape[0], 1000):

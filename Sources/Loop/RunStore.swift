@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import Tensor
 
 /// One row of metrics.csv: run,workflow,seed,generation,metric,value.
@@ -90,7 +91,9 @@ public final class RunStore {
     /// the checksum `data` of the seed's real and test data. A journal entry cut short by a kill,
     /// or damaged, ends the journal there (the generation is run again); a record of another run,
     /// or computed from other data, is an error.
-    public func load(seed: Int, data: UInt64, generations: Int, thin: Bool = false) throws -> SeedState {
+    /// With `checkpointed`, a journal entry counts only if its generation's weights
+    /// (`checkpointPath`) are there: the batches of such runs are drawn again from them.
+    public func load(seed: Int, data: UInt64, generations: Int, thin: Bool = false, checkpointed: Bool = false) throws -> SeedState {
         let d = seedDir(seed)
         var st = SeedState()
         lock.lock()
@@ -122,6 +125,7 @@ public final class RunStore {
                 guard let e = JournalEntry.decode(payload, seed: seed) else { break }
                 try check(e.identity, e.data, seed: seed, data: data, file: journalPath)
                 guard e.generation == entries.count + 1, e.generation < generations else { break }
+                if checkpointed && !FileManager.default.fileExists(atPath: checkpointPath(seed: seed, generation: e.generation)) { break }
                 entries.append((e, end))
                 pos = end
             }
@@ -215,6 +219,20 @@ public final class RunStore {
         }
     }
 
+    /// Where a neural model's weights after `generation` are kept (safetensors): a resumed run
+    /// draws that generation's samples again from them instead of storing every sample.
+    public func checkpointPath(seed: Int, generation: Int) -> String {
+        seedDir(seed) + "/" + String(format: "gen-%03d.safetensors", generation)
+    }
+
+    /// Writes a model's weights for a generation (atomically, creating the seed's folder).
+    public func saveCheckpoint(_ model: WeightCheckpointing, seed: Int, generation: Int) throws {
+        do { try FileManager.default.createDirectory(atPath: seedDir(seed), withIntermediateDirectories: true) }
+        catch { throw LoopError("cannot create '\(seedDir(seed))': \(RunFolder.reason(error))") }
+        do { try model.saveWeights(to: checkpointPath(seed: seed, generation: generation)) }
+        catch let e as TensorError { throw LoopError(e.message) }
+    }
+
     /// Opens a seed's journal for appending; `fresh` starts it anew (a seed with no generation done).
     public func openJournal(seed: Int, fresh: Bool, thin: Bool) throws -> Journal {
         Journal(dir: seedDir(seed), fresh: fresh, thin: thin)
@@ -254,7 +272,7 @@ public final class RunStore {
         do { try bytes.withUnsafeBytes { try AtomicFile.writeAll(finishedFD, $0, path: finishedPath) } }
         catch let e as TensorError { throw LoopError(e.message) }
         finished[seed] = record
-        if !keepPool && hadJournal { unlink(d + "/journal.bin"); rmdir(d) }
+        if !keepPool && hadJournal { unlink(d + "/journal.bin"); rmdir(d) }   // rmdir keeps a folder holding checkpoints
     }
 
     /// Checksum of a seed's kept pool files (nil if one is missing).

@@ -74,6 +74,9 @@ public struct LoopCallbacks {
     public var data: (_ seed: Int) throws -> (train: Tensor, test: Tensor)
     public var verifier: ((_ batch: Tensor, _ model: GenerativeModel, _ ctx: LoopContext) throws -> Verdict)?
     public var metrics: ((_ model: GenerativeModel, _ ctx: LoopContext) throws -> [Metric])?
+    /// Called with each generation's fitted model once its metrics and samples are done (before
+    /// it is recorded): where the scripting layer writes sample grids of image models.
+    public var generationDone: ((_ model: GenerativeModel, _ ctx: LoopContext) throws -> Void)?
     /// Checked between generations; true stops the run ("interrupted").
     public var interrupted: () -> Bool = { false }
     /// Messages for the user (verifier shortfalls, repairs), with the seed and generation.
@@ -222,8 +225,15 @@ public final class LoopRunner {
         var generation = 1
         do {
             let (train, test, dataSum) = try seedData(seed)
-            let thin = config.workflow.usesOnlyLastGeneration && !config.keepPool
-            var state = try store?.load(seed: seed, data: dataSum, generations: config.generations, thin: thin) ?? RunStore.SeedState()
+            // The user's object is never changed: the seed works on a fresh, prepared copy.
+            let seedModel = try callbacks.makeModel(seed, 1).fresh()
+            try seedModel.prepare(forSeedWithRealData: train)
+            // Neural models checkpoint their weights each generation; their batches are not stored
+            // but drawn again from the weights on resume (same generator streams: same bits).
+            let checkpointed = store != nil && seedModel is WeightCheckpointing
+            let thin = config.workflow.usesOnlyLastGeneration && !config.keepPool && !checkpointed
+            var state = try store?.load(seed: seed, data: dataSum, generations: config.generations, thin: thin,
+                                        checkpointed: checkpointed) ?? RunStore.SeedState()
             if let note = state.repaired { callbacks.warn("\(config.name): \(note)") }
             if state.done {
                 progress?.advance(config.generations)
@@ -239,9 +249,6 @@ public final class LoopRunner {
             let root = RNG(seed: seed)
             var stats: FitStatistics?
             func addToStats(_ rows: Tensor) throws { if stats != nil { try stats?.add(rows) } }
-            // The user's object is never changed: the seed works on a fresh, prepared copy.
-            let seedModel = try callbacks.makeModel(seed, 1).fresh()
-            try seedModel.prepare(forSeedWithRealData: train)
             // Locals for the hot loop: no shared reference counts touched per generation.
             let generations = config.generations, workflow = config.workflow
             let interrupted = callbacks.interrupted, extraMetrics = callbacks.metrics, verified = callbacks.verifier != nil
@@ -249,6 +256,18 @@ public final class LoopRunner {
             if config.workflow.isAccumulate, let m = seedModel as? StatisticsFittable {
                 stats = m.emptyStatistics(dim: train.shape[1])
                 try addToStats(train)
+            }
+            let ctxAt = { (g: Int, purpose: String) in
+                LoopContext(seed: seed, generation: g, rng: root.split(purpose, g), realCount: realCount, samples: samples)
+            }
+            if checkpointed, let store, state.completed > 0 {
+                for g in 1...state.completed {
+                    guard let m = try seedModel.fresh() as? WeightCheckpointing else { break }
+                    do { try m.loadWeights(from: store.checkpointPath(seed: seed, generation: g)) }
+                    catch { throw LoopError("seed \(seed): cannot resume from the weights of generation \(g): \(error) (delete '\(store.checkpointPath(seed: seed, generation: g))' to recompute from there)") }
+                    let (b, _) = try drawBatch(m, ctx: { ctxAt(g, $0) })
+                    state.batches.append((g, b))
+                }
             }
             for (g, b) in state.batches where g < config.generations {
                 try pool.append(b.rows, generation: g, accepted: b.accepted.isEmpty ? nil : b.accepted,
@@ -264,10 +283,7 @@ public final class LoopRunner {
                 if stop() { throw LoopError("stopped because another seed failed") }
                 if interrupted() { throw LoopInterrupted(seed: seed, generation: generation) }
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                let ctx = { (purpose: String) in
-                    LoopContext(seed: seed, generation: generation, rng: root.split(purpose, generation),
-                                realCount: realCount, samples: samples)
-                }
+                let ctx = { (purpose: String) in ctxAt(generation, purpose) }
                 let model = try seedModel.fresh()
                 if generation == 1 {
                     try model.fit(train, rng: ctx("fit").rng)
@@ -307,6 +323,10 @@ public final class LoopRunner {
                     try addToStats(b.accepted.contains(false) ? b.rows.mask(Tensor(b.accepted.map { Int64($0 ? 1 : 0) })) : b.rows)
                 }
                 try BLASGuard.check("generation \(generation)")
+                if let done = callbacks.generationDone { try done(model, ctx("grid")) }
+                if checkpointed, let store, let m = model as? WeightCheckpointing {
+                    try store.saveCheckpoint(m, seed: seed, generation: generation)
+                }
                 let newRows = metrics.map { MetricRow(seed: seed, generation: generation, metric: $0.name, value: $0.value) }
                 state.rows += newRows
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
@@ -315,7 +335,7 @@ public final class LoopRunner {
                     try store?.finish(seed: seed, data: dataSum, rows: state.rows, timings: state.timings, pool: pool,
                                       hadJournal: state.hadJournal || (journal?.written ?? false))
                 } else if let store, let journal {
-                    try store.commit(journal, data: dataSum, generation: generation, batch: batch, rows: newRows, seconds: seconds)
+                    try store.commit(journal, data: dataSum, generation: generation, batch: checkpointed ? nil : batch, rows: newRows, seconds: seconds)
                 }
                 progress?.advance(1)
                 generation += 1

@@ -31,3 +31,10 @@ public protocol WeightCheckpointing: GenerativeModel {
     /// Makes the model the fitted one whose weights `path` holds (same configuration).
     func loadWeights(from path: String) throws
 }
+
+/// A model of images that can show itself: a grid of samples for a person to look at (one row
+/// per class for a class-conditional model), drawn from rng.
+public protocol ImageSampling: GenerativeModel {
+    /// Images as rows of side² values in [0, 1], and how many go in a row of the grid.
+    func sampleGrid(rng: RNG) throws -> (images: Tensor, columns: Int)
+}

@@ -13,7 +13,7 @@ import Tensor
 /// samples carry theirs. Synthetic images are the decoder's Bernoulli means, not binary draws.
 /// The loss is the negative ELBO in nats per image: the binary cross-entropy summed over pixels
 /// plus the KL divergence of the encoder's Gaussian from N(0, I), one reparameterised draw.
-public final class VAEModel: GenerativeModel, LabelConditional, WeightCheckpointing {
+public final class VAEModel: GenerativeModel, LabelConditional, WeightCheckpointing, ImageSampling {
     public enum Arch: String, CaseIterable, Sendable { case mlp, cvaeConv = "cvae-conv" }
 
     /// Everything that configures a VAE (the defaults are the papers').
@@ -220,6 +220,16 @@ public final class VAEModel: GenerativeModel, LabelConditional, WeightCheckpoint
         guard z.rank == 2, z.shape[1] == options.latent else { throw ModelError("vae: latent codes must be n × \(options.latent), got \(describeShape(z.shape))") }
         guard labels.count == (conditional ? z.shape[0] : 0) else { throw ModelError("vae: \(labels.count) labels for \(z.shape[0]) codes") }
         return try GradMode.disabled { try net.decode(z.astype(.float32), labels).unary(.sigmoid) }
+    }
+
+    /// 8 samples per class, a class per row (the conditional model), or 8 × 8 samples.
+    public func sampleGrid(rng: RNG) throws -> (images: Tensor, columns: Int) {
+        let p = options.side * options.side
+        if conditional {
+            let labels = (0..<(8 * options.classes)).map { $0 / 8 }
+            return (try sample(labels.count, labels: labels, rng: rng).narrow(1, 0, p), 8)
+        }
+        return (try sample(64, rng: rng), 8)
     }
 
     public func logProb(_ x: Tensor) throws -> Tensor {

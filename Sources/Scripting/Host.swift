@@ -156,6 +156,8 @@ public final class LuaHost {
         lua.setRawField(-2, "models")
         pushLibrary("ouro.data", DataBindings.functions)
         lua.setRawField(-2, "data")
+        pushLibrary("ouro.image", ImageBindings.functions)
+        lua.setRawField(-2, "image")
         LoopBindings.install(self)
         pushLibrary("ouro.theory", TheoryBindings.functions)
         lua.setRawField(-2, "theory")

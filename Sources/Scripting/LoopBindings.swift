@@ -2,6 +2,7 @@ import CLua
 import CLuaBridge
 import Foundation
 import Loop
+import Report
 import Models
 import Tensor
 
@@ -297,6 +298,16 @@ enum LoopBindings {
                     try lua.protectedCall(nargs: 2, nresults: 1, what: "metrics")
                     return try metricTable(lua, -1, what: "metrics")
                 }
+            }
+        }
+        if let out = p.config.out, let first = p.config.seeds.first {
+            // Image models show their samples: out/samples/gen-XXX.png for the run's first seed.
+            cb.generationDone = { model, ctx in
+                guard ctx.seed == first, let m = model as? ImageSampling else { return }
+                let (images, columns) = try m.sampleGrid(rng: ctx.rng)
+                do { try FileManager.default.createDirectory(atPath: out + "/samples", withIntermediateDirectories: true) }
+                catch { throw LuaError("cannot create '\(out)/samples': \(error.localizedDescription)") }
+                try PNG.write(ImageGrid.render(images, columns: columns, scale: 2), to: out + String(format: "/samples/gen-%03d.png", ctx.generation))
             }
         }
         let source = Interruption.current

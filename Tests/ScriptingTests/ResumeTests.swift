@@ -1,4 +1,5 @@
 import Foundation
+import Report
 import Testing
 
 /// kill -9 in the middle of a run, rerun the same command: the run continues and ends with the
@@ -19,6 +20,75 @@ struct ResumeTests {
           metrics = function(model, ctx) local t = os.clock(); while os.clock() - t < 0.01 do end; return {slow = 1} end,
         }()
         """
+
+    /// A conditional VAE on labelled Fashion-MNIST rows with a label-aware verifier, accumulating:
+    /// its batches are not stored but drawn again from each generation's checkpointed weights.
+    static let vaeScript = """
+        local te = ouro.data.fashion_mnist{split = "test"}
+        local function rows(a, b) return ouro.data.labelled(te.x:slice(1, a, b), te.y:slice(1, a, b)) end
+        ouro.loop{
+          name = "vae-resume", out = arg[1], seeds = {1, 2}, threads = 2, generations = 6, samples = 200,
+          workflow = "accumulate",
+          model = function() return ouro.models.vae{arch = "cvae-conv", epochs = 1} end,
+          real = function(seed) return rows(1 + 300 * seed, 300 * seed + 300), rows(9001, 9200) end,
+          verifier = function(batch) return batch:select(2, 785):ne(1) end,   -- drop class 1
+        }()
+        """
+
+    @Test func neuralRunsResumeFromCheckpointedWeights() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist") else { return }
+        let s = try scratchFile("resume-vae.lua", ResumeTests.vaeScript)
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-resume-vae-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: base)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let whole = base + "/whole", killed = base + "/killed"
+        let w = try OuroBinary.run(["run", s, whole])
+        #expect(w.status == 0, "\(w.err)")
+        let reference = try String(contentsOfFile: whole + "/metrics.csv", encoding: .utf8)
+        for seed in 1...2 {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: whole + "/seeds/\(seed)")) ?? []
+            #expect(files.sorted() == (1...6).map { String(format: "gen-%03d.safetensors", $0) }, "seed \(seed): \(files)")
+        }
+
+        // the first seed's samples, a grid per generation: 10 classes (rows) × 8, 28-pixel images at scale 2
+        for g in 1...6 {
+            let png = try PNG.read(whole + String(format: "/samples/gen-%03d.png", g))
+            #expect(png.width == 8 * 56 + 9 * 2 && png.height == 10 * 56 + 11 * 2, "generation \(g): \(png.width)×\(png.height)")
+        }
+        let bin = try #require(OuroBinary.path, "the ouro binary")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: bin)
+        p.arguments = ["run", s, killed]
+        var environment = ProcessInfo.processInfo.environment
+        environment["OURO_JOURNAL_INTERVAL_MS"] = "0"
+        p.environment = environment
+        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
+        try p.run()
+        // kill once a seed has its journal and the weights of two generations
+        let deadline = Date().addingTimeInterval(60)
+        var journal = 0
+        while Date() < deadline && p.isRunning {
+            let has = FileManager.default.fileExists(atPath: killed + "/seeds/1/gen-002.safetensors")
+            journal = ((try? FileManager.default.attributesOfItem(atPath: killed + "/seeds/1/journal.bin")[.size]) as? Int) ?? 0
+            if has && journal > 0 { break }
+            usleep(10_000)
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .uncaughtSignal, "the run finished before it could be killed")
+        #expect(journal > 0 && journal < 50_000, "the journal holds metrics, not samples (\(journal) bytes)")
+        let resumed = try OuroBinary.run(["run", s, killed])
+        #expect(resumed.status == 0, "\(resumed.err)")
+        let after = try String(contentsOfFile: killed + "/metrics.csv", encoding: .utf8)
+        #expect(after == reference, "the resumed run's metrics.csv differs from the uninterrupted one")
+        #expect(reference.contains("accepted_frac") && reference.contains("nelbo"))
+        for g in 1...6 {
+            let name = String(format: "/samples/gen-%03d.png", g)
+            #expect(FileManager.default.contents(atPath: whole + name) == FileManager.default.contents(atPath: killed + name), "\(name) differs after resuming")
+        }
+        let leftovers = FileManager.default.enumerator(atPath: killed)?.compactMap { $0 as? String }.filter { $0.contains(".tmp-") } ?? []
+        #expect(leftovers.isEmpty, "temporary files left behind: \(leftovers)")
+    }
 
     @Test func killNineThenResumeGivesTheSameRecord() throws {
         let s = try scratchFile("resume.lua", ResumeTests.script)

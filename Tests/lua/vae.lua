@@ -46,3 +46,16 @@ expect_error("this gaussian has no classes", function()
 end)
 expect_error("not fitted", function() ouro.models.vae{}:sample(2, g) end)
 expect_error("save() is defined for models with weights", function() ouro.models.kde{}:save(path) end)
+
+-- sample grids as PNG, read back
+local png = os.tmpname() .. ".png"
+local w, h = ouro.image.grid(s:slice(2, 1, 784), png, {columns = 10, scale = 1, gap = 0})
+assert(w == 280 and h == 56, w .. "x" .. h)
+local img = ouro.image.read(png)
+assert(img:shape()[1] == 56 and img:shape()[2] == 280)
+local first = img:slice(1, 1, 28):slice(2, 1, 28):reshape({784})
+assert(((first - s[1]:slice(1, 1, 784)):abs():max()) <= 0.5 / 255 + 1e-6, "pixels are the samples rounded to 8 bits")
+os.remove(png)
+expect_error("not a square image", function() ouro.image.grid(T.zeros({2, 5}), png) end)
+expect_error("not a PNG", function() local f = io.open(png, "w"); f:write("hello"); f:close(); ouro.image.read(png) end)
+os.remove(png)
