@@ -17,7 +17,7 @@ public final class VAEModel: GenerativeModel, LabelConditional, WeightCheckpoint
     public enum Arch: String, CaseIterable, Sendable { case mlp, cvaeConv = "cvae-conv" }
 
     /// Everything that configures a VAE (the defaults are the papers').
-    public struct Options: Sendable {
+    public struct Options {
         public var arch = Arch.mlp
         public var latent = 20
         /// Hidden units of the mlp architecture.
@@ -34,6 +34,8 @@ public final class VAEModel: GenerativeModel, LabelConditional, WeightCheckpoint
         public var validation = 0.0
         /// Epochs without a better held-out NELBO before training stops (with validation > 0).
         public var patience = 5
+        /// With a feature space, evaluate() adds `fid`: test images against as many samples.
+        public var fid: ImageFeatures? = nil
         public init() {}
     }
 
@@ -66,6 +68,7 @@ public final class VAEModel: GenerativeModel, LabelConditional, WeightCheckpoint
         var c = ["family": family, "arch": o.arch.rawValue, "latent": "\(o.latent)", "side": "\(o.side)", "epochs": "\(o.epochs)",
                  "batch": "\(o.batch)", "lr": "\(o.lr)", "validation": "\(o.validation)", "patience": "\(o.patience)"]
         if o.arch == .mlp { c["hidden"] = "\(o.hidden)" } else { c["classes"] = "\(o.classes)" }
+        if let f = o.fid { c["fid_features"] = Checksum.hex(f.fingerprint) }
         return c
     }
 
@@ -243,7 +246,16 @@ public final class VAEModel: GenerativeModel, LabelConditional, WeightCheckpoint
         let (x, y) = try split(test, what: "test")
         guard x.shape[0] >= 1 else { throw ModelError("vae: no test rows") }
         let r = try VAEModel.nelbo(net, x, y, latent: options.latent, batch: 1000)
-        return [Metric("nelbo", r.nelbo), Metric("bce", r.bce), Metric("kl", r.kl)]
+        var metrics = [Metric("nelbo", r.nelbo), Metric("bce", r.bce), Metric("kl", r.kl)]
+        if let f = options.fid {
+            guard f.side == options.side else { throw ModelError("vae: the fid features are for \(f.side)×\(f.side) images, the model's are \(options.side)×\(options.side)") }
+            // as many samples as test images (the conditional model: the test images' classes),
+            // from a fixed stream
+            let p = options.side * options.side
+            let samples = try sample(x.shape[0], labels: conditional ? y : nil, rng: RNG(seed: 0xf1d)).narrow(1, 0, p)
+            metrics.append(Metric("fid", try f.fid(x, samples)))
+        }
+        return metrics
     }
 
     /// Mean NELBO and its parts over rows, in batches, untracked, with a fixed noise stream.

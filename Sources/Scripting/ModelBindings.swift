@@ -1,12 +1,21 @@
 import CLua
+import Foundation
 import Models
 import Tensor
 
 /// `ouro.models.*`: factories, and the methods every model userdata has.
 enum ModelBindings {
+    static let featuresKind = "ouro.ImageFeatures"
+
     static func install(_ host: LuaHost) {
         host.registerClass(kind: Userdata.model, display: "Model", methods: methods, meta: [
             Binding("__tostring", "") { a in a.lua.push("ouro.models.\(try a.model(1).family)"); return 1 },
+        ])
+        host.registerClass(kind: featuresKind, display: "ImageFeatures", methods: featureMethods, meta: [
+            Binding("__tostring", "") { a in
+                let f = try features(a, 1)
+                a.lua.push("ouro.models.fid_features(\(f.side)×\(f.side), \(ImageFeatures.width) features, \(Checksum.hex(f.fingerprint)))"); return 1
+            },
         ])
         host.pushLibrary("ouro.models", factories)
     }
@@ -73,9 +82,34 @@ enum ModelBindings {
             }
             return pushModel(a, try KDEModel(bandwidth: rule))
         },
-        Binding("vae", "ouro.models.vae{arch=\"mlp\"|\"cvae-conv\", latent=20, hidden=400, classes=10, side=28, epochs=1, batch=128, lr=1e-3, validation=0, patience=5} — a VAE on side×side images in [0, 1] with a Bernoulli decoder: mlp (784-400-20, ReLU; rows are pixels) or Yi et al.'s conditional conv VAE (rows are [pixels | label], label 1…classes, see ouro.data.labelled). Adam over shuffled batches; validation = a held-out fraction for early stopping (patience epochs). m:fit(rows, rng), m:sample(n, rng, {labels=}) (the decoder's Bernoulli means; labels balanced by default), evaluate() gives nelbo, bce and kl (nats per image); m:save(path) / m:load(path) (safetensors).") { a in
+        Binding.fileAccess("fid_features", "ouro.models.fid_features{x=, y=, rng=, epochs=1, classes=10, side=28, cache=} — a fixed feature space for FID: a small CNN classifier (two stride-2 convolutions, 128 features) trained once, seeded, on labelled real images (x n × side² in [0, 1], y 1-based classes). With cache = path, a classifier saved there is loaded instead of trained, and a new one is saved there: every run of an experiment then scores in the same space. Pass it to ouro.models.vae{fid = f}.") { a in
+            guard a.isTable(1) else { throw a.expected(1, "options table") }
+            try a.checkOptions(1, ["x", "y", "rng", "epochs", "classes", "side", "cache"])
+            let classes = try a.optIntField(1, "classes") ?? 10, side = try a.optIntField(1, "side") ?? 28
+            let cache = try a.optPathField(1, "cache")
+            if let cache, FileManager.default.fileExists(atPath: cache) {
+                Userdata.push(a.lua, try ImageFeatures(weights: cache, classes: classes, side: side), kind: featuresKind)
+                return 1
+            }
+            guard let x = try LoopBindings.tensorField(a, 1, "x") else { throw a.error(1, "'x' (the real training images) is required") }
+            guard let at = a.option(1, "y") else { throw a.error(1, "'y' (their classes, 1-based) is required") }
+            let labels = try ModelBindings.classes(a, at, count: x.shape.first ?? 0, classes: classes)
+            a.lua.pop()
+            guard let rat = a.option(1, "rng") else { throw a.error(1, "'rng' is required (a generator, ouro.rng(seed))") }
+            let rng = try a.rng(rat)
+            a.lua.pop()
+            let f = try ImageFeatures(trainedOn: x, labels: labels, classes: classes, side: side, epochs: try a.optIntField(1, "epochs") ?? 1, rng: rng)
+            if let cache {
+                let dir = (cache as NSString).deletingLastPathComponent
+                if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+                try f.save(to: cache)
+            }
+            Userdata.push(a.lua, f, kind: featuresKind)
+            return 1
+        },
+        Binding("vae", "ouro.models.vae{arch=\"mlp\"|\"cvae-conv\", latent=20, hidden=400, classes=10, side=28, epochs=1, batch=128, lr=1e-3, validation=0, patience=5, fid=} — a VAE on side×side images in [0, 1] with a Bernoulli decoder: mlp (784-400-20, ReLU; rows are pixels) or Yi et al.'s conditional conv VAE (rows are [pixels | label], label 1…classes, see ouro.data.labelled). Adam over shuffled batches; validation = a held-out fraction for early stopping (patience epochs). m:fit(rows, rng), m:sample(n, rng, {labels=}) (the decoder's Bernoulli means; labels balanced by default), evaluate() gives nelbo, bce and kl (nats per image), and fid (the test images against as many samples) with fid = ouro.models.fid_features{...}; m:save(path) / m:load(path) (safetensors).") { a in
             guard a.lua.isNoneOrNil(1) || a.isTable(1) else { throw a.expected(1, "options table") }
-            try a.checkOptions(1, ["arch", "latent", "hidden", "classes", "side", "epochs", "batch", "lr", "validation", "patience"])
+            try a.checkOptions(1, ["arch", "latent", "hidden", "classes", "side", "epochs", "batch", "lr", "validation", "patience", "fid"])
             var o = VAEModel.Options()
             if let s = try a.optStringField(1, "arch") {
                 guard let arch = VAEModel.Arch(rawValue: s) else {
@@ -92,7 +126,42 @@ enum ModelBindings {
             o.lr = try a.optNumberField(1, "lr") ?? o.lr
             o.validation = try a.optNumberField(1, "validation") ?? o.validation
             o.patience = try a.optIntField(1, "patience") ?? o.patience
+            if let at = a.option(1, "fid") {
+                defer { a.lua.pop() }
+                o.fid = try features(a, at)
+            }
             return pushModel(a, try VAEModel(o))
+        },
+    ]
+
+    static func features(_ a: Args, _ i: Int32) throws -> ImageFeatures {
+        guard let f = try Userdata.object(a.lua, i, featuresKind) as? ImageFeatures else {
+            throw a.expected(i, "image features (ouro.models.fid_features)")
+        }
+        return f
+    }
+
+    /// 0-based classes from 1-based labels (a tensor or list), checked.
+    static func classes(_ a: Args, _ i: Int32, count: Int, classes: Int) throws -> [Int] {
+        try LoopBindings.numbers(a.lua, i, count: count, what: "labels").map { v in
+            guard v == v.rounded(), v >= 1, v <= Double(classes) else { throw a.error(i, "labels must be classes 1…\(classes), found \(v)") }
+            return Int(v) - 1
+        }
+    }
+
+    static let featureMethods: [Binding] = [
+        Binding("fid", "f:fid(a, b) — the Fréchet distance between two sets of images (n × side² in [0, 1]) in this feature space.") { a in
+            a.lua.push(try features(a, 1).fid(try a.tensor(2), try a.tensor(3))); return 1
+        },
+        Binding("features", "f:features(images) — the 128 features of each image (float64 n × 128).") { a in
+            a.push(try features(a, 1).features(try a.tensor(2)))
+        },
+        Binding("accuracy", "f:accuracy(images, y) — the underlying classifier's accuracy on labelled images (y: 1-based classes).") { a in
+            let f = try features(a, 1), x = try a.tensor(2)
+            a.lua.push(try f.accuracy(x, labels: try classes(a, 3, count: x.shape.first ?? 0, classes: f.classes))); return 1
+        },
+        Binding.fileAccess("save", "f:save(path) — the classifier's weights as safetensors.") { a in
+            try features(a, 1).save(to: try a.path(2)); return 0
         },
     ]
 
