@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "CBenchKernels"),
         .target(name: "Tensor", dependencies: ["CBLAS", "CBLASGuard", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
-        .target(name: "Autograd", dependencies: ["Tensor"],
+        .target(name: "Autograd", dependencies: ["Tensor", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
         .target(name: "NN", dependencies: ["Autograd", "Tensor", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),

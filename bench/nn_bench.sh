@@ -8,12 +8,8 @@ cd "$(dirname "$0")/.."
 OURO=${OURO:-.build/release/ouro}
 MLP_STEPS=${1:-300}
 CONV_STEPS=${2:-30}
-field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d.get('$1', 'nan'))"; }
-best() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:] if x != 'nan']; print(max(v) if v else 'nan')" "$@"; }
-if ! python3 -c 'import torch' 2>/dev/null; then
-  echo "PyTorch is not installed (python3 -m pip install torch): only ouro's numbers follow."
-fi
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); torch $(python3 -c 'import torch; print(torch.__version__)' 2>/dev/null || echo absent)"
+. bench/lib.sh
+torch_note
 echo
 # Useful work of one training image (784-512-512-10): forward 2·(784·512 + 512·512 + 512·10) FLOP,
 # the same again for the weight gradients, and the input gradients of layers 2 and 3 (neither side

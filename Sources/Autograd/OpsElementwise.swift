@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Tensor
 
@@ -80,7 +81,15 @@ extension Diff {
             case .sqrt: return [try Kernel.zip(g, y, { g, o in 0.5 * g / o }, { g, o in 0.5 * g / o })]
             case .tanh: return [try Kernel.zip(g, y, { g, o in g * (1 - o * o) }, { g, o in g * (1 - o * o) })]
             case .sigmoid: return [try Kernel.zip(g, y, { g, o in g * o * (1 - o) }, { g, o in g * o * (1 - o) })]
-            case .gelu: return [try Kernel.zip(g, x, { g, v in g * GELU.derivative(v) }, { g, v in g * GELU.derivative(v) })]
+            case .gelu:
+                if x.dtype == .float32 {      // the vectorised kernel (CKernels/math.c), on all cores
+                    let (xc, gc) = (try x.contiguous(), try g.astypeIfNeeded(.float32).contiguous())
+                    let out = try Tensor(uninitialized: xc.shape, dtype: .float32)
+                    let (px, pg, po) = (xc.base(Float.self), gc.base(Float.self), out.base(Float.self))
+                    Parallel.forRanges(xc.count) { r in ouro_gelu_backward_f32(px + r.lowerBound, pg + r.lowerBound, po + r.lowerBound, r.count) }
+                    return [out]
+                }
+                return [try Kernel.zip(g, x, { g, v in g * GELU.derivative(v) }, { g, v in g * GELU.derivative(v) })]
             }
         }
     }

@@ -148,6 +148,20 @@ OURO_CLONES void ouro_bce_logits_f32(const float *x, const float *t, float *out,
     }
 }
 
+/* g · GELU'(x) = g · (Φ(x) + x·φ(x)), Φ through the same scaled erfc as the forward pass. */
+OURO_CLONES void ouro_gelu_backward_f32(const float *x, const float *g, float *out, size_t n) {
+    const float unscale = 5.42101086242752217e-20f;   /* 2^-64 */
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        float half_erfc = 0.5f * erfc_pos_scaled(fabs((double)v) * 0.70710678118654752) * unscale;   /* Φ(−|v|) */
+        float cdf = v >= 0.0f ? 1.0f - half_erfc : half_erfc;
+        /* e^(−v²/2) with v² split exactly (fma): a rounded v² would cost v²/2 ulps of the result */
+        float sq = v * v, sq_lo = fmaf(v, v, -sq);
+        float pdf = 0.398942280401432678f * exp_one(-0.5f * sq) * (1.0f - 0.5f * sq_lo);
+        out[i] = g[i] * (cdf + v * pdf);
+    }
+}
+
 OURO_CLONES void ouro_exp_f32(const float *in, float *out, size_t n) { for (size_t i = 0; i < n; i++) out[i] = exp_one(in[i]); }
 OURO_CLONES void ouro_log_f32(const float *in, float *out, size_t n) { for (size_t i = 0; i < n; i++) out[i] = log_one(in[i]); }
 OURO_CLONES void ouro_tanh_f32(const float *in, float *out, size_t n) { for (size_t i = 0; i < n; i++) out[i] = tanh_one(in[i]); }

@@ -29,19 +29,9 @@ public final class ImageFeatures: @unchecked Sendable {
         self.side = side; self.classes = classes
         net = try FeatureNetwork(side: side, classes: classes, rng: rng.split("init"))
         let images = try x.astype(.float32).contiguous()
-        let opt = try Adam(net.parameters(), lr: 1e-3)
-        let n = images.shape[0]
-        for epoch in 0..<epochs {
-            let order = try rng.split("order", epoch).permutation(n)
-            var start = 0
-            while start < n {
-                let idx = Array(order[start..<min(n, start + 128)])
-                start += 128
-                let loss = try Loss.crossEntropy(net.logits(images.rows(idx)), Tensor(idx.map { Int64(labels[$0]) }))
-                opt.zeroGrad()
-                try Autograd.backward(loss)
-                try opt.step()
-            }
+        let net = self.net
+        try MiniBatches.train(net.parameters(), lr: 1e-3, rows: images.shape[0], batch: 128, epochs: epochs, rng: rng) { idx, _ in
+            try Loss.crossEntropy(net.logits(images.rows(idx)), Tensor(idx.map { Int64(labels[$0]) }))
         }
     }
 
@@ -60,7 +50,15 @@ public final class ImageFeatures: @unchecked Sendable {
     }
 
     /// The 128 features of each image (float64 n × 128), in batches, untracked.
-    public func features(_ images: Tensor) throws -> Tensor {
+    public func features(_ images: Tensor) throws -> Tensor { try inBatches(images) { try net.features($0) } }
+
+    /// The classifier's class probabilities for each image (float64 n × classes).
+    public func probabilities(_ images: Tensor) throws -> Tensor {
+        try inBatches(images) { try Softmax.forward(net.logits($0), dim: 1, log: false) }
+    }
+
+    /// f over batches of 1000 images (memory stays bounded), untracked, joined as float64.
+    private func inBatches(_ images: Tensor, _ f: (Tensor) throws -> Tensor) throws -> Tensor {
         guard images.rank == 2, images.shape[1] == side * side else {
             throw ModelError("fid features: expected n × \(side * side) images, got \(describeShape(images.shape))")
         }
@@ -70,17 +68,16 @@ public final class ImageFeatures: @unchecked Sendable {
             var parts: [Tensor] = []
             var start = 0
             while start < n {
-                parts.append(try net.features(x.narrow(0, start, min(n, start + 1000))))
+                parts.append(try f(x.narrow(0, start, min(n, start + 1000))).astype(.float64))
                 start += 1000
             }
-            return try Tensor.cat(parts, dim: 0).astype(.float64)
+            return parts.count == 1 ? parts[0] : try Tensor.cat(parts, dim: 0)
         }
     }
 
     /// The classifier's accuracy on labelled images (a check that the feature space sees classes).
     public func accuracy(_ images: Tensor, labels: [Int]) throws -> Double {
-        let x = try images.astype(.float32).contiguous()
-        let predicted = try GradMode.disabled { try net.logits(x).reduce(.argmax, dim: 1) }.toDoubles()
+        let predicted = try probabilities(images).reduce(.argmax, dim: 1).toDoubles()
         guard predicted.count == labels.count, !labels.isEmpty else { throw ModelError("fid features: one label per image") }
         return Double(zip(predicted, labels).filter { Int($0) == $1 }.count) / Double(labels.count)
     }

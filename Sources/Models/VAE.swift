@@ -133,38 +133,28 @@ public final class VAEModel: GenerativeModel, LabelConditional, WeightCheckpoint
         }
         let x = try x0.rows(trainIdx), labels = conditional ? trainIdx.map { labels0[$0] } : []
         let held = heldIdx.isEmpty ? nil : (try x0.rows(heldIdx), conditional ? heldIdx.map { labels0[$0] } : [])
-        let opt = try Adam(net.parameters(), lr: options.lr)
-        let n = x.shape[0]
+        let n = x.shape[0], latent = options.latent, patience = options.patience, conditional = self.conditional
         var best = Double.infinity, bestWeights: [Tensor]? = nil, sinceBest = 0
+        var noise = rng.split("noise", 0), noiseEpoch = 0
         epochsRun = 0
-        for epoch in 0..<options.epochs {
-            net.setTraining(true)
-            let order = try rng.split("order", epoch).permutation(n)
-            let noise = rng.split("noise", epoch)
-            var start = 0
-            while start < n {
-                let idx = Array(order[start..<min(n, start + options.batch)])
-                start += options.batch
-                let xb = try x.rows(idx)
-                let yb = conditional ? idx.map { labels[$0] } : []
-                let eps = try noise.normal([idx.count, options.latent], dtype: .float32)
-                let terms = try net.loss(xb, yb, eps: eps)
-                let loss = try Diff.div(Diff.add(terms.bce, terms.kl), Tensor.scalar(Double(idx.count), like: terms.bce))
-                opt.zeroGrad()
-                try Autograd.backward(loss)
-                try opt.step()
-            }
+        net.setTraining(true)
+        try MiniBatches.train(net.parameters(), lr: options.lr, rows: n, batch: options.batch, epochs: options.epochs, rng: rng, loss: { idx, epoch in
+            if epoch != noiseEpoch { noise = rng.split("noise", epoch); noiseEpoch = epoch }
+            let eps = try noise.normal([idx.count, latent], dtype: .float32)
+            let terms = try net.loss(x.rows(idx), conditional ? idx.map { labels[$0] } : [], eps: eps)
+            return try Diff.div(Diff.add(terms.bce, terms.kl), Tensor.scalar(Double(idx.count), like: terms.bce))
+        }, afterEpoch: { epoch in
             epochsRun = epoch + 1
-            guard let (hx, hy) = held else { continue }
-            let score = try VAEModel.nelbo(net, hx, hy, latent: options.latent, batch: options.batch).nelbo
+            guard let (hx, hy) = held else { return true }
+            let score = try VAEModel.nelbo(net, hx, hy, latent: latent, batch: options.batch).nelbo
             if score < best {
                 best = score; sinceBest = 0
                 bestWeights = try net.parameters().map { try $0.clone() }
-            } else {
-                sinceBest += 1
-                if sinceBest >= options.patience { break }
+                return true
             }
-        }
+            sinceBest += 1
+            return sinceBest < patience
+        })
         if let w = bestWeights {
             try GradMode.disabled { for (p, v) in zip(net.parameters(), w) { try p.copy_(v) } }
         }

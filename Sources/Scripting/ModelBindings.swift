@@ -11,6 +11,12 @@ enum ModelBindings {
         host.registerClass(kind: Userdata.model, display: "Model", methods: methods, meta: [
             Binding("__tostring", "") { a in a.lua.push("ouro.models.\(try a.model(1).family)"); return 1 },
         ])
+        host.registerClass(kind: discriminatorKind, display: "Discriminator", methods: discriminatorMethods, meta: [
+            Binding("__tostring", "") { a in
+                let d = try discriminator(a, 1)
+                a.lua.push("ouro.models.discriminator(\(d.side * d.side) → \(d.hidden) → \(d.hidden) → 1)"); return 1
+            },
+        ])
         host.registerClass(kind: featuresKind, display: "ImageFeatures", methods: featureMethods, meta: [
             Binding("__tostring", "") { a in
                 let f = try features(a, 1)
@@ -107,6 +113,19 @@ enum ModelBindings {
             Userdata.push(a.lua, f, kind: featuresKind)
             return 1
         },
+        Binding("discriminator", "ouro.models.discriminator{real=, fake=, rng=, epochs=2, hidden=256, side=28} — an MLP (side² → hidden → hidden → 1, ReLU) trained to tell real image rows from a generator's samples (Yi et al.'s verifier): d:score(rows) gives realness logits, d:accuracy(real, fake). Rows may carry a label column (ignored). See plugins/discriminator.lua.") { a in
+            guard a.isTable(1) else { throw a.expected(1, "options table") }
+            try a.checkOptions(1, ["real", "fake", "rng", "epochs", "hidden", "side"])
+            guard let real = try LoopBindings.tensorField(a, 1, "real") else { throw a.error(1, "'real' (real image rows) is required") }
+            guard let fake = try LoopBindings.tensorField(a, 1, "fake") else { throw a.error(1, "'fake' (a generator's samples) is required") }
+            guard let rat = a.option(1, "rng") else { throw a.error(1, "'rng' is required (a generator, ouro.rng(seed))") }
+            let rng = try a.rng(rat)
+            a.lua.pop()
+            let d = try ImageDiscriminator(real: real, fake: fake, side: try a.optIntField(1, "side") ?? 28, hidden: try a.optIntField(1, "hidden") ?? 256,
+                                           epochs: try a.optIntField(1, "epochs") ?? 2, rng: rng)
+            Userdata.push(a.lua, d, kind: discriminatorKind)
+            return 1
+        },
         Binding("vae", "ouro.models.vae{arch=\"mlp\"|\"cvae-conv\", latent=20, hidden=400, classes=10, side=28, epochs=1, batch=128, lr=1e-3, validation=0, patience=5, fid=} — a VAE on side×side images in [0, 1] with a Bernoulli decoder: mlp (784-400-20, ReLU; rows are pixels) or Yi et al.'s conditional conv VAE (rows are [pixels | label], label 1…classes, see ouro.data.labelled). Adam over shuffled batches; validation = a held-out fraction for early stopping (patience epochs). m:fit(rows, rng), m:sample(n, rng, {labels=}) (the decoder's Bernoulli means; labels balanced by default), evaluate() gives nelbo, bce and kl (nats per image), and fid (the test images against as many samples) with fid = ouro.models.fid_features{...}; m:save(path) / m:load(path) (safetensors).") { a in
             guard a.lua.isNoneOrNil(1) || a.isTable(1) else { throw a.expected(1, "options table") }
             try a.checkOptions(1, ["arch", "latent", "hidden", "classes", "side", "epochs", "batch", "lr", "validation", "patience", "fid"])
@@ -149,7 +168,28 @@ enum ModelBindings {
         }
     }
 
+    static let discriminatorKind = "ouro.Discriminator"
+
+    static func discriminator(_ a: Args, _ i: Int32) throws -> ImageDiscriminator {
+        guard let d = try Userdata.object(a.lua, i, discriminatorKind) as? ImageDiscriminator else {
+            throw a.expected(i, "a discriminator (ouro.models.discriminator)")
+        }
+        return d
+    }
+
+    static let discriminatorMethods: [Binding] = [
+        Binding("score", "d:score(rows) — each row's realness logit (float64 n; higher looks more real). Rows are images (side² pixels), optionally with a label column.") { a in
+            a.push(try discriminator(a, 1).scores(try a.tensor(2)))
+        },
+        Binding("accuracy", "d:accuracy(real, fake) — the share of rows classified right (real: logit > 0).") { a in
+            a.lua.push(try discriminator(a, 1).accuracy(real: try a.tensor(2), fake: try a.tensor(3))); return 1
+        },
+    ]
+
     static let featureMethods: [Binding] = [
+        Binding("probabilities", "f:probabilities(images) — the underlying classifier's class probabilities (float64 n × classes).") { a in
+            a.push(try features(a, 1).probabilities(try a.tensor(2)))
+        },
         Binding("fid", "f:fid(a, b) — the Fréchet distance between two sets of images (n × side² in [0, 1]) in this feature space.") { a in
             a.lua.push(try features(a, 1).fid(try a.tensor(2), try a.tensor(3))); return 1
         },

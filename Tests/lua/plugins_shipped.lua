@@ -80,3 +80,43 @@ local d1, d8 = r.metrics.param_dist_sq:select(2, 1):mean(), r.metrics.param_dist
 assert(d8 < 0.5 * d1, string.format("weights pulled towards the centre: ‖ŵ − θc‖² %.3f at generation 1, %.3f at 8", d1, d8))
 local frac = r.metrics.accepted_frac:select(2, 1):mean()
 assert(frac > 0.05 and frac < 0.9, "the verifier rejects part of each batch: " .. frac)
+
+-- discriminator and classifier_confidence on real Fashion-MNIST images (small: a few seconds)
+do
+  local te = ouro.data.fashion_mnist{split = "test"}
+  local real = ouro.data.labelled(te.x:slice(1, 1, 1500), te.y:slice(1, 1, 1500))
+  -- "fake" images: the real ones blurred towards gray, easy to tell apart
+  local fake_x = te.x:slice(1, 1501, 3000) * 0.5 + 0.25
+  local fake = ouro.data.labelled(fake_x, te.y:slice(1, 1501, 3000))
+  local disc = ouro.models.discriminator{real = real, fake = fake, rng = ouro.rng(1), epochs = 2}
+  assert(tostring(disc):find("ouro.models.discriminator"))
+  local held_real = ouro.data.labelled(te.x:slice(1, 3001, 3500), te.y:slice(1, 3001, 3500))
+  local held_fake = ouro.data.labelled(te.x:slice(1, 3501, 4000) * 0.5 + 0.25, te.y:slice(1, 3501, 4000))
+  assert(disc:accuracy(held_real, held_fake) > 0.9, "real vs blurred is easy")
+  -- raw logits without labels; with label = -1, ranks within each label in (0, 1]
+  local mixed = T.cat({held_real:slice(1, 1, 20), held_fake:slice(1, 1, 20)})
+  local raw = ouro.plugin("discriminator", {net = disc})(mixed)
+  same(raw, disc:score(mixed):totable(), 0)
+  assert(raw:slice(1, 1, 20):mean() > raw:slice(1, 21, 40):mean(), "real rows score higher")
+  local ranked = ouro.plugin("discriminator", {net = disc, label = -1})(mixed)
+  local labels = mixed:select(2, 785):totable()
+  for i = 1, 40 do assert(ranked[i] > 0 and ranked[i] <= 1) end
+  for c = 1, 10 do                                    -- the top-ranked row of each label has rank 1
+    local best, count = 0, 0
+    for i = 1, 40 do if labels[i] == c then best = math.max(best, ranked[i]); count = count + 1 end end
+    if count > 0 then assert(best == 1, "label " .. c) end
+  end
+  expect_error("needs net", function() return ouro.plugin("discriminator") end)
+
+  -- classifier_confidence: the classifier's probability of each row's own label
+  local f = ouro.models.fid_features{x = te.x:slice(1, 1, 3000), y = te.y:slice(1, 1, 3000), rng = ouro.rng(2)}
+  local conf = ouro.plugin("classifier_confidence", {classifier = f})(held_real)
+  local probs = f:probabilities(held_real:slice(2, 1, 784))
+  for i = 1, 5 do near(conf[i], probs[i][held_real[i][785]], 1e-12, "row " .. i) end
+  local wrong = held_real:clone()
+  local shifted = {}
+  for i, l in ipairs(held_real:select(2, 785):totable()) do shifted[i] = l % 10 + 1 end    -- every label one class on
+  wrong:select(2, 785):copy_(T.new(shifted))
+  assert(ouro.plugin("classifier_confidence", {classifier = f})(wrong):mean() < conf:mean(), "wrong labels are less likely")
+  expect_error("needs classifier", function() return ouro.plugin("classifier_confidence") end)
+end

@@ -27,6 +27,8 @@ void ouro_exp_f32(const float *in, float *out, size_t n);
 void ouro_log_f32(const float *in, float *out, size_t n);
 /* Binary cross-entropy with logits per element: max(x, 0) − x·t + log(1 + e^−|x|). */
 void ouro_bce_logits_f32(const float *x, const float *t, float *out, size_t n);
+/* The GELU's backward pass: out = g · GELU'(x) = g · (Φ(x) + x·φ(x)). */
+void ouro_gelu_backward_f32(const float *x, const float *g, float *out, size_t n);
 void ouro_tanh_f32(const float *in, float *out, size_t n);
 void ouro_sigmoid_f32(const float *in, float *out, size_t n);
 /* GELU x·Φ(x) (exact form) through a vectorised erfc: within 5.6 ulp (every 16th float checked). */
