@@ -4,7 +4,9 @@ reparameterised draw). Prints one JSON line: training images/s, and after --epoc
 over --train images the test NELBO (nats per image) with its bce and kl parts.
 Written for this project. Usage:
   python3 bench/vae_torch.py [--arch mlp|cvae-conv] [--threads 1] [--train 60000] [--epochs 1]
-                             [--steps N (time N steps only, no evaluation)]"""
+                             [--steps N (time N steps only, no evaluation)]
+                             [--generations G --workflow replace|accumulate (retrain G times on samples:
+                              the decoder's Bernoulli means, as many as --train, labels balanced)]"""
 import argparse, gzip, json, os, sys, time
 
 p = argparse.ArgumentParser()
@@ -14,6 +16,8 @@ p.add_argument("--train", type=int, default=60000)
 p.add_argument("--epochs", type=int, default=1)
 p.add_argument("--steps", type=int, default=0)
 p.add_argument("--seed", type=int, default=0)
+p.add_argument("--generations", type=int, default=1)
+p.add_argument("--workflow", default="replace", choices=["replace", "accumulate"])
 p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
 args = p.parse_args()
 for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -100,19 +104,48 @@ if args.steps:
                       "threads": args.threads, "torch": torch.__version__}))
     sys.exit(0)
 
-t0 = time.perf_counter()
-for epoch in range(args.epochs):
-    order = torch.randperm(n)
-    for first in range(0, n, batch):
-        step(order[first:first + batch])
-secs = time.perf_counter() - t0
+def fit(x, y):
+    global net, opt
+    net = MLP() if args.arch == "mlp" else CVAE()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    n = x.shape[0]
+    for epoch in range(args.epochs):
+        order = torch.randperm(n)
+        for first in range(0, n, batch):
+            i = order[first:first + batch]
+            bce, kl = terms(net, x[i], y[i])
+            loss = (bce + kl) / len(i)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+
+def evaluate():
+    with torch.no_grad():
+        bce = kl = 0.0
+        for first in range(0, tx.shape[0], 1000):
+            b, k = terms(net, tx[first:first + 1000], ty[first:first + 1000])
+            bce += b.item(); kl += k.item()
+    m = tx.shape[0]
+    return (bce + kl) / m, bce / m, kl / m
+
+def sample(count):
+    with torch.no_grad():
+        labels = torch.arange(count) % 10
+        return torch.sigmoid(net.decode(torch.randn(count, 20), labels)), labels
+
 tx, ty = images("t10k")
-with torch.no_grad():
-    bce = kl = 0.0
-    for first in range(0, tx.shape[0], 1000):
-        b, k = terms(net, tx[first:first + 1000], ty[first:first + 1000])
-        bce += b.item(); kl += k.item()
-m = tx.shape[0]
-print(json.dumps({"arch": args.arch, "epochs": args.epochs, "train": n, "images_per_s": args.epochs * n / secs,
-                  "nelbo": (bce + kl) / m, "bce": bce / m, "kl": kl / m, "threads": args.threads, "seed": args.seed,
-                  "torch": torch.__version__}))
+data_x, data_y = x, y
+nelbos = []
+t0 = time.perf_counter()
+for generation in range(1, args.generations + 1):
+    fit(data_x, data_y)
+    nelbo, bce, kl = evaluate()
+    nelbos.append(round(nelbo, 3))
+    if generation < args.generations:
+        sx, sy = sample(x.shape[0])
+        data_x, data_y = (sx, sy) if args.workflow == "replace" else (torch.cat([data_x, sx]), torch.cat([data_y, sy]))
+secs = time.perf_counter() - t0
+print(json.dumps({"arch": args.arch, "epochs": args.epochs, "train": x.shape[0], "workflow": args.workflow,
+                  "images_per_s": args.epochs * x.shape[0] / secs if args.generations == 1 else None,
+                  "nelbo": nelbo, "bce": bce, "kl": kl, "nelbo_per_generation": nelbos,
+                  "threads": args.threads, "seed": args.seed, "torch": torch.__version__}))

@@ -1,6 +1,9 @@
 -- A verifier that trusts a classifier: a labelled image sample scores the probability a classifier
 -- trained on real images gives its label (ouro.models.fid_features's network serves). Samples
 -- that do not look like their class score low; with keep_top = q the loop keeps the top q.
+-- The classifier's convolutions allocate about 0.2 MB per scored image, counted against the
+-- plugin's tensor budget (1 GiB per call by default): for batches beyond ~5000 images pass
+-- ouro.plugin("classifier_confidence", {...}, {tensor_bytes = 8 << 30}).
 return {
   name = "classifier_confidence",
   kind = "verifier",

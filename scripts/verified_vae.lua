@@ -55,7 +55,9 @@ local runs = {}
 for _, v in ipairs({
   {name = "unverified"},
   {name = "discriminator", verifier = ouro.plugin("discriminator", {net = disc, label = -1})},
-  {name = "classifier_confidence", verifier = ouro.plugin("classifier_confidence", {classifier = features})},
+  -- the classifier's convolutions allocate ~0.2 MB per image: more than the plugin's default
+  -- tensor budget (1 GiB per call) for the 10× draws of a round
+  {name = "classifier_confidence", verifier = ouro.plugin("classifier_confidence", {classifier = features}, {tensor_bytes = 8 << 30})},
 }) do
   local started = os.time()
   local r = ouro.loop{
