@@ -1,21 +1,14 @@
 """PyTorch peer of bench/conv.lua: conv2d 32→64 (k4, s2, p1) on 14×14 and conv_transpose2d 64→32
 back to 14×14, batch 128, float32, forward + backward of mean(y²); prints one JSON line.
 Written for this project. Usage: python3 bench/conv_torch.py [--threads 1] [--steps 30]"""
-import argparse, json, os, sys, time
+import argparse, json, time
+from peers import torch_with_threads
 
 p = argparse.ArgumentParser()
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--steps", type=int, default=30)
 args = p.parse_args()
-for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-    os.environ[v] = str(args.threads)
-try:
-    import torch
-except ImportError as e:
-    print(json.dumps({"skipped": f"PyTorch is not installed ({e}); pip install torch"}))
-    sys.exit(0)
-torch.set_num_threads(args.threads)
-torch.manual_seed(0)
+torch = torch_with_threads(args.threads)
 conv = torch.nn.Conv2d(32, 64, 4, stride=2, padding=1)
 convt = torch.nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1)
 x = torch.randn(128, 32, 14, 14, requires_grad=True)

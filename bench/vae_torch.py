@@ -7,7 +7,8 @@ Written for this project. Usage:
                              [--steps N (time N steps only, no evaluation)]
                              [--generations G --workflow replace|accumulate (retrain G times on samples:
                               the decoder's Bernoulli means, as many as --train, labels balanced)]"""
-import argparse, gzip, json, os, sys, time
+import argparse, json, sys, time
+from peers import fashion_mnist, torch_with_threads
 
 p = argparse.ArgumentParser()
 p.add_argument("--arch", default="mlp", choices=["mlp", "cvae-conv"])
@@ -20,30 +21,13 @@ p.add_argument("--generations", type=int, default=1)
 p.add_argument("--workflow", default="replace", choices=["replace", "accumulate"])
 p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
 args = p.parse_args()
-for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-    os.environ[v] = str(args.threads)
-try:
-    import numpy as np
-    import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
-except ImportError as e:
-    print(json.dumps({"skipped": f"PyTorch is not installed ({e}); pip install torch"}))
-    sys.exit(0)
-torch.set_num_threads(args.threads)
-torch.manual_seed(args.seed)
+torch = torch_with_threads(args.threads, args.seed)
+import torch.nn as nn
+import torch.nn.functional as F
 
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    rank = raw[3]
-    shape = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * rank).reshape(shape)
 
 def images(split):
-    x = torch.from_numpy(idx(f"{args.data}/{split}-images-idx3-ubyte.gz").reshape(-1, 784).astype(np.float32) / 255)
-    y = torch.from_numpy(idx(f"{args.data}/{split}-labels-idx1-ubyte.gz").astype(np.int64))
-    return x, y
+    return fashion_mnist(torch, args.data, split)
 
 class MLP(nn.Module):
     def __init__(self):
