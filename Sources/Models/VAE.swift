@@ -97,7 +97,7 @@ public final class VAEModel: GenerativeModel, LabelConditional, WeightCheckpoint
             throw ModelError("vae (\(options.arch.rawValue)): the \(what) rows must have \(want), got shape \(describeShape(data.shape))")
         }
         let p = options.side * options.side
-        let x = try data.narrow(1, 0, p).astype(.float32).contiguous()
+        let x = try data.narrow(1, 0, p).astypeIfNeeded(.float32).contiguous()   // no copy when the rows are pixels only
         guard try x.allWithin(0, 1) else {
             let lo = try x.reduce(.min).item(), hi = try x.reduce(.max).item()
             throw ModelError("vae: pixel values must lie in [0, 1] (a Bernoulli decoder's targets), the \(what) rows hold values in [\(lo), \(hi)]")
@@ -131,7 +131,7 @@ public final class VAEModel: GenerativeModel, LabelConditional, WeightCheckpoint
             let perm = try rng.split("validation").permutation(n0)
             heldIdx = Array(perm.prefix(k)).sorted(); trainIdx = Array(perm.dropFirst(k)).sorted()
         }
-        let x = try x0.rows(trainIdx), labels = conditional ? trainIdx.map { labels0[$0] } : []
+        let x = heldIdx.isEmpty ? x0 : try x0.rows(trainIdx), labels = heldIdx.isEmpty ? labels0 : trainIdx.map { labels0[$0] }
         let held = heldIdx.isEmpty ? nil : (try x0.rows(heldIdx), conditional ? heldIdx.map { labels0[$0] } : [])
         let n = x.shape[0], latent = options.latent, patience = options.patience, conditional = self.conditional
         var best = Double.infinity, bestWeights: [Tensor]? = nil, sinceBest = 0
