@@ -131,7 +131,8 @@ public final class VAEModel: GenerativeModel, LabelConditional, WeightCheckpoint
             let perm = try rng.split("validation").permutation(n0)
             heldIdx = Array(perm.prefix(k)).sorted(); trainIdx = Array(perm.dropFirst(k)).sorted()
         }
-        let x = heldIdx.isEmpty ? x0 : try x0.rows(trainIdx), labels = heldIdx.isEmpty ? labels0 : trainIdx.map { labels0[$0] }
+        let x = heldIdx.isEmpty ? x0 : try x0.rows(trainIdx)
+        let labels = heldIdx.isEmpty || !conditional ? labels0 : trainIdx.map { labels0[$0] }
         let held = heldIdx.isEmpty ? nil : (try x0.rows(heldIdx), conditional ? heldIdx.map { labels0[$0] } : [])
         let n = x.shape[0], latent = options.latent, patience = options.patience, conditional = self.conditional
         var best = Double.infinity, bestWeights: [Tensor]? = nil, sinceBest = 0

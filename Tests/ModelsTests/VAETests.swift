@@ -119,6 +119,11 @@ final class VAETests: XCTestCase {
         try m.fit(try rows(.mlp, 0, 100), rng: RNG(seed: 6))
         XCTAssertLessThan(m.epochsRun, 300)
         XCTAssertGreaterThan(m.epochsRun, 2)
+        // the conditional model holds out labelled rows (their labels follow them)
+        let c = try vae(.cvaeConv, epochs: 3, validation: 0.5, patience: 5)
+        try c.fit(try rows(.cvaeConv, 0, 100), rng: RNG(seed: 6))
+        XCTAssertEqual(c.epochsRun, 3)
+        XCTAssertLessThan(try nelbo(c, try rows(.cvaeConv, 5000, 5100)), 784 * log(2.0))
     }
 
     func testBadInputIsAnErrorThatSaysWhatWasExpected() throws {
