@@ -4,9 +4,6 @@ import Foundation
 
 /// `help(x)` and `ouro docs`: one source of text — the doc string each binding is declared with.
 enum Help {
-    /// The userdata classes, by metatable name and the name their methods are documented under.
-    static let classes = [(Userdata.tensor, "Tensor"), (Userdata.rng, "RNG"), (Userdata.model, "Model"), (Userdata.pool, "Pool")]
-
     static let functions: [Binding] = [
         Binding("help", "ouro.help(x) — the help text for x as a string: a function of the API, a library table such as ouro.tensor, a tensor or other ouro value (its methods), or a name such as \"ouro.tensor.zeros\" or \"Tensor:sum\". With no argument, an overview. In the REPL, help(x) prints it.") { a in
             guard let host = HostRegistry.host(a.lua.L) else { throw a.fail("no host") }
@@ -41,7 +38,7 @@ enum Help {
         case LUA_TTABLE:
             return tableText(host, lua, i, names: names)
         case LUA_TUSERDATA:
-            for (kind, display) in classes where luaL_testudata(lua.L, i, kind) != nil {
+            for (kind, display) in host.classes where luaL_testudata(lua.L, i, kind) != nil {
                 return classText(host, display, value: lua.describe(i))
             }
             return "a userdata value (\(lua.describe(i))); it has no help text."
@@ -54,7 +51,7 @@ enum Help {
     static func text(forName name: String, _ host: LuaHost) -> String? {
         if let doc = host.docs[name] { return entry(name, doc) }
         if let doc = host.docs["ouro." + name] { return entry("ouro." + name, doc) }
-        if classes.contains(where: { $0.1 == name }) { return classText(host, name, value: nil) }
+        if host.classes.contains(where: { $0.display == name }) { return classText(host, name, value: nil) }
         let matches = host.docs.keys.filter { $0.hasSuffix("." + name) || $0.hasSuffix(":" + name) }.sorted()
         if matches.count == 1 { return entry(matches[0], host.docs[matches[0]] ?? "") }
         if matches.count > 1 { return "\(name) is documented under several names:\n" + matches.map { "  " + $0 }.joined(separator: "\n") }
@@ -161,7 +158,7 @@ enum Help {
             names[lua_topointer(lua.L, -1)] = "ouro"
             walk("ouro", depth: 0)
         }
-        for (kind, display) in classes {
+        for (kind, display) in host.classes {
             guard lua.rawField(ouro_lua_registryindex(), kind) == LUA_TTABLE else { lua.pop(); continue }
             // methods live in __index (a table), or in __methods when __index is a function
             if lua.rawField(-1, "__methods") != LUA_TTABLE { lua.pop(); lua.rawField(-1, "__index") }

@@ -112,7 +112,12 @@ public final class LuaHost {
 
     /// Registers a userdata class: a locked metatable named `kind` with `__gc`, `__name`,
     /// methods reachable through `__index` (a table, or `index` for custom lookup) and metamethods.
+    /// Every userdata class registered, as (metatable name, the name its methods are documented
+    /// under): what help() and the docs walk.
+    private(set) var classes: [(kind: String, display: String)] = []
+
     func registerClass(kind: String, display: String, methods: [Binding], meta: [Binding], index: Binding? = nil) {
+        classes.append((kind, display))
         _ = luaL_newmetatable(L, kind)
         lua.push(kind); lua.setRawField(-2, "__name")
         lua.push(display); lua.setRawField(-2, "__metatable")

@@ -71,6 +71,23 @@ local function tensor()
   return t
 end
 local function small_number() return pick({0, 1, 2, 3, 5, -1, 0.5, 10}) end
+-- tiny neural models (4×4 images) and their helpers, fitted or not, so that their methods get called too
+local function neural()
+  local k = rint(4)
+  local x = g:uniform({12, 16}, 0, 1, "float32")
+  local y = T.new({1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3})
+  if k == 1 then
+    local m = ouro.models.vae{side = 4, hidden = 3, latent = 2}
+    if chance(0.7) then pcall(m.fit, m, x, ouro.rng(1)) end
+    return m
+  elseif k == 2 then
+    local m = ouro.models.vae{arch = "cvae-conv", side = 4, classes = 3, latent = 2}
+    if chance(0.7) then pcall(m.fit, m, ouro.data.labelled(x, y), ouro.rng(1)) end
+    return m
+  elseif k == 3 then return ouro.models.fid_features{x = x, y = y, classes = 3, side = 4, rng = ouro.rng(2)}
+  else return ouro.models.discriminator{real = x, fake = x * 0.5, side = 4, hidden = 3, rng = ouro.rng(3)} end
+end
+
 local function options(depth)
   local t = {}
   for _ = 1, rint(4) do
@@ -116,11 +133,13 @@ function value(depth)
   elseif r < 0.94 then
     return pick({function() return tensor() end, function() error("callback failed") end, function() return {} end,
                  function() return nil end, function() return 0 / 0 end, function(...) return ... end})
-  else
+  elseif r < 0.97 then
     local models = {ouro.models.gaussian{}, ouro.models.kde{bandwidth = 0.5}, ouro.models.linear_regression{}}
     local m = pick(models)
     if chance(0.6) then pcall(m.fit, m, g:normal({20, 3})) end
     return m
+  else
+    return neural()
   end
 end
 
@@ -177,7 +196,7 @@ api[#api + 1] = {name = "ouro.loop(sensible)", fn = function(extra)
   return run
 end}
 
-local kinds = {tensor(), ouro.rng(1), ouro.models.gaussian{}}
+local kinds = {tensor(), ouro.rng(1), ouro.models.gaussian{}, neural(), neural()}
 local methods = {}
 for _, v in ipairs(kinds) do methods[#methods + 1] = methods_of(v) end
 
@@ -193,7 +212,8 @@ while os.time() - started < seconds do
   elseif r < 0.93 then
     local k = rint(#kinds)
     local self = k == 1 and (chance(0.5) and tensor() or pick(pool)) or k == 2 and ouro.rng(rint(9)) or value()
-    if k == 3 then self = pick({ouro.models.gaussian{}, ouro.models.kde{bandwidth = 1}, ouro.models.linear_regression{}}) ; pcall(self.fit, self, g:normal({10, 2})) end
+    if k == 3 then self = pick({ouro.models.gaussian{}, ouro.models.kde{bandwidth = 1}, ouro.models.linear_regression{}, neural()}) ; pcall(self.fit, self, g:normal({10, 2})) end
+    if k >= 4 then self = kinds[k] end
     local m = pick(methods[k])
     name = "<" .. describe(self) .. ">:" .. m
     local ok, f = pcall(function() return self[m] end)
