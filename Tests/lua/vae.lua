@@ -59,3 +59,18 @@ os.remove(png)
 expect_error("not a square image", function() ouro.image.grid(T.zeros({2, 5}), png) end)
 expect_error("not a PNG", function() local f = io.open(png, "w"); f:write("hello"); f:close(); ouro.image.read(png) end)
 os.remove(png)
+
+-- a VAE in ouro.loop with keep_pool: weights per generation, the kept pool holds real + synthetic rows
+do
+  local dir = os.tmpname(); os.remove(dir)
+  local x = ouro.rng(9):uniform({40, 16}, 0, 1, "float32")
+  local r = ouro.loop{name = "tiny-vae", workflow = "accumulate", generations = 3, samples = 10, keep_pool = true, out = dir,
+    model = function() return ouro.models.vae{side = 4, hidden = 8, latent = 2, epochs = 2} end,
+    real = x, test = ouro.rng(10):uniform({20, 16}, 0, 1, "float32")}()
+  assert(r.metrics.nelbo:shape()[2] == 3)
+  local pool = T.load(dir .. "/seeds/0/pool.npy")
+  assert(pool:shape()[1] == 40 + 2 * 10 and pool:shape()[2] == 16, "real rows and two generations of samples")
+  for g = 1, 3 do assert(io.open(dir .. ("/seeds/0/gen-%03d.safetensors"):format(g)), "weights of generation " .. g) end
+  local f = io.open(dir .. "/samples/gen-001.png"); assert(f, "a sample grid"); f:close()
+  os.execute("rm -rf '" .. dir .. "'")
+end
