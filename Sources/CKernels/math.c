@@ -22,12 +22,12 @@ static inline __attribute__((always_inline)) float exp_one(float x) {
     r = r - k * -2.12194440e-4f;
     float z = r * r;
     float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    float y = p * z + r + 1.0f;
+    p = fmaf(p, r, 1.3981999507e-3f);
+    p = fmaf(p, r, 8.3334519073e-3f);
+    p = fmaf(p, r, 4.1665795894e-2f);
+    p = fmaf(p, r, 1.6666665459e-1f);
+    p = fmaf(p, r, 5.0000001201e-1f);
+    float y = fmaf(p, z, r) + 1.0f;
     int32_t ki = (int32_t)k;
     int32_t k1 = ki / 2, k2 = ki - k1;
     y = y * from_bits((uint32_t)(k1 + 127) << 23) * from_bits((uint32_t)(k2 + 127) << 23);
@@ -105,15 +105,15 @@ static inline __attribute__((always_inline)) float erfc_pos_scaled(double z) {
        −z² + P(t), down to −100, goes to the float exp in two exact-float parts (hi + lo). */
     double t = 1.0 / (1.0 + 0.5 * z);
     double p = 0.17087277;
-    p = p * t - 0.82215223;
-    p = p * t + 1.48851587;
-    p = p * t - 1.13520398;
-    p = p * t + 0.27886807;
-    p = p * t - 0.18628806;
-    p = p * t + 0.09678418;
-    p = p * t + 0.37409196;
-    p = p * t + 1.00002368;
-    p = p * t - 1.26551223;
+    p = fma(p, t, -0.82215223);
+    p = fma(p, t, 1.48851587);
+    p = fma(p, t, -1.13520398);
+    p = fma(p, t, 0.27886807);
+    p = fma(p, t, -0.18628806);
+    p = fma(p, t, 0.09678418);
+    p = fma(p, t, 0.37409196);
+    p = fma(p, t, 1.00002368);
+    p = fma(p, t, -1.26551223);
     /* scaled by 2^64 (exp of a + 64·ln2), so that no intermediate falls into the subnormals;
        the caller scales back with its last multiplication (one rounding) */
     double a = -z * z + p + 44.361419555836500;
