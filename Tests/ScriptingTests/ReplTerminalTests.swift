@@ -81,11 +81,16 @@ struct ReplTerminalTests {
         #expect(t.wait(for: "interrupted", count: 2).ok, "\(t.screen())")
         #expect(t.wait { $0.hasSuffix(">") }.ok, "\(t.screen())")
         // Ctrl-C on a half-typed line (and in a half-typed chunk) throws it away
+        // (each Ctrl-C is a signal, not a keystroke in the input queue: wait for the fresh prompt
+        // before typing on, or a loaded machine can deliver the next keys first)
         try t.type("this is not lua")
+        #expect(t.wait { $0.hasSuffix("this is not lua") }.ok, "\(t.screen())")
         try t.press("C-c")
+        #expect(t.wait { $0.hasSuffix("\n>") }.ok, "\(t.screen())")
         try t.enter("for i = 1, 2 do")
         #expect(t.wait { $0.hasSuffix(">>") }.ok, "\(t.screen())")
         try t.press("C-c")
+        #expect(t.wait { $0.hasSuffix("\n>") }.ok, "\(t.screen())")
         try t.enter("6 * 7")
         let fresh = t.wait(for: "\n42")
         #expect(fresh.ok && !fresh.screen.contains("syntax error"), "\(fresh.screen)")
