@@ -112,6 +112,9 @@ public final class LuaHost {
 
     /// Registers a userdata class: a locked metatable named `kind` with `__gc`, `__name`,
     /// methods reachable through `__index` (a table, or `index` for custom lookup) and metamethods.
+    /// Plugin folders added with ouro.add_plugin_dir (this host's only).
+    var pluginDirs: [String] = []
+
     /// Every userdata class registered, as (metatable name, the name its methods are documented
     /// under): what help() and the docs walk.
     private(set) var classes: [(kind: String, display: String)] = []

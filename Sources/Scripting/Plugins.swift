@@ -17,9 +17,10 @@ enum PluginBindings {
 
     static let registryKey = "ouro.plugin.registry"      // name → {file=, spec=}
     static let envKey = "ouro.plugin.newenv"
-    nonisolated(unsafe) static var extraDirs: [String] = []
-
-    static var searchDirs: [String] {
+    /// Where plugins are looked for: ./plugins, OURO_PLUGIN_PATH, the user's data folder, and the
+    /// folders this host was given with ouro.add_plugin_dir (each host its own: two hosts in one
+    /// process — tests, the REPL beside a script — never see each other's folders).
+    static func searchDirs(extra extraDirs: [String]) -> [String] {
         var dirs = ["plugins"]
         if let p = ProcessInfo.processInfo.environment["OURO_PLUGIN_PATH"] { dirs += p.split(separator: ":").map(String.init) }
         let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
@@ -91,7 +92,7 @@ enum PluginBindings {
         lua.newTable()
         let reg = lua.top
         var seen: [String: String] = [:]
-        for dir in searchDirs {
+        for dir in searchDirs(extra: HostRegistry.host(lua.L)?.pluginDirs ?? []) {
             let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".lua") }.sorted()
             for f in files {
                 let path = dir + "/" + f
@@ -172,7 +173,8 @@ enum PluginBindings {
 
     static let functions: [Binding] = [
         Binding.fileAccess("add_plugin_dir", "ouro.add_plugin_dir(dir) — also look for plugins in dir (before the next discovery).") { a in
-            extraDirs.append(try a.path(1))
+            guard let host = HostRegistry.host(a.lua.L) else { throw LuaError("add_plugin_dir: no host") }
+            host.pluginDirs.append(try a.path(1))
             a.lua.pushNil(); a.lua.setRawField(ouro_lua_registryindex(), registryKey)     // rediscover
             return 0
         },

@@ -29,6 +29,19 @@ enum LuaFiles {
         }
     }
 
+    /// Plugin folders belong to the host that added them: another host in the same process (the
+    /// Lua files above run in parallel) never discovers them.
+    @Test func pluginFoldersAreEachHostsOwn() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-plugdir-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "return {name = 5}".write(toFile: dir + "/broken.lua", atomically: true, encoding: .utf8)
+        let a = try LuaHost(), b = try LuaHost()
+        try a.run(string: "ouro.add_plugin_dir('\(dir)')")
+        #expect(throws: ScriptError.self) { try a.run(string: "ouro.plugins()") }
+        try b.run(string: "assert(#ouro.plugins() >= 0)")
+    }
+
     @Test func errorsCarryFileAndLineAndTheHostSurvives() throws {
         let host = try LuaHost()
         do {
