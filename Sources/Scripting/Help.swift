@@ -202,7 +202,8 @@ enum Help {
         let operators = all.filter { $0.key.hasPrefix(display + ":__") }.sorted { $0.key < $1.key }
             .map { $0.value.components(separatedBy: " — ").first ?? $0.key }
         let width = min(methods.map { $0.key.count - display.count - 1 }.max() ?? 0, 18)
-        var lines = [value.map { "\($0.components(separatedBy: "\n").last ?? $0) — a \(display); methods:" } ?? "\(display) methods:"]
+        let article = "AEIOU".contains(display.prefix(1)) || display == "RNG" ? "an" : "a"     // an ImageFeatures, an RNG
+        var lines = [value.map { "\($0.components(separatedBy: "\n").last ?? $0) — \(article) \(display); methods:" } ?? "\(display) methods:"]
         for (name, doc) in methods {
             let short = String(name.dropFirst(display.count + 1))
             lines.append("  " + short.padding(toLength: max(width, short.count), withPad: " ", startingAt: 0) + "  " + summary(doc, width: 56))
