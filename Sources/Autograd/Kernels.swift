@@ -44,6 +44,19 @@ public enum Kernel {
         return out
     }
 
+    /// A vectorised float32 C kernel `kernel(a, b, out, n)` over two tensors of one shape (b
+    /// converted to float32), split across cores: how the fused losses and backward passes reach
+    /// CKernels.
+    public static func float32(_ a0: Tensor, _ b0: Tensor,
+                               _ kernel: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) throws -> Tensor {
+        let a = try a0.astypeIfNeeded(.float32).contiguous(), b = try b0.astypeIfNeeded(.float32).contiguous()
+        guard a.shape == b.shape else { throw TensorError("internal: elementwise shapes \(describeShape(a.shape)) and \(describeShape(b.shape)) differ") }
+        let out = try Tensor(uninitialized: a.shape, dtype: .float32)
+        let (pa, pb, po) = (a.base(Float.self), b.base(Float.self), out.base(Float.self))
+        Parallel.forRanges(a.count) { r in kernel(pa + r.lowerBound, pb + r.lowerBound, po + r.lowerBound, r.count) }
+        return out
+    }
+
     /// f applied to corresponding elements of three tensors of one shape.
     @inlinable
     public static func zip3(_ a0: Tensor, _ b0: Tensor, _ c0: Tensor, _ f64: (Double, Double, Double) -> Double, _ f32: (Float, Float, Float) -> Float) throws -> Tensor {

@@ -82,13 +82,7 @@ extension Diff {
             case .tanh: return [try Kernel.zip(g, y, { g, o in g * (1 - o * o) }, { g, o in g * (1 - o * o) })]
             case .sigmoid: return [try Kernel.zip(g, y, { g, o in g * o * (1 - o) }, { g, o in g * o * (1 - o) })]
             case .gelu:
-                if x.dtype == .float32 {      // the vectorised kernel (CKernels/math.c), on all cores
-                    let (xc, gc) = (try x.contiguous(), try g.astypeIfNeeded(.float32).contiguous())
-                    let out = try Tensor(uninitialized: xc.shape, dtype: .float32)
-                    let (px, pg, po) = (xc.base(Float.self), gc.base(Float.self), out.base(Float.self))
-                    Parallel.forRanges(xc.count) { r in ouro_gelu_backward_f32(px + r.lowerBound, pg + r.lowerBound, po + r.lowerBound, r.count) }
-                    return [out]
-                }
+                if x.dtype == .float32 { return [try Kernel.float32(x, g) { ouro_gelu_backward_f32($0, $1, $2, $3) }] }   // CKernels/math.c
                 return [try Kernel.zip(g, x, { g, v in g * GELU.derivative(v) }, { g, v in g * GELU.derivative(v) })]
             }
         }

@@ -44,8 +44,13 @@ enum Im2Col {
     /// entry added back where it came from, in a fixed order per channel (bit-reproducible).
     /// With `bias`, each channel's planes start from its bias instead of 0 (one pass fewer).
     static func image(_ cols: Tensor, _ g: ConvGeometry, bias: Tensor? = nil) throws -> Tensor {
-        let x = try Tensor.zeros([g.n, g.c, g.h, g.w], dtype: cols.dtype)
-        if let b = bias { try x.copy_(b.astypeIfNeeded(cols.dtype).reshape([g.c, 1, 1])) }
+        let x: Tensor
+        if let b = bias {
+            x = try Tensor(uninitialized: [g.n, g.c, g.h, g.w], dtype: cols.dtype)
+            try x.copy_(b.astypeIfNeeded(cols.dtype).reshape([g.c, 1, 1]))
+        } else {
+            x = try Tensor.zeros([g.n, g.c, g.h, g.w], dtype: cols.dtype)
+        }
         let d = (Int32(g.n), Int32(g.c), Int32(g.h), Int32(g.w), Int32(g.k), Int32(g.stride), Int32(g.padding), Int32(g.outH), Int32(g.outW))
         if cols.dtype == .float64 {
             let (pc, px) = (cols.base(Double.self), x.base(Double.self))

@@ -76,16 +76,10 @@ public enum Loss {
             throw TensorError("bce_with_logits: the target's shape \(describeShape(target.shape)) differs from the logits' \(describeShape(x0.shape))")
         }
         let x = try x0.contiguous(), t = try target.astypeIfNeeded(x0.dtype).contiguous()
-        let per: Tensor
-        if x.dtype == .float32 {
-            // the vectorised float32 kernel (CKernels/math.c), on all cores
-            per = try Tensor(uninitialized: x.shape, dtype: .float32)
-            let (px, pt, po) = (x.base(Float.self), t.base(Float.self), per.base(Float.self))
-            Parallel.forRanges(x.count) { r in ouro_bce_logits_f32(px + r.lowerBound, pt + r.lowerBound, po + r.lowerBound, r.count) }
-        } else {
-            per = try Kernel.zip(x, t, { x, t in Swift.max(x, 0) - x * t + Foundation.log1p(Foundation.exp(-Swift.abs(x))) },
-                                       { x, t in Swift.max(x, 0) - x * t + Foundation.log1pf(Foundation.expf(-Swift.abs(x))) })
-        }
+        let per = x.dtype == .float32
+            ? try Kernel.float32(x, t) { ouro_bce_logits_f32($0, $1, $2, $3) }        // vectorised, CKernels/math.c
+            : try Kernel.zip(x, t, { x, t in Swift.max(x, 0) - x * t + Foundation.log1p(Foundation.exp(-Swift.abs(x))) },
+                                   { x, t in Swift.max(x, 0) - x * t + Foundation.log1pf(Foundation.expf(-Swift.abs(x))) })
         let n = per.count
         let out = try reduce(per, reduction, shapeForNone: x0.shape)
         guard Autograd.tracking(x0, target) else { return out }

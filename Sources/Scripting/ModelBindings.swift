@@ -99,7 +99,7 @@ enum ModelBindings {
             }
             guard let x = try LoopBindings.tensorField(a, 1, "x") else { throw a.error(1, "'x' (the real training images) is required") }
             guard let at = a.option(1, "y") else { throw a.error(1, "'y' (their classes, 1-based) is required") }
-            let labels = try ModelBindings.classes(a, at, count: x.shape.first ?? 0, classes: classes)
+            let labels = try ModelBindings.classes(a, 1, at: at, count: x.shape.first ?? 0, classes: classes)
             a.lua.pop()
             guard let rat = a.option(1, "rng") else { throw a.error(1, "'rng' is required (a generator, ouro.rng(seed))") }
             let rng = try a.rng(rat)
@@ -161,8 +161,10 @@ enum ModelBindings {
     }
 
     /// 0-based classes from 1-based labels (a tensor or list), checked.
-    static func classes(_ a: Args, _ i: Int32, count: Int, classes: Int) throws -> [Int] {
-        try LoopBindings.numbers(a.lua, i, count: count, what: "labels").map { v in
+    /// 0-based classes from the 1-based labels (a tensor or list) at stack slot `at` (default i);
+    /// errors name argument i.
+    static func classes(_ a: Args, _ i: Int32, at: Int32? = nil, count: Int, classes: Int) throws -> [Int] {
+        try LoopBindings.numbers(a.lua, at ?? i, count: count, what: "labels").map { v in
             guard v == v.rounded(), v >= 1, v <= Double(classes) else { throw a.error(i, "labels must be classes 1…\(classes), found \(v)") }
             return Int(v) - 1
         }
@@ -217,11 +219,7 @@ enum ModelBindings {
         guard let c = m as? LabelConditional, let classes = c.labelClasses else {
             throw a.error(i, "labels are for class-conditional models; this \(m.family) has no classes")
         }
-        let values = try LoopBindings.numbers(a.lua, at, count: n, what: "labels")
-        return try values.map { v in
-            guard v == v.rounded(), v >= 1, v <= Double(classes) else { throw a.error(i, "labels must be classes 1…\(classes), found \(v)") }
-            return Int(v) - 1
-        }
+        return try ModelBindings.classes(a, i, at: at, count: n, classes: classes)
     }
 
     static let methods: [Binding] = [

@@ -15,8 +15,7 @@ extension Tensor {
         let keptDims = (0..<rank).filter { !dims.contains($0) && shape[$0] > 1 }
         if let d = keptDims.max(by: { shape[$0] < shape[$1] }), count >= 2 * Parallel.grain {
             Parallel.forRanges(shape[d], grain: max(1, Parallel.grain * shape[d] / count)) { r in
-                guard let x = try? narrow(d, r.lowerBound, r.upperBound), let o = try? out.narrow(d, r.lowerBound, r.upperBound) else { return }
-                x.accumulateAny(into: o)
+                slice(d, r).accumulateAny(into: out.slice(d, r))
             }
         } else {
             accumulateAny(into: out)
@@ -43,6 +42,13 @@ extension Tensor {
         let dims = (0..<rank).filter { $0 < lead || (target[$0 - lead] == 1 && shape[$0] != 1) }
         if dims.isEmpty { return try reshape(target) }
         return try sum(dims: dims, keepdim: true).reshape(target)
+    }
+
+    /// The elements r along dimension d (a view; r lies within the dimension).
+    private func slice(_ d: Int, _ r: Range<Int>) -> Tensor {
+        var sh = shape
+        sh[d] = r.count
+        return Tensor(storage: storage, shape: sh, strides: strides, offset: offset + r.lowerBound * strides[d])
     }
 
     private func accumulateAny(into out: Tensor) {
