@@ -162,7 +162,8 @@ public final class LoopRunner {
             let group = DispatchGroup()
             for _ in 0..<workers {
                 group.enter()
-                let t = Thread { Interruption.with(interruption) { work() }; group.leave() }
+                // Seeds already use every core: their ops run unsplit.
+                let t = Thread { Interruption.with(interruption) { Parallel.serially(work) }; group.leave() }
                 t.stackSize = 8 << 20
                 t.start()
             }

@@ -138,7 +138,7 @@ public final class KDEModel: ParameterReporting {
             q.withUnsafeBufferPointer { qp in
                 guard let t = tp.baseAddress, let qb = qp.baseAddress else { return }
                 let (nn, dd) = (n, d)
-                DispatchQueue.concurrentPerform(iterations: blocks) { b in
+                Parallel.run(blocks) { b in
                     let lo = rows * b / blocks, hi = rows * (b + 1) / blocks
                     var buffer = [Double](repeating: 0, count: min(KDEModel.chunk, nn))
                     buffer.withUnsafeMutableBufferPointer { bp in

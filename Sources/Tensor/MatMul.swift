@@ -150,8 +150,7 @@ extension Tensor {
         }
         _ = m32; _ = n32
         if pieces == 1 { block(0, span); return }
-        if Parallel.threads == 1 { for i in 0..<pieces { block(cuts[i], cuts[i + 1]) }; return }
-        DispatchQueue.concurrentPerform(iterations: pieces) { i in block(cuts[i], cuts[i + 1]) }
+        Parallel.run(pieces) { i in block(cuts[i], cuts[i + 1]) }
     }
 
     private static func intMatmul(_ a: Tensor, _ b: Tensor, _ out: Tensor, alpha: Double, beta: Double) throws {

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Large elementwise work and large sums split across the machine's cores. Splits never change
@@ -14,14 +15,44 @@ public enum Parallel {
     /// Below this many elements an op runs on the calling thread (splitting costs more than it saves).
     public static let grain = 1 << 15
 
+    /// How long an idle pool thread spins for the next op before it sleeps (`OURO_SPIN_US`, µs).
+    nonisolated(unsafe) public static var spinMicroseconds: Int = {
+        if let v = ProcessInfo.processInfo.environment["OURO_SPIN_US"].flatMap(Int.init), v >= 0 { return min(v, 1_000_000) }
+        return 200
+    }()
+
+    /// Runs body(0), …, body(pieces − 1), on as many cores as `threads` allows (the calling thread
+    /// and a pool of spinning workers, `CKernels/pool.c`). A call made while the pool is busy — from
+    /// inside a piece, or from another thread's op — goes to Dispatch instead, so the two halves of
+    /// a `both` can still share cores when one finishes early. Pieces must be independent; which
+    /// core runs one never changes what it computes.
+    public static func run(_ pieces: Int, _ body: (Int) -> Void) {
+        if pieces <= 1 || threads == 1 { for i in 0..<pieces { body(i) }; return }
+        let ran: Int32 = withoutActuallyEscaping(body) { escapable in
+            var job = escapable
+            return withUnsafeMutablePointer(to: &job) { p in
+                ouro_pool_run(pieces, { ctx, i in ctx!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(i) },
+                              p, Int32(min(threads - 1, 63)), spinMicroseconds * 1000)
+            }
+        }
+        if ran == -2 { for i in 0..<pieces { body(i) } }
+        else if ran != 0 { DispatchQueue.concurrentPerform(iterations: pieces, execute: body) }
+    }
+
+    /// Runs work with every op on this thread unsplit — for work that already runs on each core
+    /// (the loop's seeds in parallel), where splitting ops would only make threads fight.
+    public static func serially<T>(_ work: () throws -> T) rethrows -> T {
+        ouro_pool_serial(1)
+        defer { ouro_pool_serial(0) }
+        return try work()
+    }
+
     /// Runs body over 0..<n in contiguous pieces, concurrently when n is large.
     @inline(__always)
     public static func forRanges(_ n: Int, grain: Int = Parallel.grain, _ body: (Range<Int>) -> Void) {
         let pieces = min(threads, n / max(grain, 1))
         if pieces <= 1 { body(0..<n); return }
-        DispatchQueue.concurrentPerform(iterations: pieces) { k in
-            body((n * k / pieces)..<(n * (k + 1) / pieces))
-        }
+        run(pieces) { k in body((n * k / pieces)..<(n * (k + 1) / pieces)) }
     }
 
     /// Runs two independent pieces of work, at the same time when there are cores to spare (each
@@ -30,7 +61,7 @@ public enum Parallel {
         guard threads > 1 else { try first(); try second(); return }
         var errors: (Error?, Error?) = (nil, nil)
         withUnsafeMutablePointer(to: &errors) { e in
-            DispatchQueue.concurrentPerform(iterations: 2) { i in
+            run(2) { i in
                 do { if i == 0 { try first() } else { try second() } }
                 catch { if i == 0 { e.pointee.0 = error } else { e.pointee.1 = error } }
             }

@@ -82,4 +82,33 @@ final class ParallelDeterminismTests: XCTestCase {
             XCTAssertEqual(Float(bias[c]), acc, "channel \(c): row-major order")
         }
     }
+
+    /// The worker pool runs every piece exactly once: many jobs back to back (spinning workers),
+    /// after a pause long enough for the workers to sleep, nested inside a piece, from several
+    /// threads at once, and inline on a thread that asked for serial work.
+    func testPoolRunsEveryPieceOnce() throws {
+        try withThreads(4) {
+            func check(_ pieces: Int, _ label: String) {
+                var hits = [Int](repeating: 0, count: pieces)
+                let lock = NSLock()
+                Parallel.run(pieces) { i in lock.lock(); hits[i] += 1; lock.unlock() }
+                XCTAssertEqual(hits, [Int](repeating: 1, count: pieces), label)
+            }
+            for job in 0..<2000 { check(1 + job % 9, "job \(job)") }
+            Thread.sleep(forTimeInterval: 0.01)
+            check(3, "after the workers slept")
+            // nested: each piece splits again (the pool is busy: Dispatch takes the inner pieces)
+            var inner = [Int](repeating: 0, count: 12)
+            let lock = NSLock()
+            Parallel.run(3) { i in Parallel.run(4) { j in lock.lock(); inner[i * 4 + j] += 1; lock.unlock() } }
+            XCTAssertEqual(inner, [Int](repeating: 1, count: 12))
+            // several threads at once: one owns the pool, the others fall back; nothing lost
+            DispatchQueue.concurrentPerform(iterations: 4) { t in for job in 0..<300 { check(2 + (t + job) % 5, "thread \(t) job \(job)") } }
+            // serially: pieces run in order on the calling thread
+            let me = Thread.current
+            var order: [Int] = []
+            Parallel.serially { Parallel.run(5) { i in XCTAssertTrue(Thread.current === me); order.append(i) } }
+            XCTAssertEqual(order, [0, 1, 2, 3, 4])
+        }
+    }
 }

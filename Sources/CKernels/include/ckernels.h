@@ -13,6 +13,16 @@ void ouro_adam_f32(float *p, const float *g, float *m, float *v, size_t n, float
 void ouro_adam_f64(double *p, const double *g, double *m, double *v, size_t n, double b1, double b2,
                    double step_size, double inv_sqrt_c2, double eps, double wd_coupled, double shrink);
 
+/* Runs fn(ctx, i) for i in [0, pieces) on the calling thread and up to `workers` pool threads
+   (started on first use; idle ones spin for spin_ns before sleeping). Returns 0 when done, or
+   without running anything -1 when the pool is in use (a nested call, or another thread's) or
+   pieces is outside [1, 65535], and -2 when this thread asked to run serially: the caller then
+   runs the pieces itself. */
+typedef void (*ouro_piece_fn)(void *ctx, long piece);
+int ouro_pool_run(long pieces, ouro_piece_fn fn, void *ctx, int workers, long spin_ns);
+/* Nested on (1) / off (0) switch: while on, this thread's ouro_pool_run calls return -2. */
+void ouro_pool_serial(int on);
+
 /* 1 if every value is finite (no NaN, no ±inf). */
 int ouro_all_finite_f32(const float *x, size_t n);
 int ouro_all_finite_f64(const double *x, size_t n);
