@@ -5,9 +5,9 @@ SWIFT      ?= swift
 CONFIG     ?= release
 APT_PKGS    = liblua5.4-dev libopenblas-dev liblapacke-dev libedit-dev zlib1g-dev libpng-dev pkg-config
 PKGCONFIG   = lua5.4 openblas lapacke libedit zlib libpng
-# Real data the scripts and tests read: Fashion-MNIST (IDX files) from Debian.
-DATA_PKGS   = dataset-fashion-mnist
-DATA_FILES  = /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+# Real data the scripts and tests read: Fashion-MNIST (IDX files) and the fortunes corpus from Debian.
+DATA_PKGS   = dataset-fashion-mnist fortunes fortunes-min
+DATA_FILES  = /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz /usr/share/games/fortunes/riddles /usr/share/games/fortunes/computers
 SUDO       := $(shell [ "$$(id -u)" != 0 ] && command -v sudo)
 BIN         = .build/$(CONFIG)/ouro
 # The OpenBLAS kernels `ouro` picks for this CPU (see blasCoreType in Sources/ouro/main.swift), so
@@ -25,7 +25,7 @@ deps:
 	  echo "== installing system packages: $(APT_PKGS)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PKGS); \
 	fi
-	@if [ ! -e $(DATA_FILES) ]; then \
+	@if ! ls $(DATA_FILES) >/dev/null 2>&1; then \
 	  echo "== installing data packages: $(DATA_PKGS)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DATA_PKGS); \
 	fi

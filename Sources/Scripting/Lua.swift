@@ -64,6 +64,20 @@ public struct Lua {
         return String(decoding: UnsafeRawBufferPointer(start: p, count: len), as: UTF8.self)
     }
 
+    /// A string's bytes exactly as Lua holds them (Lua strings are byte strings: invalid UTF-8 stays).
+    public func toBytes(_ i: Int32) -> [UInt8]? {
+        guard type(i) == LUA_TSTRING else { return nil }
+        var len = 0
+        guard let p = lua_tolstring(L, i, &len) else { return nil }
+        return Array(UnsafeRawBufferPointer(start: p, count: len).bindMemory(to: UInt8.self))
+    }
+
+    /// Pushes bytes as a Lua string (NUL and invalid UTF-8 included).
+    public func push<C: Collection>(bytes: C) where C.Element == UInt8 {
+        let a = Array(bytes)
+        a.withUnsafeBufferPointer { p in p.baseAddress.map { _ = lua_pushlstring(L, UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self), a.count) } ?? { _ = lua_pushlstring(L, "", 0) }() }
+    }
+
     public func toBool(_ i: Int32) -> Bool { lua_toboolean(L, i) != 0 }
 
     /// A value described for messages, with __tostring honoured in protected mode.
