@@ -168,3 +168,26 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// C = α·op(A)·op(B) + β·C on raw row-major buffers of Float or Double, as one single-threaded
+    /// BLAS call: for kernels that work on blocks of their own tensors (an attention head's rows
+    /// inside a B×T×3C tensor), where building a view per block would cost more than the product.
+    public static func gemm<T: FloatElement>(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+                                             _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int,
+                                             beta: Double, _ c: UnsafeMutablePointer<T>, ldc: Int) {
+        let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
+        let (m32, n32, k32) = (Int32(m), Int32(n), Int32(k)), (la, lb, lc) = (Int32(lda), Int32(ldb), Int32(ldc))
+        if T.self == Float.self {
+            a.withMemoryRebound(to: Float.self, capacity: 1) { pa in b.withMemoryRebound(to: Float.self, capacity: 1) { pb in
+                c.withMemoryRebound(to: Float.self, capacity: 1) { pc in
+                    cblas_sgemm(CblasRowMajor, ta, tb, m32, n32, k32, Float(alpha), pa, la, pb, lb, Float(beta), pc, lc)
+                } } }
+        } else {
+            a.withMemoryRebound(to: Double.self, capacity: 1) { pa in b.withMemoryRebound(to: Double.self, capacity: 1) { pb in
+                c.withMemoryRebound(to: Double.self, capacity: 1) { pc in
+                    cblas_dgemm(CblasRowMajor, ta, tb, m32, n32, k32, alpha, pa, la, pb, lb, beta, pc, lc)
+                } } }
+        }
+    }
+}
