@@ -23,7 +23,8 @@ enum ModelBindings {
                 a.lua.push("ouro.models.fid_features(\(f.side)×\(f.side), \(ImageFeatures.width) features, \(Checksum.hex(f.fingerprint)))"); return 1
             },
         ])
-        host.pushLibrary("ouro.models", factories)
+        GPTBindings.install(host)
+        host.pushLibrary("ouro.models", factories + [GPTBindings.factory])
     }
 
     static func pushModel(_ a: Args, _ m: GenerativeModel) -> Int32 {

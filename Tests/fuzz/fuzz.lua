@@ -50,12 +50,19 @@ local option_keys = {"n", "rng", "noise", "centers", "std", "box", "dim", "facto
   "d", "T", "sigma2", "trace", "synthetic", "genrations", "nosie", "bandwith", "zzz", 1, 2,
   -- the neural API's options
   "stride", "padding", "bias", "dtype", "lr", "betas", "eps", "weight_decay", "momentum", "reduction",
-  "kind", "warmup", "total", "min_lr", "retain_graph", "alpha", "beta", "trans_a", "trans_b", "split", "path"}
+  "kind", "warmup", "total", "min_lr", "retain_graph", "alpha", "beta", "trans_a", "trans_b", "split", "path",
+  -- text and language models
+  "sep", "format", "field", "prompt", "response", "response_marker", "test_fraction", "split_seed", "corpus", "vocab",
+  "prompts", "temperature", "top_k", "max_tokens", "cache", "layers", "heads", "context", "steps", "batch", "clip"}
 
 local pool = {}                 -- values returned by earlier calls
+local tiny_gpts = setmetatable({}, {__mode = "k"})   -- language models small enough to fit in a blink
 local function remember(v)
   if v == nil then return end
   if T.is_tensor(v) and v:numel() > 100000 then return end     -- keep later work small
+  local name = type(v) == "userdata" and tostring(v) or ""
+  if name:find("^ouro.Documents") and #v > 50 then return end     -- a whole corpus: training on it takes minutes
+  if name:find("^ouro.models.gpt") and not tiny_gpts[v] then return end  -- default sizes train for minutes
   if #pool < 300 then pool[#pool + 1] = v else pool[rint(#pool)] = v end
 end
 
@@ -73,8 +80,14 @@ end
 local function small_number() return pick({0, 1, 2, 3, 5, -1, 0.5, 10}) end
 -- tiny neural models (4×4 images) and their helpers, fitted or not, so that their methods get called too
 local function neural()
-  local k = rint(4)
+  local k = rint(5)
   local x = g:uniform({12, 16}, 0, 1, "float32")
+  if k == 5 then
+    local m = ouro.models.gpt{layers = 1, heads = 1, dim = 4, context = 8, steps = 3, batch = 2, tokenizer = chance(0.5) and ouro.text.bytes() or nil}
+    tiny_gpts[m] = true
+    if chance(0.7) then pcall(m.fit, m, {"the first document", "and a second one", "\0\255 bytes"}, ouro.rng(1)) end
+    return m
+  end
   local y = T.new({1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3})
   if k == 1 then
     local m = ouro.models.vae{side = 4, hidden = 3, latent = 2}
