@@ -38,7 +38,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
         .target(name: "NN", dependencies: ["Autograd", "Tensor", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
-        .target(name: "Models", dependencies: ["Tensor", "Autograd", "NN", "Data"]),
+        .target(name: "Models", dependencies: ["Tensor", "Autograd", "NN", "Data", "CKernels"]),
         .target(name: "Data", dependencies: ["Tensor", "CZlib"]),
         .target(name: "Loop", dependencies: ["Models", "Tensor"]),
         .target(name: "Report", dependencies: ["Tensor", "CPNG"]),

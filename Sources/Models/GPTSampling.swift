@@ -1,4 +1,5 @@
 import Autograd
+import CKernels
 import Data
 import Foundation
 import NN
@@ -80,8 +81,13 @@ extension GPTModel {
             if done.allSatisfy({ $0 }) { break }
             let logits: Tensor
             if let cache {
-                // finished sequences are fed the end-of-document token; their logits go unused
-                logits = try cache.step(seqs.map { Int64(pos < $0.count ? $0[pos] : BPETokenizer.endOfText) }, position: pos)
+                // only unfinished sequences advance; their logits come back in their order
+                let live = (0..<b).filter { !done[$0] }
+                let rows = try cache.step(live.map { Int64(seqs[$0][pos]) }, rows: live, position: pos)
+                let full = try Tensor.zeros([b, vocab], dtype: .float32)
+                let (src, dst) = (try rows.astypeIfNeeded(.float32).contiguous(), full)
+                for (k, r) in live.enumerated() { (dst.base(Float.self) + r * vocab).update(from: src.base(Float.self) + k * vocab, count: vocab) }
+                logits = full
             } else {
                 var x = [Int64]()
                 for s in seqs { x += (0...pos).map { Int64($0 < s.count ? s[$0] : BPETokenizer.endOfText) } }
@@ -144,31 +150,36 @@ final class KVCache {
         values = keys
     }
 
-    /// Logits (b × vocab) after feeding one token per sequence at `position`.
-    func step(_ tokens: [Int64], position: Int) throws -> Tensor {
-        var x = try Diff.add(net.wte(try Tensor(tokens)), net.wpe(try Tensor([Int64(position)])))     // b × c
+    /// Logits (one row per given sequence × vocab) after feeding one token to each of the
+    /// sequences `rows` (indices into the batch) at `position`.
+    func step(_ tokens: [Int64], rows: [Int], position: Int) throws -> Tensor {
+        let n = rows.count
+        var x = try Diff.add(net.wte(try Tensor(tokens)), net.wpe(try Tensor([Int64(position)])))     // n × c
         for (l, blk) in net.blocks.enumerated() {
-            let qkv = try blk.qkv(blk.ln1(x)).astypeIfNeeded(.float32).contiguous()          // b × 3c
-            let att = try Tensor(uninitialized: [b, c], dtype: .float32)
-            attend(qkv.base(Float.self), att.base(Float.self), layer: l, position: position)
+            let qkv = try blk.qkv(blk.ln1(x)).astypeIfNeeded(.float32).contiguous()          // n × 3c
+            let att = try Tensor(uninitialized: [n, c], dtype: .float32)
+            attend(qkv.base(Float.self), att.base(Float.self), rows: rows, layer: l, position: position)
             x = try Diff.add(x, blk.proj(att.astypeIfNeeded(x.dtype)))
             x = try Diff.add(x, blk.fcProj(Diff.unary(.gelu, blk.fc(blk.ln2(x)))))
         }
         return try Diff.mm(net.lnf(x), Diff.transpose(net.wte.weight, 0, 1))
     }
 
-    /// Stores this position's keys and values, then each head's query attends to positions 0…position.
-    func attend(_ qkv: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, layer: Int, position t: Int) {
+    /// Stores this position's keys and values, then each head's query attends to positions 0…position
+    /// ((sequence, head) pairs on all cores; each is computed the same way whatever the split).
+    func attend(_ qkv: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: [Int], layer: Int, position t: Int) {
         let scale = 1 / Float(d).squareRoot()
+        let (c, d, heads, ctx) = (self.c, self.d, self.heads, self.ctx)
         keys[layer].withUnsafeMutableBufferPointer { kb in values[layer].withUnsafeMutableBufferPointer { vb in
             let kc = kb.baseAddress!, vc = vb.baseAddress!
-            var p = [Float](repeating: 0, count: t + 1)
-            for r in 0..<b {
-                for h in 0..<heads {
-                    let base = ((r * heads + h) * ctx) * d
-                    let q = qkv + r * 3 * c + h * d, k = q + c, v = q + 2 * c
-                    (kc + base + t * d).update(from: k, count: d)
-                    (vc + base + t * d).update(from: v, count: d)
+            Parallel.run(rows.count * heads) { piece in
+                let (r, h) = (piece / heads, piece % heads)
+                let base = (rows[r] * heads + h) * ctx * d
+                let q = qkv + r * 3 * c + h * d, k = q + c, v = q + 2 * c
+                (kc + base + t * d).update(from: k, count: d)
+                (vc + base + t * d).update(from: v, count: d)
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: t + 1) { pbuf in
+                    let p = pbuf.baseAddress!
                     var m = -Float.infinity
                     for j in 0...t {
                         var s: Float = 0
@@ -177,12 +188,15 @@ final class KVCache {
                         p[j] = s * scale
                         m = max(m, p[j])
                     }
+                    for j in 0...t { p[j] -= m }
+                    ouro_exp_f32(p, p, t + 1)
                     var total: Float = 0
-                    for j in 0...t { p[j] = Foundation.exp(p[j] - m); total += p[j] }
+                    for j in 0...t { total += p[j] }
                     let o = out + r * c + h * d
                     for e in 0..<d { o[e] = 0 }
+                    let inv = 1 / total
                     for j in 0...t {
-                        let w = p[j] / total, vj = vc + base + j * d
+                        let w = p[j] * inv, vj = vc + base + j * d
                         for e in 0..<d { o[e] += w * vj[e] }
                     }
                 }

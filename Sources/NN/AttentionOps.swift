@@ -1,4 +1,5 @@
 import Autograd
+import CKernels
 import Foundation
 import Tensor
 
@@ -82,7 +83,13 @@ public enum Attention {
         var m = row[0]
         for j in 1..<max(1, live) where row[j] > m { m = row[j] }
         var sum = 0.0
-        for j in 0..<live { let e = T.exp(T.sub(row[j], m)); row[j] = e; sum += e.asDouble }
+        for j in 0..<live { row[j] = T.sub(row[j], m) }
+        if T.self == Float.self {
+            row.withMemoryRebound(to: Float.self, capacity: live) { ouro_exp_f32($0, $0, live) }     // vectorised (CKernels/math.c)
+        } else {
+            for j in 0..<live { row[j] = T.exp(row[j]) }
+        }
+        for j in 0..<live { sum += row[j].asDouble }
         let inv = T(fromDouble: 1 / sum)
         for j in 0..<live { row[j] = T.mul(row[j], inv) }
         for j in live..<t { row[j] = T.zero }

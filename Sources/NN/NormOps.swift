@@ -46,8 +46,10 @@ public enum LayerNormOp {
         }
     }
 
+    /// Rows are independent: they run on all cores, each computed the same way whatever the split.
     static func normalise<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ o: UnsafeMutablePointer<T>, _ rs: UnsafeMutablePointer<Double>, _ rows: Int, _ d: Int, _ eps: Double) {
-        for r in 0..<rows {
+        Parallel.forRanges(rows, grain: max(1, Parallel.grain / max(d, 1))) { range in
+        for r in range {
             let xr = x + r * d, orow = o + r * d
             var s = 0.0
             for j in 0..<d { s += xr[j].asDouble }
@@ -59,16 +61,19 @@ public enum LayerNormOp {
             let m = T(fromDouble: mean), iv = T(fromDouble: inv)
             for j in 0..<d { orow[j] = T.mul(T.sub(xr[j], m), iv) }
         }
+        }
     }
 
     /// dx = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ · x̂)), per row.
     static func backward<T: FloatElement>(_ gh: UnsafeMutablePointer<T>, _ xh: UnsafeMutablePointer<T>, _ rs: UnsafeMutablePointer<Double>, _ gx: UnsafeMutablePointer<T>, _ rows: Int, _ d: Int) {
-        for r in 0..<rows {
+        Parallel.forRanges(rows, grain: max(1, Parallel.grain / max(d, 1))) { range in
+        for r in range {
             let g = gh + r * d, h = xh + r * d, o = gx + r * d
             var sg = 0.0, sgh = 0.0
             for j in 0..<d { sg += g[j].asDouble; sgh += g[j].asDouble * h[j].asDouble }
             let mg = T(fromDouble: sg / Double(d)), mgh = T(fromDouble: sgh / Double(d)), inv = T(fromDouble: rs[r])
             for j in 0..<d { o[j] = T.mul(inv, T.sub(T.sub(g[j], mg), T.mul(h[j], mgh))) }
+        }
         }
     }
 }
