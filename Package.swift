@@ -40,7 +40,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
         .target(name: "Models", dependencies: ["Tensor", "Autograd", "NN", "Data", "CKernels"]),
         .target(name: "Data", dependencies: ["Tensor", "CZlib"]),
-        .target(name: "Loop", dependencies: ["Models", "Tensor"]),
+        .target(name: "Loop", dependencies: ["Models", "Data", "Tensor"]),
         .target(name: "Report", dependencies: ["Tensor", "CPNG"]),
         .target(name: "Scripting", dependencies: ["Tensor", "Autograd", "NN", "Models", "Data", "Loop", "Report", "CLua", "CLuaBridge", "CLineEdit"]),
         .executableTarget(name: "ouro", dependencies: [
@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Report", "Tensor"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Tensor"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
-        .testTarget(name: "LoopTests", dependencies: ["Loop", "Models", "Tensor"]),
+        .testTarget(name: "LoopTests", dependencies: ["Loop", "Models", "Data", "Tensor"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Data", "NN", "Tensor"]),
     ],
     swiftLanguageModes: [.v5]

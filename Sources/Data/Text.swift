@@ -23,6 +23,18 @@ public final class Documents {
     public func prompt(_ i: Int) -> ArraySlice<UInt8> { texts[i].prefix(promptLengths?[i] ?? 0) }
     public func response(_ i: Int) -> ArraySlice<UInt8> { texts[i].dropFirst(promptLengths?[i] ?? 0) }
 
+    /// The documents in the fortune format, each followed by a line holding only "%" (a document
+    /// holding such a line of its own would read back as two), as `TextCorpus` reads it back.
+    public func fortuneText() -> [UInt8] {
+        var out: [UInt8] = []
+        for t in texts {
+            out += t
+            if t.last != 0x0A { out.append(0x0A) }
+            out += Array("%\n".utf8)
+        }
+        return out
+    }
+
     /// The documents at the given 0-based indices, in that order.
     public func subset(_ indices: [Int]) -> Documents {
         Documents(indices.map { texts[$0] }, promptLengths: promptLengths.map { p in indices.map { p[$0] } })

@@ -1,12 +1,17 @@
+import Data
+import Models
 import Tensor
 
 /// Every sample of a run with its provenance: the generation that produced it (0 = real),
 /// whether the verifier accepted it, and its verifier score (NaN when there is none).
 /// Appending is amortised O(new rows); selecting is by index.
 public final class Pool {
+    /// The shape of one row (empty for documents).
     public let rowShape: [Int]
     public let dtype: DType
-    private var buffer: Tensor
+    /// Rows of a tensor (grown by doubling), or documents.
+    private var buffer: Tensor?
+    private var texts: [[UInt8]] = [], promptLengths: [Int]? = nil
     public private(set) var size = 0
     public private(set) var generation: [Int64] = []
     public private(set) var accepted: [Bool] = []
@@ -17,33 +22,56 @@ public final class Pool {
     private struct Block { let generation: Int, start: Int, count: Int, allAccepted: Bool, origin: String }
     /// True while no row of the pool has been rejected.
     public private(set) var noneRejected = true
+    /// True when the pool holds documents rather than tensor rows.
+    public var holdsDocuments: Bool { buffer == nil }
 
     /// A pool holding the real data as generation 0.
-    public init(real: Tensor, origin: String = "real") throws {
-        guard real.rank >= 1 else { throw LoopError("the real data must have at least one dimension (rows first)") }
-        rowShape = Array(real.shape.dropFirst())
-        dtype = real.dtype
-        buffer = try Tensor(uninitialized: [max(real.shape[0], 16)] + rowShape, dtype: dtype)
+    public init(real: Samples, origin: String = "real") throws {
+        switch real {
+        case .rows(let t):
+            guard t.rank >= 1 else { throw LoopError("the real data must have at least one dimension (rows first)") }
+            rowShape = Array(t.shape.dropFirst())
+            dtype = t.dtype
+            buffer = try Tensor(uninitialized: [max(t.shape[0], 16)] + rowShape, dtype: dtype)
+        case .documents(let d):
+            rowShape = []
+            dtype = .int64
+            promptLengths = d.isPairs ? [] : nil
+        }
         try append(real, generation: 0, origin: origin)
     }
 
-    private var rowCount: Int { rowShape.reduce(1, *) }
+    /// A pool holding tensor rows, the real ones as generation 0.
+    public convenience init(real: Tensor, origin: String = "real") throws { try self.init(real: .rows(real), origin: origin) }
 
-    /// Appends rows produced by `generation`, with the verifier's verdicts and scores if any.
-    public func append(_ rows: Tensor, generation g: Int, accepted acc: [Bool]? = nil, scores: [Double]? = nil,
+    /// Appends samples produced by `generation`, with the verifier's verdicts and scores if any.
+    public func append(_ new: Samples, generation g: Int, accepted acc: [Bool]? = nil, scores: [Double]? = nil,
                        origin: String = "synthetic") throws {
-        guard Array(rows.shape.dropFirst()) == rowShape, rows.rank == rowShape.count + 1 else {
-            throw LoopError("samples of shape \(describeShape(rows.shape)) do not match the pool's rows of shape \(describeShape(rowShape))")
+        let n = new.count
+        switch new {
+        case .rows(let rows):
+            guard let current = buffer else { throw LoopError("\(new.summary) cannot join a pool of documents") }
+            guard Array(rows.shape.dropFirst()) == rowShape, rows.rank == rowShape.count + 1 else {
+                throw LoopError("samples of shape \(describeShape(rows.shape)) do not match the pool's rows of shape \(describeShape(rowShape))")
+            }
+            var store = current
+            if size + n > store.shape[0] {
+                var cap = store.shape[0]
+                while cap < size + n { cap *= 2 }
+                let bigger = try Tensor(uninitialized: [cap] + rowShape, dtype: dtype)
+                if size > 0 { try bigger.narrow(0, 0, size).copy_(store.narrow(0, 0, size)) }
+                store = bigger
+                buffer = bigger
+            }
+            if n > 0 { try store.narrow(0, size, size + n).copy_(rows) }
+        case .documents(let d):
+            guard buffer == nil else { throw LoopError("\(new.summary) cannot join a pool of tensor rows") }
+            guard d.isPairs == (promptLengths != nil) || n == 0 else {
+                throw LoopError("\(new.summary) cannot join a pool of \(promptLengths != nil ? "prompt/response pairs" : "plain documents")")
+            }
+            texts += d.texts
+            if let p = d.promptLengths { promptLengths? += p }
         }
-        let n = rows.shape[0]
-        if size + n > buffer.shape[0] {
-            var cap = buffer.shape[0]
-            while cap < size + n { cap *= 2 }
-            let bigger = try Tensor(uninitialized: [cap] + rowShape, dtype: dtype)
-            if size > 0 { try bigger.narrow(0, 0, size).copy_(buffer.narrow(0, 0, size)) }
-            buffer = bigger
-        }
-        if n > 0 { try buffer.narrow(0, size, size + n).copy_(rows) }
         size += n
         generation.append(contentsOf: repeatElement(Int64(g), count: n))
         let all = acc.map { !$0.contains(false) } ?? true
@@ -53,16 +81,23 @@ public final class Pool {
         if let scores { score += scores } else { score.append(contentsOf: repeatElement(Double.nan, count: n)) }
     }
 
-    /// All rows so far (a view; valid until the next append).
-    public func data() throws -> Tensor { try buffer.narrow(0, 0, size) }
+    /// All samples so far (tensor rows as a view, valid until the next append).
+    public func data() throws -> Samples {
+        if let buffer { return .rows(try buffer.narrow(0, 0, size)) }
+        return .documents(Documents(texts, promptLengths: promptLengths))
+    }
 
-    /// The rows at 0-based indices (a view without copying when they are one ascending run).
-    public func rows(_ idx: [Int]) throws -> Tensor {
+    /// The samples at 0-based indices (tensor rows as a view without copying when they are one
+    /// ascending run).
+    public func rows(_ idx: [Int]) throws -> Samples {
+        guard let buffer else {
+            return .documents(Documents(idx.map { texts[$0] }, promptLengths: promptLengths.map { p in idx.map { p[$0] } }))
+        }
         if let first = idx.first, first >= 0, first + idx.count <= size,
            idx.indices.allSatisfy({ idx[$0] == first + $0 }) {
-            return try buffer.narrow(0, first, first + idx.count)
+            return .rows(try buffer.narrow(0, first, first + idx.count))
         }
-        return try data().rows(idx)
+        return .rows(try buffer.narrow(0, 0, size).rows(idx))
     }
 
     /// 0-based indices of rows matching a generation (nil = any) and verdict (nil = any).

@@ -1,4 +1,6 @@
+import Data
 import Foundation
+import Models
 import Tensor
 
 /// The binary records of a run folder: each is `magic (8 bytes) | u64 payload length | payload |
@@ -57,6 +59,15 @@ struct ByteWriter {
         raw(UnsafeRawBufferPointer(start: c.storage.bytes + c.offset * c.dtype.size, count: c.count * c.dtype.size))
     }
 
+    /// Documents: count, whether they are pairs, then each one's prompt length (pairs) and bytes.
+    mutating func documents(_ d: Documents) {
+        int(d.count); u8(d.isPairs ? 1 : 0)
+        for (i, t) in d.texts.enumerated() {
+            if let p = d.promptLengths { int(p[i]) }
+            int(t.count); bytes.append(contentsOf: t)
+        }
+    }
+
     /// Metric rows of one seed: count, then (generation, name, value) each.
     mutating func rows(_ rows: [MetricRow]) {
         int(rows.count)
@@ -111,6 +122,19 @@ struct ByteReader {
         return t
     }
 
+    mutating func documents() -> Documents? {
+        guard let n = int(), n >= 0, n <= bytes.count - pos, let pairs = u8(), pairs <= 1 else { return nil }
+        var texts: [[UInt8]] = [], prompts: [Int] = []
+        texts.reserveCapacity(n)
+        for _ in 0..<n {
+            if pairs == 1 { guard let p = int(), p >= 0 else { return nil }; prompts.append(p) }
+            guard let k = int(), k >= 0, let b = raw(k) else { return nil }
+            if pairs == 1, prompts[prompts.count - 1] > k { return nil }
+            texts.append(Array(b))
+        }
+        return Documents(texts, promptLengths: pairs == 1 ? prompts : nil)
+    }
+
     mutating func rows(seed: Int) -> [MetricRow]? {
         guard let n = int(), n >= 0, n <= bytes.count - pos else { return nil }
         var out: [MetricRow] = []
@@ -149,12 +173,15 @@ struct JournalEntry {
         out = []
         w.u64(identity); w.u64(data); w.int(generation); w.f64(seconds)
         w.rows(rows)
-        // 0: no batch (the last generation), 1: rows only (unverified), 2: rows, verdicts and scores
+        // 0: no batch (the last generation), 1: rows only (unverified), 2: rows, verdicts and scores;
+        // 3 and 4: the same for documents
         if let b = batch {
-            let n = b.rows.shape.first ?? 0
+            let n = b.rows.count
             let verified = !b.accepted.isEmpty
-            w.u8(verified ? 2 : 1)
-            try w.tensor(b.rows)
+            switch b.rows {
+            case .rows(let t): w.u8(verified ? 2 : 1); try w.tensor(t)
+            case .documents(let d): w.u8(verified ? 4 : 3); w.documents(d)
+            }
             if verified {
                 for i in 0..<n { w.u8(i < b.accepted.count && b.accepted[i] ? 1 : 0) }
                 for i in 0..<n { w.f64(i < b.scores.count ? b.scores[i] : .nan) }
@@ -175,17 +202,26 @@ struct JournalEntry {
         guard let id = r.u64(), let data = r.u64(), let g = r.int(), let s = r.f64(), let rows = r.rows(seed: seed),
               let has = r.u8() else { return nil }
         var batch: SampledBatch?
-        if has == 1 {
-            guard let t = r.tensor(), t.rank >= 1 else { return nil }
-            batch = SampledBatch(rows: t, accepted: [], scores: [])
-        } else if has == 2 {
-            guard let t = r.tensor(), let n = t.shape.first, let acc = r.raw(n) else { return nil }
-            var scores: [Double] = []
-            scores.reserveCapacity(n)
-            for _ in 0..<n { guard let v = r.f64() else { return nil }; scores.append(v) }
-            batch = SampledBatch(rows: t, accepted: acc.map { $0 != 0 }, scores: scores)
-        } else if has != 0 {
-            return nil
+        if has != 0 {
+            guard has <= 4 else { return nil }
+            let samples: Samples
+            if has <= 2 {
+                guard let t = r.tensor(), t.rank >= 1 else { return nil }
+                samples = .rows(t)
+            } else {
+                guard let d = r.documents() else { return nil }
+                samples = .documents(d)
+            }
+            if has == 1 || has == 3 {
+                batch = SampledBatch(rows: samples, accepted: [], scores: [])
+            } else {
+                let n = samples.count
+                guard let acc = r.raw(n) else { return nil }
+                var scores: [Double] = []
+                scores.reserveCapacity(n)
+                for _ in 0..<n { guard let v = r.f64() else { return nil }; scores.append(v) }
+                batch = SampledBatch(rows: samples, accepted: acc.map { $0 != 0 }, scores: scores)
+            }
         }
         guard r.atEnd else { return nil }
         return JournalEntry(identity: id, data: data, generation: g, seconds: s, rows: rows, batch: batch)
@@ -233,8 +269,11 @@ struct FinalRecord {
 /// A batch sampled in one generation: its rows and, when a verifier ran, its verdicts and scores
 /// (empty arrays: unverified, all kept, no scores).
 public struct SampledBatch {
-    public let rows: Tensor
+    public let rows: Samples
     public let accepted: [Bool]
     public let scores: [Double]
-    public init(rows: Tensor, accepted: [Bool], scores: [Double]) { self.rows = rows; self.accepted = accepted; self.scores = scores }
+    public init(rows: Samples, accepted: [Bool], scores: [Double]) { self.rows = rows; self.accepted = accepted; self.scores = scores }
+    public init(rows: Tensor, accepted: [Bool], scores: [Double]) { self.init(rows: .rows(rows), accepted: accepted, scores: scores) }
+    /// The samples the verifier kept.
+    public var kept: Samples { get throws { accepted.isEmpty ? rows : try rows.keeping(accepted) } }
 }

@@ -1,3 +1,4 @@
+import Data
 import Foundation
 import Models
 import Tensor
@@ -193,7 +194,7 @@ public final class RunStore {
 
         func add(_ e: JournalEntry) throws {
             pending.append(e)
-            pendingBytes += e.batch.map { $0.rows.count * $0.rows.dtype.size } ?? 0
+            pendingBytes += e.batch?.rows.byteCount ?? 0
             let now = DispatchTime.now().uptimeNanoseconds
             if now - lastWrite >= Journal.flushInterval || pendingBytes >= Journal.flushBytes { try flush() }
         }
@@ -252,10 +253,15 @@ public final class RunStore {
         if keepPool, let pool {
             do {
                 try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-                try NPY.save(try pool.data(), to: d + "/pool.npy")
-                var meta = [Double](); meta.reserveCapacity(3 * pool.size)
-                for i in 0..<pool.size { meta += [Double(pool.generation[i]), pool.accepted[i] ? 1 : 0, pool.score[i]] }
-                try NPY.save(try Tensor(meta, shape: [pool.size, 3]), to: d + "/pool-meta.npy")
+                switch try pool.data() {
+                case .rows(let t):
+                    try NPY.save(t, to: d + "/pool.npy")
+                    var meta = [Double](); meta.reserveCapacity(3 * pool.size)
+                    for i in 0..<pool.size { meta += [Double(pool.generation[i]), pool.accepted[i] ? 1 : 0, pool.score[i]] }
+                    try NPY.save(try Tensor(meta, shape: [pool.size, 3]), to: d + "/pool-meta.npy")
+                case .documents(let docs):
+                    try folder.write(Array(poolLines(docs, pool).utf8), to: d + "/pool.jsonl")
+                }
             } catch let e as TensorError { throw LoopError(e.message) }
             catch let e as LoopError { throw e }
             catch { throw LoopError("cannot create '\(d)': \(RunFolder.reason(error))") }
@@ -277,8 +283,28 @@ public final class RunStore {
 
     /// Checksum of a seed's kept pool files (nil if one is missing).
     private func poolChecksum(seed: Int) throws -> UInt64? {
+        if let text = try read(seedDir(seed) + "/pool.jsonl") { return Checksum.of(text) }
         guard let a = try read(seedDir(seed) + "/pool.npy"), let b = try read(seedDir(seed) + "/pool-meta.npy") else { return nil }
         return Checksum.combine(Checksum.of(a), Checksum.of(b))
+    }
+
+    /// A pool of documents as JSON Lines, one document per line with its generation, verdict and
+    /// score (prompt and response apart for pairs). Bytes that are not UTF-8 are written as U+FFFD:
+    /// the file is for reading, the run's records keep the bytes.
+    private func poolLines(_ docs: Documents, _ pool: Pool) -> String {
+        var out = ""
+        for i in 0..<docs.count {
+            var line: [String: Any] = ["generation": Int(pool.generation[i]), "accepted": pool.accepted[i]]
+            if !pool.score[i].isNaN { line["score"] = pool.score[i] }
+            if docs.isPairs {
+                line["prompt"] = String(decoding: docs.prompt(i), as: UTF8.self)
+                line["response"] = String(decoding: docs.response(i), as: UTF8.self)
+            } else {
+                line["text"] = String(decoding: docs.texts[i], as: UTF8.self)
+            }
+            out += JSONText.encode(line, pretty: false) + "\n"
+        }
+        return out
     }
 
     /// Writes metrics.csv (RFC 4180): the header and each finished seed's part, in seed order.

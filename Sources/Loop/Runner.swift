@@ -70,9 +70,9 @@ public struct LoopCallbacks {
     /// each seed works on a `fresh()` copy, prepared with the seed's real data, and each
     /// generation fits a `fresh()` copy of that — so one object returned for every seed is safe.
     public var makeModel: (_ seed: Int, _ generation: Int) throws -> GenerativeModel
-    /// Real training and held-out test data for a seed.
-    public var data: (_ seed: Int) throws -> (train: Tensor, test: Tensor)
-    public var verifier: ((_ batch: Tensor, _ model: GenerativeModel, _ ctx: LoopContext) throws -> Verdict)?
+    /// Real training and held-out test data for a seed (tensor rows, or documents for a language model).
+    public var data: (_ seed: Int) throws -> (train: Samples, test: Samples)
+    public var verifier: ((_ batch: Samples, _ model: GenerativeModel, _ ctx: LoopContext) throws -> Verdict)?
     public var metrics: ((_ model: GenerativeModel, _ ctx: LoopContext) throws -> [Metric])?
     /// Called with each generation's fitted model once its metrics and samples are done (before
     /// it is recorded): where the scripting layer writes sample grids of image models.
@@ -82,8 +82,13 @@ public struct LoopCallbacks {
     /// Messages for the user (verifier shortfalls, repairs), with the seed and generation.
     public var warn: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
-    public init(makeModel: @escaping (Int, Int) throws -> GenerativeModel, data: @escaping (Int) throws -> (train: Tensor, test: Tensor)) {
+    public init(makeModel: @escaping (Int, Int) throws -> GenerativeModel, data: @escaping (Int) throws -> (train: Samples, test: Samples)) {
         self.makeModel = makeModel; self.data = data
+    }
+
+    /// Callbacks for tensor data.
+    public init(makeModel: @escaping (Int, Int) throws -> GenerativeModel, tensors: @escaping (Int) throws -> (train: Tensor, test: Tensor)) {
+        self.init(makeModel: makeModel, data: { seed in let (a, b) = try tensors(seed); return (.rows(a), .rows(b)) })
     }
 }
 
@@ -210,13 +215,20 @@ public final class LoopRunner {
     }
 
     /// A seed's data, checked, and the checksum its records carry (only a run with records needs it).
-    func seedData(_ seed: Int) throws -> (train: Tensor, test: Tensor, checksum: UInt64) {
+    func seedData(_ seed: Int) throws -> (train: Samples, test: Samples, checksum: UInt64) {
         let (train, test) = try callbacks.data(seed)
-        guard train.rank == 2, train.shape[0] >= 1, train.shape[1] >= 1 else {
-            throw LoopError("the real data must be an n×d tensor with n, d ≥ 1, got shape \(describeShape(train.shape))")
-        }
-        guard test.rank == 2, test.shape[1] == train.shape[1] else {
-            throw LoopError("the test data must have the real data's \(train.shape[1]) columns, got shape \(describeShape(test.shape))")
+        switch (train, test) {
+        case (.rows(let a), .rows(let b)):
+            guard a.rank == 2, a.shape[0] >= 1, a.shape[1] >= 1 else {
+                throw LoopError("the real data must be an n×d tensor with n, d ≥ 1, got shape \(describeShape(a.shape))")
+            }
+            guard b.rank == 2, b.shape[1] == a.shape[1] else {
+                throw LoopError("the test data must have the real data's \(a.shape[1]) columns, got shape \(describeShape(b.shape))")
+            }
+        case (.documents(let a), .documents):
+            guard a.count >= 1 else { throw LoopError("the real data hold no documents") }
+        default:
+            throw LoopError("the test data (\(test.summary)) must be of the real data's kind (\(train.summary))")
         }
         return (train, test, store == nil ? 0 : Checksum.combine(try train.checksum(), try test.checksum()))
     }
@@ -228,7 +240,7 @@ public final class LoopRunner {
             let (train, test, dataSum) = try seedData(seed)
             // The user's object is never changed: the seed works on a fresh, prepared copy.
             let seedModel = try callbacks.makeModel(seed, 1).fresh()
-            try seedModel.prepare(forSeedWithRealData: train)
+            try seedModel.prepare(forSeedWithReal: train)
             // Neural models checkpoint their weights each generation; their batches are not stored
             // but drawn again from the weights on resume (same generator streams: same bits).
             let checkpointed = store != nil && seedModel is WeightCheckpointing
@@ -241,7 +253,7 @@ public final class LoopRunner {
                 return (state.rows, state.timings)
             }
             generation = state.completed + 1
-            let realCount = train.shape[0], rowBytes = train.shape[1] * train.dtype.size
+            let realCount = train.count, rowBytes = train.byteCount / max(realCount, 1)
             let samples = config.samples ?? realCount
             // The batch size, checked before anything is drawn (a batch, its copy in the pool and in
             // the records); the pool's growth is checked as it allocates.
@@ -249,13 +261,13 @@ public final class LoopRunner {
             let pool = try Pool(real: train)
             let root = RNG(seed: seed)
             var stats: FitStatistics?
-            func addToStats(_ rows: Tensor) throws { if stats != nil { try stats?.add(rows) } }
+            func addToStats(_ rows: Samples) throws { if stats != nil, let t = rows.tensor { try stats?.add(t) } }
             // Locals for the hot loop: no shared reference counts touched per generation.
             let generations = config.generations, workflow = config.workflow
             let interrupted = callbacks.interrupted, extraMetrics = callbacks.metrics, verified = callbacks.verifier != nil
             // Rebuild the pool (and running statistics) from the generations already done.
-            if config.workflow.isAccumulate, let m = seedModel as? StatisticsFittable {
-                stats = m.emptyStatistics(dim: train.shape[1])
+            if config.workflow.isAccumulate, let m = seedModel as? StatisticsFittable, let t = train.tensor {
+                stats = m.emptyStatistics(dim: t.shape[1])
                 try addToStats(train)
             }
             let ctxAt = { (g: Int, purpose: String) in
@@ -273,7 +285,7 @@ public final class LoopRunner {
             for (g, b) in state.batches where g < config.generations {
                 try pool.append(b.rows, generation: g, accepted: b.accepted.isEmpty ? nil : b.accepted,
                                 scores: b.scores.isEmpty ? nil : b.scores, origin: seedModel.family)
-                try addToStats(b.accepted.contains(false) ? b.rows.mask(Tensor(b.accepted.map { Int64($0 ? 1 : 0) })) : b.rows)
+                try addToStats(b.kept)
             }
             state.batches = []
             let journal = try store.map { try $0.openJournal(seed: seed, fresh: state.completed == 0, thin: thin) }
@@ -287,15 +299,16 @@ public final class LoopRunner {
                 let ctx = { (purpose: String) in ctxAt(generation, purpose) }
                 let model = try seedModel.fresh()
                 if generation == 1 {
-                    try model.fit(train, rng: ctx("fit").rng)
+                    try model.fit(samples: train, rng: ctx("fit").rng)
                 } else if let s = stats, let m = model as? StatisticsFittable {
                     try m.fit(statistics: s)
                 } else {
                     let idx = try workflow.select(pool, ctx("workflow"))
                     guard !idx.isEmpty else { throw LoopError("the workflow selected no training rows") }
-                    try model.fit(pool.rows(idx), rng: ctx("fit").rng)
+                    try model.fit(samples: pool.rows(idx), rng: ctx("fit").rng)
                 }
-                var metrics = try model.evaluate(test)
+                var metrics = try model.evaluate(samples: test)
+                if let d = model as? SampleDescribing { metrics += try d.describeSamples(rng: ctx("describe").rng) }
                 if let extra = extraMetrics {
                     let own = Set(metrics.map(\.name))
                     for m in try extra(model, ctx("metrics")) {
@@ -307,7 +320,7 @@ public final class LoopRunner {
                     }
                 }
                 guard !metrics.isEmpty else {
-                    throw LoopError("the run computes no metric: the model reports none for this test data (\(describeShape(test.shape))); give held-out data with test=, the truth to the model, or a metrics function")
+                    throw LoopError("the run computes no metric: the model reports none for this test data (\(test.summary)); give held-out data with test=, the truth to the model, or a metrics function")
                 }
                 var batch: SampledBatch?
                 if generation < generations {
@@ -321,7 +334,7 @@ public final class LoopRunner {
                     }
                     try pool.append(b.rows, generation: generation, accepted: b.accepted.isEmpty ? nil : b.accepted,
                                     scores: b.scores.isEmpty ? nil : b.scores, origin: model.family)
-                    try addToStats(b.accepted.contains(false) ? b.rows.mask(Tensor(b.accepted.map { Int64($0 ? 1 : 0) })) : b.rows)
+                    try addToStats(b.kept)
                 }
                 try BLASGuard.check("generation \(generation)")
                 if let done = callbacks.generationDone { try done(model, ctx("grid")) }
@@ -358,10 +371,10 @@ public final class LoopRunner {
     func drawBatch(_ model: GenerativeModel, ctx: (String) -> LoopContext) throws -> (SampledBatch, Double) {
         let want = ctx("sample").samples
         guard let verify = callbacks.verifier else {
-            let x = try model.sample(want, rng: ctx("sample").rng)
+            let x = try model.drawSamples(want, rng: ctx("sample").rng)
             return (SampledBatch(rows: x, accepted: [], scores: []), 1)
         }
-        var parts: [Tensor] = [], acc: [Bool] = [], scores: [Double] = []
+        var parts: [Samples] = [], acc: [Bool] = [], scores: [Double] = []
         var kept = 0, drawn = 0, round = 0
         while kept < want && round <= config.maxResampleRounds {
             let base = ctx("sample")
@@ -375,7 +388,8 @@ public final class LoopRunner {
                 n = Int(need)
                 try MemoryPolicy.checkCount(n, bytesPerItem: 64, what: "samples for keep_top = \(q)")
             }
-            let x = try model.sample(n, rng: rng)
+            let x = try model.drawSamples(n, rng: rng)
+            guard x.count == n else { throw LoopError("the model returned \(x.count) samples for \(n) requested") }
             let verdict = try verify(x, model, c)
             var a: [Bool], s: [Double]
             switch verdict {
@@ -406,7 +420,7 @@ public final class LoopRunner {
             let c = ctx("sample")
             callbacks.warn("\(config.name): seed \(c.seed), generation \(c.generation): the verifier accepted only \(kept) of \(want) requested samples after \(round) sampling rounds (\(drawn) drawn); continuing with \(kept)")
         }
-        let all = parts.count == 1 ? parts[0] : try Tensor.cat(parts, dim: 0)
+        let all = try Samples.concatenate(parts)
         return (SampledBatch(rows: all, accepted: acc, scores: scores), drawn > 0 ? Double(kept) / Double(drawn) : 0)
     }
 }

@@ -36,6 +36,15 @@ public final class GPTModel {
     public private(set) var fitted = false
     /// Mean training loss over the last tenth of the steps of the last fit (nats/token).
     public private(set) var trainLoss = Double.nan
+    /// How the loop draws this model's documents (temperature, top-k, max_tokens).
+    public var loopSampling = SampleOptions()
+    /// Documents drawn each generation for the statistics of the model's text (0: none).
+    public var describeCount = 200
+    /// Weights every fit starts from instead of a fresh initialisation: a fitted base model's, for
+    /// fine-tuning (nil: GPT-2's initialisation).
+    public internal(set) var baseWeights: [(String, Tensor)]?
+    /// The prompts the loop's samples answer (a seed's real prompt/response pairs).
+    var loopPrompts: [[UInt8]]?
 
     public init(_ config: Config, tokenizer: BPETokenizer) throws {
         try config.validate(vocab: tokenizer.vocabularySize)
@@ -55,14 +64,38 @@ public final class GPTModel {
         return s
     }
 
-    /// Trains from freshly initialised weights (drawn from rng) for `config.steps` steps of
-    /// `config.batch` random windows of context + 1 tokens.
-    public func fit(_ docs: Documents, rng: RNG) throws {
-        let s = stream(docs)
-        guard s.count > config.context + 1 else {
-            throw ModelError("gpt: the training documents hold \(s.count) tokens; a window needs context + 1 = \(config.context + 1)")
+    /// Makes every fit start from `base`'s weights (a fitted model of the same architecture and
+    /// tokenizer): fine-tuning.
+    public func startFrom(_ base: GPTModel) throws {
+        guard base.fitted else { throw ModelError("gpt: the base model is not fitted") }
+        guard base.config.layers == config.layers, base.config.heads == config.heads, base.config.dim == config.dim,
+              base.config.context == config.context else {
+            throw ModelError("gpt: the base model's architecture (\(base.config.layers) layers, \(base.config.heads) heads, dim \(base.config.dim), context \(base.config.context)) differs from this one's (\(config.layers), \(config.heads), \(config.dim), \(config.context))")
         }
-        try net.initializeGPT2(rng: rng.split("init"))
+        guard base.tokenizer.merges.elementsEqual(tokenizer.merges, by: { $0 == $1 }) else { throw ModelError("gpt: the base model has another tokenizer") }
+        baseWeights = try base.net.namedParameters().map { ($0.0, try $0.1.clone()) }
+    }
+
+    /// Trains for `config.steps` steps from freshly initialised weights (drawn from rng) or from
+    /// the base model's. Plain documents: `config.batch` random windows of context + 1 tokens of
+    /// the stream. Prompt/response pairs: `config.batch` random examples (end-of-document, prompt,
+    /// response, end-of-document; cut at context + 1 tokens) with the loss on the response and its
+    /// end only.
+    public func fit(_ docs: Documents, rng: RNG) throws {
+        let s = docs.isPairs ? [] : stream(docs)
+        let ex = docs.isPairs ? examples(docs).filter { $0.prompt + 1 < min($0.tokens.count, config.context + 1) } : []
+        if docs.isPairs {
+            guard !ex.isEmpty else { throw ModelError("gpt: no training pair has a response token within the context of \(config.context)") }
+        } else {
+            guard s.count > config.context + 1 else {
+                throw ModelError("gpt: the training documents hold \(s.count) tokens; a window needs context + 1 = \(config.context + 1)")
+            }
+        }
+        if let w = baseWeights {
+            try GradMode.disabled { for ((_, p), (_, v)) in zip(net.namedParameters(), w) { try p.copy_(v) } }
+        } else {
+            try net.initializeGPT2(rng: rng.split("init"))
+        }
         let batches = rng.split("batches")
         let params = net.parameters()
         let decay = params.filter { $0.rank >= 2 }, plain = params.filter { $0.rank < 2 }
@@ -74,12 +107,19 @@ public final class GPTModel {
         var tail: [Double] = []
         net.setTraining(true)
         for step in 1...max(config.steps, 1) where config.steps > 0 {
-            var x = [Int64](repeating: 0, count: b * t), y = x
-            for r in 0..<b {
-                let start = Int(batches.uniform() * Double(s.count - t - 1))
-                for j in 0..<t { x[r * t + j] = Int64(s[start + j]); y[r * t + j] = Int64(s[start + j + 1]) }
+            let loss: Tensor
+            if docs.isPairs {
+                let pick = (0..<b).map { _ in ex[min(ex.count - 1, Int(batches.uniform() * Double(ex.count)))] }
+                let (x, y, len) = exampleBatch(pick)
+                loss = try net.loss(try Tensor(x).reshape([b, len]), try Tensor(y), ignoreIndex: -1)
+            } else {
+                var x = [Int64](repeating: 0, count: b * t), y = x
+                for r in 0..<b {
+                    let start = Int(batches.uniform() * Double(s.count - t - 1))
+                    for j in 0..<t { x[r * t + j] = Int64(s[start + j]); y[r * t + j] = Int64(s[start + j + 1]) }
+                }
+                loss = try net.loss(try Tensor(x).reshape([b, t]), try Tensor(y))
             }
-            let loss = try net.loss(try Tensor(x).reshape([b, t]), try Tensor(y))
             let value = try loss.item()
             guard value.isFinite else { throw ModelError("gpt: the training loss is \(value) at step \(step) — lower lr or raise clip") }
             optA.zeroGrad(); optB.zeroGrad()
@@ -98,9 +138,12 @@ public final class GPTModel {
     /// Cross-entropy on held-out documents: `test_ce` in nats per token (every token of the stream
     /// after the first, end-of-document tokens included) and `bits_per_byte` (the same total in
     /// bits over the documents' bytes, comparable across tokenizers). Non-overlapping windows of
-    /// the context length.
+    /// the context length. For prompt/response pairs: over the response tokens and their end
+    /// given the prompt (examples cut at context + 1 tokens), bits per byte of response.
     public func evaluate(_ docs: Documents) throws -> [Metric] {
         guard fitted else { throw ModelError("gpt: evaluate() before fit()") }
+        if docs.count == 0 { return [] }
+        if docs.isPairs { return try evaluatePairs(docs) }
         let s = stream(docs)
         guard s.count >= 2 else { throw ModelError("gpt: no test documents to evaluate on") }
         let t = config.context
@@ -190,8 +233,8 @@ final class GPTNetwork: Module {
         return try Diff.mm(Diff.reshape(x, [b * t, config.dim]), Diff.transpose(wte.weight, 0, 1))
     }
 
-    func loss(_ idx: Tensor, _ targets: Tensor, reduction: Reduction = .mean) throws -> Tensor {
-        try Loss.crossEntropy(logits(idx), targets, reduction: reduction)
+    func loss(_ idx: Tensor, _ targets: Tensor, reduction: Reduction = .mean, ignoreIndex: Int64? = nil) throws -> Tensor {
+        try Loss.crossEntropy(logits(idx), targets, reduction: reduction, ignoreIndex: ignoreIndex)
     }
 }
 

@@ -22,9 +22,17 @@ extension GPTModel {
         /// Sequences advanced together.
         public var batch = 64
         public init() {}
+
+        /// Errors name the option and its allowed values.
+        func validate() throws {
+            guard temperature >= 0, temperature.isFinite else { throw ModelError("gpt: temperature must be ≥ 0, got \(temperature)") }
+            guard topK >= 0 else { throw ModelError("gpt: top_k must be ≥ 0, got \(topK)") }
+            if let m = maxTokens, m < 1 { throw ModelError("gpt: max_tokens must be ≥ 1, got \(m)") }
+            guard batch >= 1 else { throw ModelError("gpt: the sampling batch must be ≥ 1") }
+        }
     }
 
-    public struct Samples {
+    public struct Sampled {
         /// The generated documents; with prompts, prompt/response pairs.
         public let documents: Documents
         /// Whether each stopped without an end-of-document token (context or maxTokens reached).
@@ -34,14 +42,11 @@ extension GPTModel {
     }
 
     /// n documents (or one continuation per prompt when prompts are given; n must then equal their count).
-    public func sample(_ n: Int, prompts: [[UInt8]]? = nil, rng: RNG, options: SampleOptions = SampleOptions()) throws -> Samples {
+    public func sample(_ n: Int, prompts: [[UInt8]]?, rng: RNG, options: SampleOptions = SampleOptions()) throws -> Sampled {
         guard fitted else { throw ModelError("gpt: sample() before fit()") }
         guard n >= 0 else { throw ModelError("gpt: cannot draw \(n) documents") }
         if let p = prompts, p.count != n { throw ModelError("gpt: \(p.count) prompts for \(n) documents") }
-        guard options.temperature >= 0, options.temperature.isFinite else { throw ModelError("gpt: temperature must be ≥ 0, got \(options.temperature)") }
-        guard options.topK >= 0 else { throw ModelError("gpt: top_k must be ≥ 0, got \(options.topK)") }
-        if let m = options.maxTokens, m < 1 { throw ModelError("gpt: max_tokens must be ≥ 1, got \(m)") }
-        guard options.batch >= 1 else { throw ModelError("gpt: the sampling batch must be ≥ 1") }
+        try options.validate()
         let starts: [[Int32]] = try (0..<n).map { i in
             let p = [BPETokenizer.endOfText] + (prompts.map { tokenizer.encode($0[i]) } ?? [])
             guard p.count < config.context else {
@@ -66,7 +71,7 @@ extension GPTModel {
                 first += group.count
             }
         }
-        return Samples(documents: Documents(texts, promptLengths: prompts == nil ? nil : promptLengths), truncated: truncated, tokens: drawn)
+        return Sampled(documents: Documents(texts, promptLengths: prompts == nil ? nil : promptLengths), truncated: truncated, tokens: drawn)
     }
 
     /// Advances a batch of sequences to their ends; returns them (with what was drawn), whether each

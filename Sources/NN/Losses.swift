@@ -9,8 +9,10 @@ public enum Reduction: String, Sendable { case mean, sum, none }
 /// The losses, each fused (one forward pass, a closed-form backward) and numerically stable.
 public enum Loss {
     /// Cross-entropy of logits (N × C, or C for one sample) against 0-based class indices (int64,
-    /// N or a scalar): −log softmax(logits)[target], reduced over the samples.
-    public static func crossEntropy(_ logits: Tensor, _ target: Tensor, reduction: Reduction = .mean) throws -> Tensor {
+    /// N or a scalar): −log softmax(logits)[target], reduced over the samples. Samples whose target
+    /// is `ignoreIndex` count for nothing: their loss and gradient are zero and the mean is over
+    /// the others (as PyTorch's ignore_index; what a fine-tuning loss on responses only needs).
+    public static func crossEntropy(_ logits: Tensor, _ target: Tensor, reduction: Reduction = .mean, ignoreIndex: Int64? = nil) throws -> Tensor {
         let z = logits.rank == 1 ? try logits.unsqueeze(0) : logits
         guard z.rank == 2 else {
             throw TensorError("cross_entropy: logits must be N×C (or C), got \(describeShape(logits.shape)); reshape them, e.g. to (batch·time)×classes")
@@ -22,20 +24,32 @@ public enum Loss {
             throw TensorError("cross_entropy: the target has shape \(describeShape(target.shape)) but the logits \(describeShape(logits.shape)) hold \(n) sample\(n == 1 ? "" : "s")")
         }
         let t = target.toInt64s()
+        var ignored = 0
         for (i, k) in t.enumerated() where k < 0 || k >= Int64(c) {
-            throw TensorError("cross_entropy: target \(i + 1) is class \(k + 1), outside 1..\(c)")
+            guard k == ignoreIndex else { throw TensorError("cross_entropy: target \(i + 1) is class \(k + 1), outside 1..\(c)") }
+            ignored += 1
         }
+        if ignored == 0, let k = ignoreIndex { ignored = t.lazy.filter { $0 == k }.count }
+        let skip: (Int) -> Bool = ignored == 0 ? { _ in false } : { t[$0] == ignoreIndex }
+        let counted = n - ignored
         let logp = try Softmax.forward(z.contiguous(), dim: 1, log: true)
         let per = try Tensor(uninitialized: [n], dtype: z.dtype)
-        if z.dtype == .float64 { pick(logp.base(Double.self), per.base(Double.self), t, c) } else { pick(logp.base(Float.self), per.base(Float.self), t, c) }
-        let out = try reduce(per, reduction, shapeForNone: logits.rank == 1 ? [] : [n])
+        if z.dtype == .float64 { pick(logp.base(Double.self), per.base(Double.self), t, c, skip) } else { pick(logp.base(Float.self), per.base(Float.self), t, c, skip) }
+        var out = try reduce(per, reduction, shapeForNone: logits.rank == 1 ? [] : [n])
+        if ignored > 0, reduction == .mean {
+            let total = try per.sum(dims: [0]).item()
+            out = try Tensor.full([], counted > 0 ? total / Double(counted) : 0, dtype: z.dtype)
+        }
         guard Autograd.tracking(logits) else { return out }
         let shape = logits.shape
         return Autograd.record(out, "cross_entropy", [logits]) { g in
             // d/dz = softmax(z) − onehot(target), times the incoming gradient (per sample for none).
             let gz = try logp.unary(.exp)
-            let scale = try reductionScale(g, reduction, n: n)
-            if gz.dtype == .float64 { fill(gz.base(Double.self), t, c, scale) } else { fill(gz.base(Float.self), t, c, scale) }
+            var scale = try reductionScale(g, reduction, n: n)
+            if ignored > 0 {
+                for i in 0..<n { scale[i] = skip(i) ? 0 : reduction == .mean ? scale[i] * Double(n) / Double(counted) : scale[i] }
+            }
+            if gz.dtype == .float64 { fill(gz.base(Double.self), t, c, scale, skip) } else { fill(gz.base(Float.self), t, c, scale, skip) }
             return [try gz.reshape(shape)]
         }
     }
@@ -49,14 +63,14 @@ public enum Loss {
         }
     }
 
-    private static func pick<T: FloatElement>(_ lp: UnsafeMutablePointer<T>, _ o: UnsafeMutablePointer<T>, _ t: [Int64], _ c: Int) {
-        for i in 0..<t.count { o[i] = T.neg(lp[i * c + Int(t[i])]) }
+    private static func pick<T: FloatElement>(_ lp: UnsafeMutablePointer<T>, _ o: UnsafeMutablePointer<T>, _ t: [Int64], _ c: Int, _ skip: (Int) -> Bool) {
+        for i in 0..<t.count { o[i] = skip(i) ? T.zero : T.neg(lp[i * c + Int(t[i])]) }
     }
 
-    private static func fill<T: FloatElement>(_ p: UnsafeMutablePointer<T>, _ t: [Int64], _ c: Int, _ scale: [Double]) {
+    private static func fill<T: FloatElement>(_ p: UnsafeMutablePointer<T>, _ t: [Int64], _ c: Int, _ scale: [Double], _ skip: (Int) -> Bool) {
         for i in 0..<t.count {
             let row = p + i * c, s = T(fromDouble: scale[i])
-            row[Int(t[i])] = T.sub(row[Int(t[i])], T.one)
+            if !skip(i) { row[Int(t[i])] = T.sub(row[Int(t[i])], T.one) }
             for j in 0..<c { row[j] = T.mul(row[j], s) }
         }
     }

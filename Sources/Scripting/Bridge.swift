@@ -197,7 +197,7 @@ public struct Args {
     }
 
     public func model(_ i: Int32) throws -> GenerativeModel {
-        guard let m = try Userdata.object(lua, i, Userdata.model) as? GenerativeModel else { throw expected(i, "model (ouro.models.*)") }
+        guard let m = try Userdata.anyModel(lua, i) else { throw expected(i, "model (ouro.models.*)") }
         return m
     }
 
@@ -213,6 +213,17 @@ public enum Userdata {
     public static let tensor = "ouro.Tensor"
     public static let rng = "ouro.RNG"
     public static let model = "ouro.Model"
+
+    /// A model at i, whichever class it was pushed as (the generic model, or a model with methods
+    /// of its own such as the GPT); nil if it is something else.
+    static func anyModel(_ lua: Lua, _ i: Int32) throws -> GenerativeModel? {
+        try (object(lua, i, model) ?? object(lua, i, GPTBindings.kind)) as? GenerativeModel
+    }
+
+    /// Pushes a model with the class that has its methods.
+    static func pushModel(_ lua: Lua, _ m: GenerativeModel) {
+        push(lua, m, kind: m is GPTModel ? GPTBindings.kind : model)
+    }
     public static let pool = "ouro.Pool"
 
     /// Pushes a new userdata for `obj` with the metatable registered under `kind`.

@@ -23,9 +23,20 @@ enum GPTBindings {
         return m
     }
 
-    static let factory = Binding("gpt", "ouro.models.gpt{layers=4, heads=4, dim=128, context=128, tokenizer= | vocab=257, steps=300, batch=32, lr=1e-3, min_lr=1e-4, warmup=30, schedule=\"cosine\"|\"constant\", weight_decay=0.1, betas={0.9, 0.95}, clip=1.0} — a GPT-2-style language model (pre-LayerNorm blocks, fused causal attention, 4× GELU MLP, output tied to the token embedding) over a tokenizer (ouro.text.bpe; byte-level by default). fit trains AdamW on random windows of the documents joined by end-of-document tokens; evaluate gives test_ce (nats/token) and bits_per_byte.") { a in
-        try a.checkOptions(1, ["layers", "heads", "dim", "context", "tokenizer", "vocab", "steps", "batch", "lr", "min_lr", "warmup", "schedule", "weight_decay", "betas", "clip"])
+    static let factory = Binding("gpt", "ouro.models.gpt{layers=4, heads=4, dim=128, context=128, tokenizer= | vocab=257, steps=300, batch=32, lr=1e-3, min_lr=lr/10, warmup=30, schedule=\"cosine\"|\"constant\", weight_decay=0.1, betas={0.9, 0.95}, clip=1.0, base=, temperature=1, top_k=0, max_tokens=, describe=200} — a GPT-2-style language model (pre-LayerNorm blocks, fused causal attention, 4× GELU MLP, output tied to the token embedding) over a tokenizer (ouro.text.bpe; byte-level by default). fit trains AdamW on random windows of the documents joined by end-of-document tokens — on prompt/response pairs, on the responses only; evaluate gives test_ce (nats/token) and bits_per_byte. base= a fitted GPT: every fit starts from its weights (fine-tuning; architecture and tokenizer are the base's). In ouro.loop, temperature, top_k and max_tokens say how documents are sampled, and describe documents per generation give mean_bytes, distinct_2 (distinct word bigrams) and truncated (share cut off).") { a in
+        try a.checkOptions(1, ["layers", "heads", "dim", "context", "tokenizer", "vocab", "steps", "batch", "lr", "min_lr", "warmup", "schedule", "weight_decay", "betas", "clip",
+                               "base", "temperature", "top_k", "max_tokens", "describe"])
         var c = GPTModel.Config()
+        var base: GPTModel?
+        if let at = a.option(1, "base") {
+            defer { a.lua.pop() }
+            base = try gpt(a, at)
+            for key in ["layers", "heads", "dim", "context", "tokenizer", "vocab"] where a.option(1, key) != nil {
+                a.lua.pop()
+                throw a.error(1, "'\(key)' comes from the base model; leave it out when base= is given")
+            }
+            c.layers = base!.config.layers; c.heads = base!.config.heads; c.dim = base!.config.dim; c.context = base!.config.context
+        }
         c.layers = try a.optIntField(1, "layers") ?? c.layers
         c.heads = try a.optIntField(1, "heads") ?? c.heads
         c.dim = try a.optIntField(1, "dim") ?? c.dim
@@ -49,7 +60,7 @@ enum GPTBindings {
             guard let b1 = a.lua.toNumber(-2), let b2 = a.lua.toNumber(-1) else { throw a.error(1, "'betas' must hold two numbers") }
             c.beta1 = b1; c.beta2 = b2
         }
-        var tok = BPETokenizer()
+        var tok = base?.tokenizer ?? BPETokenizer()
         if let at = a.option(1, "tokenizer") {
             defer { a.lua.pop() }
             tok = try TextBindings.tokenizer(a, at)
@@ -57,7 +68,14 @@ enum GPTBindings {
         if let v = try a.optIntField(1, "vocab"), v != tok.vocabularySize {
             throw a.error(1, "'vocab' is \(v) but the tokenizer has \(tok.vocabularySize) tokens (train one with ouro.text.bpe{corpus=, vocab=} and pass tokenizer=)")
         }
-        Userdata.push(a.lua, try GPTModel(c, tokenizer: tok), kind: kind)
+        let m = try GPTModel(c, tokenizer: tok)
+        if let base { try m.startFrom(base) }
+        m.loopSampling.temperature = try a.optNumberField(1, "temperature") ?? 1
+        m.loopSampling.topK = try a.optIntField(1, "top_k") ?? 0
+        m.loopSampling.maxTokens = try a.optIntField(1, "max_tokens")
+        m.describeCount = try a.optIntField(1, "describe") ?? m.describeCount
+        try m.checkLoopSampling()
+        Userdata.push(a.lua, m, kind: kind)
         return 1
     }
 

@@ -1,5 +1,6 @@
 import CLua
 import CLuaBridge
+import Data
 import Foundation
 import Loop
 import Report
@@ -63,23 +64,36 @@ enum LoopBindings {
         if realIsFunction {
             sources["real"] = describeSource(lua, i, "real")
         } else {
-            guard let real = try tensorField(a, i, "real") else { throw a.error(i, "'real' must be a tensor or a function(seed) returning train (and optionally test)") }
-            guard real.rank == 2, real.shape[0] >= 1, real.shape[1] >= 1 else {
-                throw a.error(i, "'real' must be an n×d tensor with n, d ≥ 1, got shape \(describeShape(real.shape))")
+            guard let real = try samplesField(a, i, "real") else { throw a.error(i, "'real' must be a tensor, documents (ouro.data.text) or a function(seed) returning train (and optionally test)") }
+            switch real {
+            case .rows(let t):
+                guard t.rank == 2, t.shape[0] >= 1, t.shape[1] >= 1 else {
+                    throw a.error(i, "'real' must be an n×d tensor with n, d ≥ 1, got shape \(describeShape(t.shape))")
+                }
+                sources["real"] = "tensor \(describeShape(t.shape))"
+            case .documents(let d):
+                guard d.count >= 1 else { throw a.error(i, "'real' holds no documents") }
+                sources["real"] = real.summary
             }
-            sources["real"] = "tensor \(describeShape(real.shape))"
-            rowBytes = real.shape[1] * real.dtype.size
+            rowBytes = real.byteCount / max(real.count, 1)
         }
         let testType = type("test")
         let testIsFunction = testType == LUA_TFUNCTION
         if testIsFunction {
             sources["test"] = describeSource(lua, i, "test")
         } else if testType != LUA_TNIL {
-            guard let test = try tensorField(a, i, "test"), test.rank == 2 else { throw a.error(i, "'test' must be an n×d tensor or a function(seed)") }
-            if !realIsFunction, let real = try tensorField(a, i, "real"), test.shape[1] != real.shape[1] {
-                throw a.error(i, "'test' must have the columns of 'real' (\(real.shape[1])), got shape \(describeShape(test.shape))")
+            guard let test = try samplesField(a, i, "test"), test.tensor.map({ $0.rank == 2 }) ?? true else {
+                throw a.error(i, "'test' must be an n×d tensor, documents or a function(seed)")
             }
-            sources["test"] = "tensor \(describeShape(test.shape))"
+            if !realIsFunction, let real = try samplesField(a, i, "real") {
+                if let t = test.tensor, let r = real.tensor, t.shape[1] != r.shape[1] {
+                    throw a.error(i, "'test' must have the columns of 'real' (\(r.shape[1])), got shape \(describeShape(t.shape))")
+                }
+                if (test.tensor == nil) != (real.tensor == nil) {
+                    throw a.error(i, "'test' (\(test.summary)) must be of the kind of 'real' (\(real.summary))")
+                }
+            }
+            sources["test"] = test.tensor.map { "tensor \(describeShape($0.shape))" } ?? test.summary
         }
         let samples = try rowBytes.map { try a.optCountField(i, "samples", bytesPerItem: 4 * $0 + 32) } ?? a.optIntField(i, "samples")
         let workflow = try parseWorkflow(a, i)
@@ -140,6 +154,33 @@ enum LoopBindings {
             throw a.error(i, "'\(key)' must be a tensor, got \(a.lua.typeName(at))")
         }
         return t
+    }
+
+    static func samplesField(_ a: Args, _ i: Int32, _ key: String) throws -> Samples? {
+        guard let at = a.option(i, key) else { return nil }
+        defer { a.lua.pop() }
+        guard let s = try samples(a.lua, at) else {
+            throw a.error(i, "'\(key)' must be a tensor or documents (ouro.data.text), got \(a.lua.typeName(at))")
+        }
+        return s
+    }
+
+    /// The real or test data at i: a tensor's rows, or documents; nil for anything else.
+    static func samples(_ lua: Lua, _ i: Int32) throws -> Samples? {
+        if let t = try Userdata.object(lua, i, Userdata.tensor) as? Tensor { return .rows(t) }
+        if let d = try Userdata.object(lua, i, TextBindings.documentsKind) as? Documents { return .documents(d) }
+        return nil
+    }
+
+    /// A sampled batch as a verifier sees it: a tensor, or a list of strings (for prompt/response
+    /// pairs the responses; their prompts go in ctx.prompts).
+    static func pushBatch(_ lua: Lua, _ batch: Samples) {
+        switch batch {
+        case .rows(let t): Userdata.push(lua, t, kind: Userdata.tensor)
+        case .documents(let d):
+            lua.newTable(narr: d.count)
+            for k in 0..<d.count { lua.push(bytes: Array(d.response(k))); lua.setRawIndex(-2, k + 1) }
+        }
     }
 
     static func parseWorkflow(_ a: Args, _ i: Int32) throws -> Workflow {
@@ -215,7 +256,7 @@ enum LoopBindings {
                 lua.rawField(1, "model")
                 lua.push(seed); lua.push(generation)
                 try lua.protectedCall(nargs: 2, nresults: 1, what: "model")
-                if let m = try Userdata.object(lua, -1, Userdata.model) as? GenerativeModel { return m }
+                if let m = try Userdata.anyModel(lua, -1) { return m }
                 guard lua.type(-1) == LUA_TTABLE else {
                     throw LuaError("model: the model function must return a model (ouro.models.*) or a table with fit, sample and evaluate, got \(lua.typeName(-1))")
                 }
@@ -237,22 +278,22 @@ enum LoopBindings {
             makeModel: makeModel,
             data: { seed in
                 try gate.call { lua in
-                    /// Calls the configuration's function `key` with the seed; its first result must be a tensor.
-                    func call(_ key: String, results: Int32, what: String) throws -> Tensor {
+                    /// Calls the configuration's function `key` with the seed; its first result must be data.
+                    func call(_ key: String, results: Int32, what: String) throws -> Samples {
                         lua.rawField(1, key)
                         lua.push(seed)
                         try lua.protectedCall(nargs: 1, nresults: results, what: key)
-                        guard let t = try Userdata.object(lua, -results, Userdata.tensor) as? Tensor else {
+                        guard let t = try samples(lua, -results) else {
                             throw LuaError("\(key): the function must return \(what), got \(lua.typeName(-results))")
                         }
                         return t
                     }
-                    var train: Tensor, test: Tensor?
+                    var train: Samples, test: Samples?
                     if p.realIsFunction {
-                        train = try call("real", results: 2, what: "the training tensor (and optionally the test tensor)")
+                        train = try call("real", results: 2, what: "the training data, a tensor or documents (and optionally the test data)")
                         if !lua.isNoneOrNil(-1) {
-                            guard let t2 = try Userdata.object(lua, -1, Userdata.tensor) as? Tensor else {
-                                throw LuaError("real: the second value must be the test tensor, got \(lua.typeName(-1))")
+                            guard let t2 = try samples(lua, -1) else {
+                                throw LuaError("real: the second value must be the test data, got \(lua.typeName(-1))")
                             }
                             guard !p.hasTest else {
                                 throw LuaError("real: the data function returned test data and test= is given too; give one of them")
@@ -262,18 +303,23 @@ enum LoopBindings {
                         lua.pop(2)
                     } else {
                         lua.rawField(1, "real")
-                        guard let t = try Userdata.object(lua, -1, Userdata.tensor) as? Tensor else { throw LuaError("real: not a tensor") }
+                        guard let t = try samples(lua, -1) else { throw LuaError("real: not a tensor or documents") }
                         train = t
                         lua.pop()
                     }
                     if p.testIsFunction {
-                        test = try call("test", results: 1, what: "a tensor")
+                        test = try call("test", results: 1, what: "a tensor or documents")
                     } else if p.hasTest {
                         lua.rawField(1, "test")
-                        test = try Userdata.object(lua, -1, Userdata.tensor) as? Tensor
+                        test = try samples(lua, -1)
                     }
-                    guard train.rank == 2 else { throw LuaError("real: training data must be n×d, got \(describeShape(train.shape))") }
-                    return (train, try test ?? Tensor.zeros([0, train.shape[1]]))
+                    switch train {
+                    case .rows(let t):
+                        guard t.rank == 2 else { throw LuaError("real: training data must be n×d, got \(describeShape(t.shape))") }
+                        return (train, try test ?? .rows(Tensor.zeros([0, t.shape[1]])))
+                    case .documents(let d):
+                        return (train, test ?? .documents(Documents([], promptLengths: d.isPairs ? [] : nil)))
+                    }
                 }
             })
         if p.hasVerifier {
@@ -281,10 +327,15 @@ enum LoopBindings {
             cb.verifier = { batch, model, ctx in
                 try gate.call { lua in
                     lua.rawField(1, "verifier")
-                    Userdata.push(lua, batch, kind: Userdata.tensor)
+                    pushBatch(lua, batch)
                     pushContext(lua, ctx, model: model)
+                    if let d = batch.documents, d.isPairs {
+                        lua.newTable(narr: d.count)
+                        for k in 0..<d.count { lua.push(bytes: Array(d.prompt(k))); lua.setRawIndex(-2, k + 1) }
+                        lua.setRawField(-2, "prompts")
+                    }
                     try lua.protectedCall(nargs: 2, nresults: 1, what: "verifier")
-                    let values = try numbers(lua, -1, count: batch.shape[0], what: "verifier")
+                    let values = try numbers(lua, -1, count: batch.count, what: "verifier")
                     return scores ? .scores(values) : .mask(values.map { $0 != 0 && !$0.isNaN })
                 }
             }
@@ -293,7 +344,7 @@ enum LoopBindings {
             cb.metrics = { model, ctx in
                 try gate.call { lua in
                     lua.rawField(1, "metrics")
-                    Userdata.push(lua, model, kind: Userdata.model)
+                    Userdata.pushModel(lua, model)
                     pushContext(lua, ctx, model: model)
                     try lua.protectedCall(nargs: 2, nresults: 1, what: "metrics")
                     return try metricTable(lua, -1, what: "metrics")
@@ -301,13 +352,19 @@ enum LoopBindings {
             }
         }
         if let out = p.config.out, let first = p.config.seeds.first {
-            // Image models show their samples: out/samples/gen-XXX.png for the run's first seed.
+            // Models show their samples for the run's first seed: image models a grid in
+            // out/samples/gen-XXX.png, language models a few documents in out/samples/gen-XXX.txt.
             cb.generationDone = { model, ctx in
-                guard ctx.seed == first, let m = model as? ImageSampling else { return }
-                let (images, columns) = try m.sampleGrid(rng: ctx.rng)
+                guard ctx.seed == first, model is ImageSampling || model is DocumentModel else { return }
                 do { try FileManager.default.createDirectory(atPath: out + "/samples", withIntermediateDirectories: true) }
                 catch { throw LuaError("cannot create '\(out)/samples': \(error.localizedDescription)") }
-                try PNG.write(ImageGrid.render(images, columns: columns, scale: 2), to: out + String(format: "/samples/gen-%03d.png", ctx.generation))
+                let path = out + String(format: "/samples/gen-%03d", ctx.generation)
+                if let m = model as? ImageSampling {
+                    let (images, columns) = try m.sampleGrid(rng: ctx.rng)
+                    try PNG.write(ImageGrid.render(images, columns: columns, scale: 2), to: path + ".png")
+                } else if let m = model as? DocumentModel {
+                    try AtomicFile.write(try m.sampleDocuments(8, rng: ctx.rng).fortuneText(), to: path + ".txt")
+                }
             }
         }
         let source = Interruption.current
@@ -338,7 +395,7 @@ enum LoopBindings {
         lua.push(ctx.samples); lua.setRawField(-2, "n")
         lua.push(ctx.realCount); lua.setRawField(-2, "real_count")
         Userdata.push(lua, ctx.rng, kind: Userdata.rng); lua.setRawField(-2, "rng")
-        if let model { Userdata.push(lua, model, kind: Userdata.model); lua.setRawField(-2, "model") }
+        if let model { Userdata.pushModel(lua, model); lua.setRawField(-2, "model") }
     }
 
     /// A Lua value that should hold `count` numbers: a tensor or a list.
@@ -425,7 +482,12 @@ enum LoopBindings {
         Binding("scores", "pool:scores() — the verifier's score of each row (NaN where there is none).") { a in
             a.push(try Tensor(try pool(a, 1).score))
         },
-        Binding("data", "pool:data() — all rows as a tensor (a copy).") { a in a.push(try pool(a, 1).data().clone()) },
+        Binding("data", "pool:data() — all rows as a tensor (a copy), or all documents (for a language model's pool).") { a in
+            switch try pool(a, 1).data() {
+            case .rows(let t): return a.push(try t.clone())
+            case .documents(let d): return TextBindings.pushDocuments(a, d)
+            }
+        },
         Binding("origin", "pool:origin(i) — where row i came from: \"real\" or the family of the model that sampled it.") { a in
             let p = try pool(a, 1)
             guard let o = p.origin(ofRow: try a.index(2, size: p.size, dim: 0)) else { throw a.error(2, "no such row") }

@@ -82,8 +82,8 @@ enum NNBindings {
         return try TensorBindings.tensorList(a, i)
     }
 
-    static func reduction(_ a: Args, _ i: Int32) throws -> Reduction {
-        try a.checkOptions(i, ["reduction"])
+    static func reduction(_ a: Args, _ i: Int32, extra: [String] = []) throws -> Reduction {
+        try a.checkOptions(i, ["reduction"] + extra)
         guard let r = try a.optStringField(i, "reduction") else { return .mean }
         guard let v = Reduction(rawValue: r) else { throw a.error(i, "option 'reduction' must be \"mean\", \"sum\" or \"none\", got \"\(r)\"") }
         return v
@@ -154,9 +154,10 @@ enum NNBindings {
             guard !list.isEmpty else { throw a.error(1, "empty list (need at least one module)") }
             return pushModule(a, Sequential(list))
         },
-        Binding("cross_entropy", "cross_entropy(logits, target, {reduction=\"mean\"|\"sum\"|\"none\"}) — −log softmax(logits)[target] for N×C logits and N 1-based class indices (int64), fused and stable.") { a in
+        Binding("cross_entropy", "cross_entropy(logits, target, {reduction=\"mean\"|\"sum\"|\"none\", ignore_index=}) — −log softmax(logits)[target] for N×C logits and N 1-based class indices (int64), fused and stable; targets equal to ignore_index (e.g. 0) count for nothing, and the mean is over the others.") { a in
             let z = try a.tensor(1), t = try a.positions(2)
-            return a.push(try Loss.crossEntropy(z, t, reduction: try reduction(a, 3)))
+            let ignore = try a.optIntField(3, "ignore_index").map { Int64($0) &- 1 }
+            return a.push(try Loss.crossEntropy(z, t, reduction: try reduction(a, 3, extra: ["ignore_index"]), ignoreIndex: ignore))
         },
         Binding("bce_with_logits", "bce_with_logits(logits, target, {reduction=\"mean\"|\"sum\"|\"none\"}) — binary cross-entropy of sigmoid(logits) against targets in [0, 1], computed stably from the logits.") { a in
             a.push(try Loss.bceWithLogits(try a.tensor(1), try a.tensor(2), reduction: try reduction(a, 3)))

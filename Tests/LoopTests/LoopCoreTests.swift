@@ -1,3 +1,4 @@
+import Data
 import Foundation
 import Loop
 import Models
@@ -7,12 +8,28 @@ import Testing
 @Suite struct PoolTests {
     @Test func appendsWithProvenanceAndGrows() throws {
         let pool = try Pool(real: Tensor.zeros([3, 2]))
-        for g in 1...20 { try pool.append(Tensor.full([5, 2], Double(g)), generation: g, accepted: [true, false, true, true, true]) }
+        for g in 1...20 { try pool.append(.rows(Tensor.full([5, 2], Double(g))), generation: g, accepted: [true, false, true, true, true]) }
         #expect(pool.size == 103 && pool.acceptedCount == 83)
         #expect(pool.indices(generation: 0) == [0, 1, 2])
         #expect(pool.indices(generation: 7, accepted: false) == [3 + 6 * 5 + 1])
-        #expect(try pool.rows([3 + 19 * 5]).toDoubles() == [20, 20])
-        #expect(throws: LoopError.self) { try pool.append(Tensor.zeros([1, 3]), generation: 21) }
+        #expect(try pool.rows([3 + 19 * 5]).tensor?.toDoubles() == [20, 20])
+        #expect(throws: LoopError.self) { try pool.append(.rows(Tensor.zeros([1, 3])), generation: 21) }
+        #expect(throws: LoopError.self) { try pool.append(.documents(Documents([[1]])), generation: 21) }
+    }
+
+    @Test func holdsDocumentsAndPairs() throws {
+        let pool = try Pool(real: .documents(Documents([Array("one".utf8), Array("two".utf8)])))
+        try pool.append(.documents(Documents([Array("three".utf8), [0xFF, 0]])), generation: 1, accepted: [false, true])
+        #expect(pool.holdsDocuments && pool.size == 4 && pool.indices(generation: nil) == [0, 1, 3])
+        #expect(try pool.rows([3, 0]).documents?.texts == [[0xFF, 0], Array("one".utf8)], "bytes kept as they are")
+        #expect(throws: LoopError.self) { try pool.append(.rows(Tensor.zeros([1, 3])), generation: 2) }
+        let pairs = try Pool(real: .documents(Documents([Array("Q?A!".utf8)], promptLengths: [2])))
+        #expect(throws: LoopError.self) { try pairs.append(.documents(Documents([Array("plain".utf8)])), generation: 1) }
+        try pairs.append(.documents(Documents([Array("Q?B".utf8)], promptLengths: [2])), generation: 1)
+        let d = try #require(try pairs.data().documents)
+        #expect(d.promptLengths == [2, 2] && Array(d.response(1)) == Array("B".utf8))
+        #expect(try Samples.documents(d).checksum() != Samples.documents(Documents(d.texts, promptLengths: [1, 2])).checksum(),
+                "where a prompt ends is part of the data")
     }
 }
 

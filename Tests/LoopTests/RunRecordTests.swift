@@ -1,3 +1,4 @@
+import Data
 import Foundation
 import Loop
 import Tensor
@@ -35,7 +36,7 @@ func scratchFolder(_ name: String) -> String {
         let st = try s.load(seed: 1, data: 42, generations: 10)
         #expect(st.completed == 2 && st.rows.map(\.value) == [1 / 3.0, 2 / 3.0] && st.batches.count == 2)
         #expect(st.rows[0].metric == "a,b\n\"c\"", "metric names survive any characters")
-        #expect(st.batches[1].batch.rows.toDoubles() == [2, 2, 2, 2] && st.batches[1].batch.accepted == [true, false])
+        #expect(st.batches[1].batch.rows.tensor?.toDoubles() == [2, 2, 2, 2] && st.batches[1].batch.accepted == [true, false])
         #expect(st.batches[1].batch.scores[1] == 0.5 && st.batches[1].batch.scores[0].isNaN)
         // the tail was cut back to the last whole entry: appending continues cleanly
         let j2 = try s.openJournal(seed: 1, fresh: false, thin: false)
@@ -52,6 +53,27 @@ func scratchFolder(_ name: String) -> String {
         #expect(e?.message.contains("different run") == true, "\(String(describing: e))")
         other.close()
         try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: other.dir)
+    }
+
+    @Test func journalKeepsDocumentsByteForByte() throws {
+        let dir = scratchFolder("journal-docs")
+        let s = try store(dir)
+        _ = try s.load(seed: 0, data: 1, generations: 5)
+        let j = try s.openJournal(seed: 0, fresh: true, thin: false)
+        let docs = Documents([Array("Q: why?\nA: because".utf8), [0xFF, 0x00, 0x0A], []], promptLengths: [8, 1, 0])
+        try s.commit(j, data: 1, generation: 1, batch: SampledBatch(rows: .documents(docs), accepted: [true, false, true], scores: [1, 2, .nan]),
+                     rows: [MetricRow(seed: 0, generation: 1, metric: "test_ce", value: 2.5)], seconds: 0.1)
+        try s.commit(j, data: 1, generation: 2, batch: SampledBatch(rows: .documents(Documents([Array("x".utf8)], promptLengths: [0])), accepted: [], scores: []),
+                     rows: [MetricRow(seed: 0, generation: 2, metric: "test_ce", value: 2.6)], seconds: 0.1)
+        try j.flush()
+        let st = try s.load(seed: 0, data: 1, generations: 5)
+        #expect(st.completed == 2)
+        let back = try #require(st.batches.first?.batch.rows.documents)
+        #expect(back.texts == docs.texts && back.promptLengths == docs.promptLengths)
+        #expect(st.batches[0].batch.accepted == [true, false, true] && st.batches[0].batch.scores[1] == 2)
+        #expect(st.batches[1].batch.accepted.isEmpty && st.batches[1].batch.rows.count == 1)
+        s.close()
+        try? FileManager.default.removeItem(atPath: dir)
     }
 
     @Test func finishedRecordsAreCheckedAndRecomputedWhenDamagedOrMissing() throws {

@@ -42,10 +42,10 @@ final class GPTTests: XCTestCase {
         // unprompted sampling at temperature 1 draws through the same path and with the same seed the same documents
         var opts = GPTModel.SampleOptions()
         opts.maxTokens = 20
-        let a = try m.sample(5, rng: RNG(seed: 9), options: opts), b = try m.sample(5, rng: RNG(seed: 9), options: opts)
+        let a = try m.sample(5, prompts: nil, rng: RNG(seed: 9), options: opts), b = try m.sample(5, prompts: nil, rng: RNG(seed: 9), options: opts)
         XCTAssertEqual(a.documents.texts, b.documents.texts)
         opts.cache = false
-        XCTAssertEqual(try m.sample(5, rng: RNG(seed: 9), options: opts).documents.texts, a.documents.texts)
+        XCTAssertEqual(try m.sample(5, prompts: nil, rng: RNG(seed: 9), options: opts).documents.texts, a.documents.texts)
         XCTAssertTrue(a.truncated.allSatisfy { $0 } == (a.tokens == 100), "a document is truncated exactly when it ran to max_tokens")
     }
 

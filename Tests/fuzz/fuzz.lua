@@ -53,7 +53,8 @@ local option_keys = {"n", "rng", "noise", "centers", "std", "box", "dim", "facto
   "kind", "warmup", "total", "min_lr", "retain_graph", "alpha", "beta", "trans_a", "trans_b", "split", "path",
   -- text and language models
   "sep", "format", "field", "prompt", "response", "response_marker", "test_fraction", "split_seed", "corpus", "vocab",
-  "prompts", "temperature", "top_k", "max_tokens", "cache", "layers", "heads", "context", "steps", "batch", "clip"}
+  "prompts", "temperature", "top_k", "max_tokens", "cache", "layers", "heads", "context", "steps", "batch", "clip",
+  "base", "describe", "ignore_index"}
 
 local pool = {}                 -- values returned by earlier calls
 local tiny_gpts = setmetatable({}, {__mode = "k"})   -- language models small enough to fit in a blink
@@ -110,8 +111,11 @@ local function options(depth)
     elseif k == "seeds" then t[k] = pick({{1, 2}, {}, {1, 1}, {2^62}, {"a"}})
     elseif k == "threads" then t[k] = pick({1, 2, 0, 300})
     elseif k == "model" then t[k] = pick({function() return ouro.models.gaussian{} end, function() return ouro.models.kde{} end,
-      function() return ouro.models.linear_regression{} end, function() return 42 end, function() error("no model") end})
-    elseif k == "real" or k == "test" then t[k] = chance(0.5) and tensor() or function(s) return tensor(), chance(0.5) and tensor() or nil end
+      function() return ouro.models.linear_regression{} end, function() return 42 end, function() error("no model") end,
+      function() return ouro.models.gpt{layers = 1, heads = 1, dim = 4, context = 8, steps = 2, batch = 2, describe = pick({0, 2}), max_tokens = pick({1, 4})} end})
+    elseif k == "real" or k == "test" then
+      local docs = pick({{"one document", "two"}, {{prompt = "q ", response = "a"}, {prompt = "", response = "\255"}}, {}})
+      t[k] = chance(0.2) and ouro.data.documents(docs) or chance(0.5) and tensor() or function(s) return tensor(), chance(0.5) and tensor() or nil end
     elseif k == "out" or k == "file" then t[k] = pick({"out-run", "out-" .. rint(5), "", "a\0b", "/", "f.npy", "p.svg"})
     else t[k] = value(depth + 1) end
   end

@@ -97,3 +97,25 @@ expect_error("optimizer step 1", function()
   p:zero_grad(); (p - 1):sqrt():sum():backward()   -- … and an infinite gradient (d√u/du at 0) stops the step
   sgd:step()
 end)
+
+-- cross_entropy's ignore_index: ignored targets count for nothing in the loss, the mean and the gradient.
+local nn = ouro.nn
+local z = T.new({{1.0, 2.0, 0.5}, {0.3, -1.0, 2.0}, {0.0, 0.7, -0.2}, {1.5, 1.5, 0.1}}):requires_grad()
+local t = T.new({2, 0, 3, 0}, "int64")
+local loss = nn.cross_entropy(z, t, {ignore_index = 0})
+-- the mean over the two counted rows equals the plain loss of those rows
+local kept = T.new({{1.0, 2.0, 0.5}, {0.0, 0.7, -0.2}})
+near(loss:item(), nn.cross_entropy(kept, T.new({2, 3}, "int64")):item(), 1e-12, "ignore_index mean")
+loss:backward()
+local gr = z:grad():totable()
+for _, i in ipairs({2, 4}) do for j = 1, 3 do assert(gr[i][j] == 0, "ignored rows get no gradient") end end
+-- central finite differences on a counted entry
+local function f(d) local w = z:detach():totable(); w[3][2] = w[3][2] + d; return nn.cross_entropy(T.new(w), t, {ignore_index = 0}):item() end
+near(gr[3][2], (f(1e-6) - f(-1e-6)) / 2e-6, 1e-7, "finite difference")
+near(nn.cross_entropy(z:detach(), t, {ignore_index = 0, reduction = "sum"}):item(), loss:item() * 2, 1e-12, "sum")
+near(nn.cross_entropy(z:detach(), T.new({0, 0, 0, 0}, "int64"), {ignore_index = 0}):item(), 0, 0, "all ignored")
+-- an in-range ignore_index works too
+near(nn.cross_entropy(z:detach(), T.new({2, 1, 3, 1}, "int64"), {ignore_index = 1}):item(), loss:item(), 1e-12, "in range")
+expect_error("outside 1..3", nn.cross_entropy, z:detach(), T.new({2, 0, 3, 0}, "int64"))
+expect_error("outside 1..3", nn.cross_entropy, z:detach(), T.new({2, 5, 3, 0}, "int64"), {ignore_index = 0})
+
