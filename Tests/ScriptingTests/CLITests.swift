@@ -198,6 +198,30 @@ struct CLITests {
         try? FileManager.default.removeItem(atPath: out)
     }
 
+    /// The language-model scripts at toy sizes: every workflow runs, plots and sampled texts are
+    /// written, and the fine-tuning script's base is pretrained once and then read from its cache.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/games/fortunes/riddles")))
+    func languageModelScriptsRunAtToySizes() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-lm-scripts-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: out)
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let pre = try OuroBinary.run(["run", "scripts/lm_pretrain.lua", "100", "2", "1", "10", "1", "32", "64", "300", out + "/pre"], cwd: OuroBinary.root.path)
+        #expect(pre.status == 0, "\(pre.err)")
+        for w in ["replace", "accumulate", "accumulate-subsample"] {
+            #expect(pre.out.contains("\n\(w) "), "a row per workflow: \(pre.out)")
+            let text = (try? String(contentsOfFile: "\(out)/pre/\(w)/samples/gen-002.txt", encoding: .isoLatin1)) ?? ""
+            #expect(text.components(separatedBy: "\n%\n").count >= 8, "eight sampled documents in fortune format: \(text.prefix(200))")
+        }
+        #expect(FileManager.default.fileExists(atPath: out + "/pre/test_ce.svg") && FileManager.default.fileExists(atPath: out + "/pre/drift.svg"))
+        let args = ["run", "scripts/lm_finetune.lua", "2", "1", "5", "20", "1", "32", "96", "300", "/usr/share/games/fortunes/riddles", out + "/ft"]
+        let ft = try OuroBinary.run(args, cwd: OuroBinary.root.path)
+        #expect(ft.status == 0 && ft.out.contains("base pretrained in"), "\(ft.out)\(ft.err)")
+        let again = try OuroBinary.run(args, cwd: OuroBinary.root.path)
+        #expect(again.status == 0 && !again.out.contains("base pretrained in") && again.out.contains("before fine-tuning"), "the cached base: \(again.out)\(again.err)")
+        let table = { (s: String) in s.split(separator: "\n").filter { $0.hasPrefix("replace ") || $0.hasPrefix("accumulate") }.map { $0.split(separator: "(")[0] } }
+        #expect(table(again.out) == table(ft.out) && table(ft.out).count == 3, "the rerun reads the finished runs: \(ft.out) vs \(again.out)")
+    }
+
     @Test func replReadsPipedChunksWithoutPrompts() throws {
         let r = try OuroBinary.run(["repl"], stdin: "print(1+1)\n")
         #expect(r.status == 0 && r.out == "2\n" && r.err.isEmpty, "\(r.out)|\(r.err)")

@@ -120,3 +120,19 @@ do
   assert(ouro.plugin("classifier_confidence", {classifier = f})(wrong):mean() < conf:mean(), "wrong labels are less likely")
   expect_error("needs classifier", function() return ouro.plugin("classifier_confidence") end)
 end
+
+-- text_filter: length and repetition by hand; a reference model's cross-entropy ranks text it knows first
+local tf = ouro.plugin("text_filter", {min_bytes = 3, min_distinct = 0.5})
+local docs = {"ok", "a fine little sentence here", "the cat the cat the cat the cat the cat", "one two"}
+-- bigrams: 4 distinct of 4; "the cat" ×5 + "cat the" ×4 → 2 distinct of 9
+local v = tf(docs, {})
+assert(v[1] == 0 and v[2] == 1 and v[3] == 0 and v[4] == 1, table.concat(v, ","))
+local scores = ouro.plugin("text_filter", {score = true})(docs, {})
+assert(scores[2] == 1 and scores[3] == -math.huge, "a rejected document scores -inf")
+near(ouro.plugin("text_filter", {score = true, min_distinct = 0})(docs, {})[3], 2 / 9, 1e-12, "distinct share")
+local lm = ouro.models.gpt{layers = 1, heads = 1, dim = 16, context = 32, steps = 60, batch = 8, lr = 3e-3, warmup = 5}
+lm:fit({"abab abab abab", "abab abab", "abab abab abab abab"}, ouro.rng(1))
+local ranked = ouro.plugin("text_filter", {reference = lm, score = true})({"abab abab", "zqxj wvuk"}, {})
+assert(ranked[1] > ranked[2], "the reference finds its own kind of text likelier")
+local strict = ouro.plugin("text_filter", {reference = lm, max_ce = -ranked[1] + 0.01})({"abab abab", "zqxj wvuk"}, {})
+assert(strict[1] == 1 and strict[2] == 0)
