@@ -1,3 +1,4 @@
+import CKernels
 import Tensor
 
 /// Reductions and the softmax family.
@@ -102,7 +103,13 @@ public enum Softmax {
         let out = try Tensor(uninitialized: a.shape, dtype: a.dtype)
         let n = a.shape[last], rows = n == 0 ? 0 : a.count / n
         if a.dtype == .float64 { rowsKernel(a.base(Double.self), out.base(Double.self), rows, n, log) }
-        else { rowsKernel(a.base(Float.self), out.base(Float.self), rows, n, log) }
+        else {
+            // float32: the vectorised C kernel (CKernels/math.c), rows shared out among the cores
+            let x = a.base(Float.self), o = out.base(Float.self)
+            Parallel.forRanges(rows, grain: max(1, Parallel.grain / max(n, 1))) { r in
+                ouro_softmax_rows_f32(x + r.lowerBound * n, o + r.lowerBound * n, r.count, n, 0, log ? 1 : 0)
+            }
+        }
         return dim == last ? out : try out.transpose(dim, last).contiguous()
     }
 

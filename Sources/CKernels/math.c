@@ -163,6 +163,47 @@ OURO_CLONES void ouro_gelu_backward_f32(const float *x, const float *g, float *o
 }
 
 OURO_CLONES void ouro_exp_f32(const float *in, float *out, size_t n) { for (size_t i = 0; i < n; i++) out[i] = exp_one(in[i]); }
+/* Adds v[0..n) into eight float64 partial sums, value j into part[j % 8] while full blocks of 8
+   remain and the rest into part[0]: a fixed order, whatever the instruction set. */
+static inline __attribute__((always_inline)) void sum8(const float *v, size_t n, double part[8]) {
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int k = 0; k < 8; k++) part[k] += (double)v[j + k];
+    for (; j < n; j++) part[0] += (double)v[j];
+}
+
+OURO_CLONES void ouro_softmax_rows_f32(const float *in, float *out, size_t rows, size_t n, int causal, int log_out) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *x = in + r * n;
+        float *o = out + r * n;
+        size_t live = causal ? (r + 1 < n ? r + 1 : n) : n;
+        float m = x[0];
+        for (size_t j = 1; j < live; j++) if (x[j] > m || x[j] != x[j]) m = x[j];
+        double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        if (!log_out) {
+            for (size_t j = 0; j < live; j++) o[j] = x[j] - m;
+            for (size_t j = live; j < n; j++) o[j] = -INFINITY;
+            /* whole rows through the vector loop: the masked tail costs less than a scalar remainder per row */
+            for (size_t j = 0; j < n; j++) o[j] = exp_one(o[j]);
+            sum8(o, live, part);
+            double s = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+            float inv = (float)(1.0 / s);
+            for (size_t j = 0; j < live; j++) o[j] *= inv;
+        } else {
+            float buf[512];     /* the exponentials, a chunk at a time (x is kept: out may be in) */
+            for (size_t c = 0; c < live; c += 512) {
+                size_t w = live - c < 512 ? live - c : 512;
+                for (size_t k = 0; k < w; k++) buf[k] = exp_one(x[c + k] - m);
+                sum8(buf, w, part);
+            }
+            double s = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+            double ls = log(s);
+            for (size_t j = 0; j < live; j++) o[j] = (float)((double)(x[j] - m) - ls);
+            for (size_t j = live; j < n; j++) o[j] = -INFINITY;
+        }
+    }
+}
+
 OURO_CLONES void ouro_log_f32(const float *in, float *out, size_t n) { for (size_t i = 0; i < n; i++) out[i] = log_one(in[i]); }
 OURO_CLONES void ouro_tanh_f32(const float *in, float *out, size_t n) { for (size_t i = 0; i < n; i++) out[i] = tanh_one(in[i]); }
 OURO_CLONES void ouro_sigmoid_f32(const float *in, float *out, size_t n) { for (size_t i = 0; i < n; i++) out[i] = sigmoid_one(in[i]); }

@@ -48,7 +48,7 @@ public enum Attention {
             let q = qkv + n * t * 3 * c + h * d, k = q + c, v = q + 2 * c
             let p = probs + piece * t * t
             Tensor.gemm(false, true, m: t, n: t, k: d, alpha: scale, q, lda: 3 * c, k, ldb: 3 * c, beta: 0, p, ldc: t)
-            for i in 0..<t { softmaxCausalRow(p + i * t, i + 1, t) }
+            softmaxCausal(p, t)
             Tensor.gemm(false, false, m: t, n: d, k: t, alpha: 1, p, lda: t, v, ldb: 3 * c, beta: 0, out + n * t * c + h * d, ldc: c)
         }
     }
@@ -77,21 +77,22 @@ public enum Attention {
         }
     }
 
-    /// Softmax of the first `live` values of a row in place (the rest set to 0).
+    /// Softmax of each row i of a t×t block in place over its first i + 1 values (the rest set to 0).
     @inline(__always)
-    static func softmaxCausalRow<T: FloatElement>(_ row: UnsafeMutablePointer<T>, _ live: Int, _ t: Int) {
-        var m = row[0]
-        for j in 1..<max(1, live) where row[j] > m { m = row[j] }
-        var sum = 0.0
-        for j in 0..<live { row[j] = T.sub(row[j], m) }
+    static func softmaxCausal<T: FloatElement>(_ p: UnsafeMutablePointer<T>, _ t: Int) {
         if T.self == Float.self {
-            row.withMemoryRebound(to: Float.self, capacity: live) { ouro_exp_f32($0, $0, live) }     // vectorised (CKernels/math.c)
-        } else {
-            for j in 0..<live { row[j] = T.exp(row[j]) }
+            p.withMemoryRebound(to: Float.self, capacity: t * t) { ouro_softmax_rows_f32($0, $0, t, t, 1, 0) }   // vectorised (CKernels/math.c)
+            return
         }
-        for j in 0..<live { sum += row[j].asDouble }
-        let inv = T(fromDouble: 1 / sum)
-        for j in 0..<live { row[j] = T.mul(row[j], inv) }
-        for j in live..<t { row[j] = T.zero }
+        for i in 0..<t {
+            let row = p + i * t, live = i + 1
+            var m = row[0]
+            for j in 1..<live where row[j] > m { m = row[j] }
+            var sum = 0.0
+            for j in 0..<live { row[j] = T.exp(T.sub(row[j], m)); sum += row[j].asDouble }
+            let inv = T(fromDouble: 1 / sum)
+            for j in 0..<live { row[j] = T.mul(row[j], inv) }
+            for j in live..<t { row[j] = T.zero }
+        }
     }
 }

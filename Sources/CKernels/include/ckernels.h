@@ -43,6 +43,11 @@ void ouro_tanh_f32(const float *in, float *out, size_t n);
 void ouro_sigmoid_f32(const float *in, float *out, size_t n);
 /* GELU x·Φ(x) (exact form) through a vectorised erfc: within 5.6 ulp (every 16th float checked). */
 void ouro_gelu_f32(const float *in, float *out, size_t n);
+/* Softmax (or log-softmax) of each of `rows` contiguous rows of n values, in → out (may be equal).
+   causal: row i of the block counts only its first i + 1 values (the rest become 0) — the rows of
+   a t×t attention block. The exponentials run vectorised over whole rows (masked values as −inf)
+   and each row's sum is accumulated in float64 in a fixed order; a NaN in a row makes it all NaN. */
+void ouro_softmax_rows_f32(const float *in, float *out, size_t rows, size_t n, int causal, int log_out);
 #endif
 
 /* Σ x over n contiguous float32 values, accumulated in float64: 16 lanes per block of 4096
