@@ -7,7 +7,8 @@ end-of-document tokens) and the same evaluation (non-overlapping windows of the 
 nats per token). Reads the documents ouro exported with bench/gpt_data.lua.
 Written for this project. Prints one JSON line.
   python3 bench/gpt_torch.py --data DIR [--threads 1] [--steps 300] [--time-steps N (time N steps only)]
-                             [--sample N (time KV-cached sampling of N documents)]"""
+                             [--sample N (time KV-cached sampling of N documents)]
+                             [--generations G (replace and accumulate for G generations: test CE of each)]"""
 import argparse, json, math, time
 from peers import torch_with_threads
 
@@ -25,6 +26,7 @@ p.add_argument("--batch", type=int, default=32)
 p.add_argument("--lr", type=float, default=1e-3)
 p.add_argument("--warmup", type=int, default=30)
 p.add_argument("--seed", type=int, default=0)
+p.add_argument("--generations", type=int, default=0)
 args = p.parse_args()
 torch = torch_with_threads(args.threads, args.seed)
 import torch.nn as nn
@@ -158,6 +160,70 @@ def sample_cached(model, n, max_new):
         drawn += b
     return drawn
 
+
+@torch.no_grad()
+def sample_documents(model, n, batch=256):
+    """n documents drawn at temperature 1, each from the end-of-document token until the next one or
+    until the context is full (context - 1 tokens), through a key/value cache."""
+    out = []
+    c, h = args.dim, args.heads
+    d = c // h
+    while len(out) < n:
+        b = min(batch, n - len(out))
+        keys = [torch.zeros(b, h, args.context, d) for _ in model.h]
+        values = [torch.zeros(b, h, args.context, d) for _ in model.h]
+        tok = torch.full((b,), EOT, dtype=torch.long)
+        docs, done = [[] for _ in range(b)], torch.zeros(b, dtype=torch.bool)
+        for pos in range(args.context - 1):
+            x = model.wte(tok) + model.wpe.weight[pos]
+            for l, blk in enumerate(model.h):
+                q, k, v = blk.c_attn(blk.ln_1(x)).split(c, dim=1)
+                keys[l][:, :, pos] = k.view(b, h, d)
+                values[l][:, :, pos] = v.view(b, h, d)
+                att = (keys[l][:, :, :pos + 1] @ q.view(b, h, d, 1)).squeeze(-1) / math.sqrt(d)
+                y = (att.softmax(-1).unsqueeze(-1) * values[l][:, :, :pos + 1]).sum(2)
+                x = x + blk.c_proj(y.reshape(b, c))
+                x = x + blk.mlp_proj(F.gelu(blk.c_fc(blk.ln_2(x))))
+            tok = torch.multinomial((model.ln_f(x) @ model.wte.weight.t()).softmax(-1), 1).squeeze(1)
+            done |= tok == EOT
+            for i in range(b):
+                if not done[i]:
+                    docs[i].append(int(tok[i]))
+            if bool(done.all()):
+                break
+        out.extend(bytes(doc) for doc in docs)
+    return out
+
+
+def fresh_fit(docs):
+    m = GPT()
+    train(m, stream(docs), args.steps)
+    m.eval()
+    return m
+
+
+if args.generations:
+    # Gerstgrasser et al.'s workflows: generation 1 trains on the real documents; then replace
+    # trains on the previous generation's samples only, accumulate on the real documents and all
+    # samples so far. Every generation samples as many documents as the real set holds.
+    real, test = documents("train"), stream(documents("test"))
+    t0 = time.perf_counter()
+    first = fresh_fit(real)
+    ce = evaluate(first, test)
+    result = {"replace": [ce], "accumulate": [ce]}
+    synthetic = sample_documents(first, len(real))
+    last = {"replace": synthetic, "accumulate": synthetic}
+    pool = list(real) + synthetic
+    for g in range(2, args.generations + 1):
+        for w in ("replace", "accumulate"):
+            m = fresh_fit(last[w] if w == "replace" else pool)
+            result[w].append(evaluate(m, test))
+            if g < args.generations:
+                last[w] = sample_documents(m, len(real))
+        pool += last["accumulate"]
+    result["seconds"] = time.perf_counter() - t0
+    print(json.dumps(result))
+    raise SystemExit
 
 model = GPT()
 train_stream = stream(documents("train"))

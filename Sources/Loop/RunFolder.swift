@@ -140,10 +140,11 @@ public final class RunFolder {
         do { try AtomicFile.write(bytes, to: file) } catch let e as TensorError { throw LoopError(e.message) }
     }
 
-    /// Removes `<record>.tmp-<digits>` files in the folder and in `seeds/<seed>/`: what a kill
-    /// during one of the loop's own atomic writes leaves. Nothing else is removed.
+    /// Removes `<record>.tmp-<digits>` files in the folder, in `seeds/<seed>/` (with the weights
+    /// checkpointed per generation) and in `samples/` (sample grids and texts): what a kill during
+    /// one of the loop's own atomic writes leaves. Nothing else is removed.
     private func removeOwnTemporaries() throws {
-        var dirs = [path]
+        var dirs = [path, path + "/samples"]
         let seeds = path + "/seeds"
         if let names = try? FileManager.default.contentsOfDirectory(atPath: seeds) {
             dirs += names.filter { Int($0) != nil }.map { seeds + "/" + $0 }
@@ -158,6 +159,13 @@ public final class RunFolder {
     static func isOwnTemporary(_ name: String) -> Bool {
         guard let r = name.range(of: AtomicFile.temporaryMarker, options: .backwards) else { return false }
         let base = String(name[..<r.lowerBound]), pid = name[r.upperBound...]
-        return recordNames.contains(base) && !pid.isEmpty && pid.allSatisfy(\.isNumber)
+        return (recordNames.contains(base) || isGenerationFile(base)) && !pid.isEmpty && pid.allSatisfy(\.isNumber)
+    }
+
+    /// `gen-XXX.safetensors` (a generation's weights), `gen-XXX.png` or `gen-XXX.txt` (its samples).
+    static func isGenerationFile(_ name: String) -> Bool {
+        guard name.hasPrefix("gen-"), let dot = name.firstIndex(of: ".") else { return false }
+        let digits = name[name.index(name.startIndex, offsetBy: 4)..<dot], ext = name[name.index(after: dot)...]
+        return digits.count >= 3 && digits.allSatisfy(\.isNumber) && ["safetensors", "png", "txt"].contains(String(ext))
     }
 }

@@ -19,6 +19,7 @@ struct ResumeMatrixTests {
         "linear_regression (fixed design)": "ouro.models.linear_regression{noise = 0.5, truth = {w = T.ones({D - 1})}}",
         "linear_regression (fresh covariates)": "ouro.models.linear_regression{noise = 0.5, covariates = \"fresh\"}",
         "lua table model": "lua_model()",
+        "gpt (text)": "ouro.models.gpt{layers = 1, heads = 1, dim = 8, context = 16, steps = 40, batch = 4, describe = 4, max_tokens = 8}",
     ]
     /// A model written in Lua: its mean fitted by Adam from a random start drawn from ctx.rng.
     static let luaModel = """
@@ -55,7 +56,14 @@ struct ResumeMatrixTests {
     }()
 
     static func script(_ c: Cell) -> String {
-        let verifier = c.extras == "verifier" ? "verifier = function(batch) return batch:select(2, 1):gt(-1) end," : ""
+        let text = c.model.hasSuffix("(text)")
+        let verifier = c.extras != "verifier" ? ""
+            : text ? "verifier = function(batch) local k = {}; for i = 1, #batch do k[i] = #batch[i] % 4 ~= 3 and 1 or 0 end; return k end,"
+            : "verifier = function(batch) return batch:select(2, 1):gt(-1) end,"
+        // text: documents of random words from a small vocabulary
+        let real = text
+            ? "function(seed) local g = ouro.rng(seed); local function docs(n) local d = {}; for i = 1, n do local w = {}; for j = 1, g:integers(1, 5, {1})[1] do w[j] = ({\"ab\", \"cd\", \"efg\", \"h\"})[g:integers(1, 4, {1})[1]] end; d[i] = table.concat(w, \" \") end; return ouro.data.documents(d) end; return docs(24), docs(40) end"
+            : "function(seed) local g = ouro.rng(seed); return g:normal({24, D}), g:normal({40, D}) end"
         return """
             local T = ouro.tensor
             local D = 3
@@ -67,7 +75,7 @@ struct ResumeMatrixTests {
               keep_pool = \(c.extras == "keep_pool"),
               workflow = \(workflows[c.workflow]!), \(verifier)
               model = function() return \(models[c.model]!) end,
-              real = function(seed) local g = ouro.rng(seed); return g:normal({24, D}), g:normal({40, D}) end,
+              real = \(real),
               -- a Lua metric, slow enough that kills land mid-run
               metrics = function(model, ctx) local t = os.clock(); while os.clock() - t < 0.004 do end; return {gen = ctx.generation} end,
             }()
@@ -109,9 +117,10 @@ struct ResumeMatrixTests {
         let after = (try? String(contentsOfFile: killed + "/metrics.csv", encoding: .utf8)) ?? ""
         #expect(after == reference, "\(cell.testDescription): the resumed run's metrics.csv differs from the uninterrupted one")
         if cell.extras == "keep_pool" {
+            let file = cell.model.hasSuffix("(text)") ? "pool.jsonl" : "pool.npy"
             for seed in 1...5 {
-                let a = FileManager.default.contents(atPath: whole + "/seeds/\(seed)/pool.npy")
-                let b = FileManager.default.contents(atPath: killed + "/seeds/\(seed)/pool.npy")
+                let a = FileManager.default.contents(atPath: whole + "/seeds/\(seed)/\(file)")
+                let b = FileManager.default.contents(atPath: killed + "/seeds/\(seed)/\(file)")
                 #expect(a != nil && a == b, "\(cell.testDescription): seed \(seed)'s kept pool differs")
             }
         }

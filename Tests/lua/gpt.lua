@@ -40,7 +40,7 @@ local letters = "abcdefgh"
 local function pairs_for(g, n)
   local list = {}
   for i = 1, n do
-    local k = g:integers(1, 9, {1})[1]
+    local k = g:integers(1, 8, {1})[1]
     local c = letters:sub(k, k)
     local nxt = letters:sub(k % 8 + 1, k % 8 + 1)
     list[i] = {prompt = "Q " .. c .. "? ", response = (nxt .. " "):rep(3)}
