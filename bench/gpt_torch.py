@@ -136,28 +136,38 @@ def evaluate(model, s):
     return total / count
 
 
+def cached_step(model, tok, pos, keys, values):
+    """The next-token logits of a batch after feeding `tok` at position `pos`, its keys and values
+    written into the per-layer caches."""
+    b, c, h = tok.shape[0], args.dim, args.heads
+    d = c // h
+    x = model.wte(tok) + model.wpe.weight[pos]
+    for l, blk in enumerate(model.h):
+        q, k, v = blk.c_attn(blk.ln_1(x)).split(c, dim=1)
+        keys[l][:, :, pos] = k.view(b, h, d)
+        values[l][:, :, pos] = v.view(b, h, d)
+        att = (keys[l][:, :, :pos + 1] @ q.view(b, h, d, 1)).squeeze(-1) / math.sqrt(d)
+        y = (att.softmax(-1).unsqueeze(-1) * values[l][:, :, :pos + 1]).sum(2)
+        x = x + blk.c_proj(y.reshape(b, c))
+        x = x + blk.mlp_proj(F.gelu(blk.c_fc(blk.ln_2(x))))
+    return model.ln_f(x) @ model.wte.weight.t()
+
+
+def empty_cache(b):
+    d = args.dim // args.heads
+    return ([torch.zeros(b, args.heads, args.context, d) for _ in range(args.layers)],
+            [torch.zeros(b, args.heads, args.context, d) for _ in range(args.layers)])
+
+
 @torch.no_grad()
 def sample_cached(model, n, max_new):
     """n documents from the end-of-document token, one position at a time through a key/value cache."""
-    b, c, h = n, args.dim, args.heads
-    d = c // h
-    keys = [torch.zeros(b, h, args.context, d) for _ in model.h]
-    values = [torch.zeros(b, h, args.context, d) for _ in model.h]
-    tok = torch.full((b,), EOT, dtype=torch.long)
+    keys, values = empty_cache(n)
+    tok = torch.full((n,), EOT, dtype=torch.long)
     drawn = 0
     for pos in range(min(max_new, args.context)):
-        x = model.wte(tok) + model.wpe.weight[pos]
-        for l, blk in enumerate(model.h):
-            q, k, v = blk.c_attn(blk.ln_1(x)).split(c, dim=1)
-            keys[l][:, :, pos] = k.view(b, h, d)
-            values[l][:, :, pos] = v.view(b, h, d)
-            att = (keys[l][:, :, :pos + 1] @ q.view(b, h, d, 1)).squeeze(-1) / math.sqrt(d)
-            y = (att.softmax(-1).unsqueeze(-1) * values[l][:, :, :pos + 1]).sum(2)
-            x = x + blk.c_proj(y.reshape(b, c))
-            x = x + blk.mlp_proj(F.gelu(blk.c_fc(blk.ln_2(x))))
-        logits = model.ln_f(x) @ model.wte.weight.t()
-        tok = torch.multinomial(logits.softmax(-1), 1).squeeze(1)
-        drawn += b
+        tok = torch.multinomial(cached_step(model, tok, pos, keys, values).softmax(-1), 1).squeeze(1)
+        drawn += n
     return drawn
 
 
@@ -166,25 +176,13 @@ def sample_documents(model, n, batch=256):
     """n documents drawn at temperature 1, each from the end-of-document token until the next one or
     until the context is full (context - 1 tokens), through a key/value cache."""
     out = []
-    c, h = args.dim, args.heads
-    d = c // h
     while len(out) < n:
         b = min(batch, n - len(out))
-        keys = [torch.zeros(b, h, args.context, d) for _ in model.h]
-        values = [torch.zeros(b, h, args.context, d) for _ in model.h]
+        keys, values = empty_cache(b)
         tok = torch.full((b,), EOT, dtype=torch.long)
         docs, done = [[] for _ in range(b)], torch.zeros(b, dtype=torch.bool)
         for pos in range(args.context - 1):
-            x = model.wte(tok) + model.wpe.weight[pos]
-            for l, blk in enumerate(model.h):
-                q, k, v = blk.c_attn(blk.ln_1(x)).split(c, dim=1)
-                keys[l][:, :, pos] = k.view(b, h, d)
-                values[l][:, :, pos] = v.view(b, h, d)
-                att = (keys[l][:, :, :pos + 1] @ q.view(b, h, d, 1)).squeeze(-1) / math.sqrt(d)
-                y = (att.softmax(-1).unsqueeze(-1) * values[l][:, :, :pos + 1]).sum(2)
-                x = x + blk.c_proj(y.reshape(b, c))
-                x = x + blk.mlp_proj(F.gelu(blk.c_fc(blk.ln_2(x))))
-            tok = torch.multinomial((model.ln_f(x) @ model.wte.weight.t()).softmax(-1), 1).squeeze(1)
+            tok = torch.multinomial(cached_step(model, tok, pos, keys, values).softmax(-1), 1).squeeze(1)
             done |= tok == EOT
             for i in range(b):
                 if not done[i]:
