@@ -173,7 +173,8 @@ public final class VAEModel: GenerativeModel, LabelConditional, WeightCheckpoint
     /// n images as the decoder's Bernoulli means for z ~ N(0, I); the conditional model's labels
     /// cycle through the classes (balanced: n/classes each, the first n mod classes one more).
     public func sample(_ n: Int, rng: RNG) throws -> Tensor {
-        try sample(n, labels: conditional ? (0..<max(n, 0)).map { $0 % options.classes } : nil, rng: rng)
+        try MemoryPolicy.checkCount(n, bytesPerItem: 4 * columns + 8, what: "n")     // before the labels are listed
+        return try sample(n, labels: conditional ? (0..<max(n, 0)).map { $0 % options.classes } : nil, rng: rng)
     }
 
     /// n images for the given 0-based labels (the conditional model), rows `[pixels | label]`.

@@ -74,3 +74,6 @@ do
   local f = io.open(dir .. "/samples/gen-001.png"); assert(f, "a sample grid"); f:close()
   os.execute("rm -rf '" .. dir .. "'")
 end
+
+-- a huge sample count is refused before anything is listed for it (it once trapped the process)
+expect_error("beyond the memory limit", function() return ouro.models.vae{arch = "cvae-conv", side = 4, classes = 2}:sample(2^53, ouro.rng(1)) end)
