@@ -38,3 +38,9 @@ public protocol ImageSampling: GenerativeModel {
     /// Images as rows of side² values in [0, 1], and how many go in a row of the grid.
     func sampleGrid(rng: RNG) throws -> (images: Tensor, columns: Int)
 }
+
+/// A model with more than one way to draw samples (a diffusion model: ancestral or DDIM).
+public protocol SamplerChoosing: GenerativeModel {
+    /// n samples with the named sampler (nil: the model's own) over `steps` steps (nil: its default).
+    func sample(_ n: Int, rng: RNG, sampler: String?, steps: Int?) throws -> Tensor
+}

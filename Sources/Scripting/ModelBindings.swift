@@ -152,6 +152,36 @@ enum ModelBindings {
             }
             return pushModel(a, try VAEModel(o))
         },
+        Binding("diffusion", "ouro.models.diffusion{data=\"points\", steps=100, schedule=\"linear\"|\"cosine\", hidden=128, layers=3, embedding=32, iterations=3000, batch=256, lr=1e-3, sampler=\"ancestral\"|\"ddim\", sampler_steps=50, variance=\"beta\"|\"posterior\", kde_samples=2000} — a DDPM of points (rows of an n×d tensor, standardised per column for the network and mapped back): a time-conditioned MLP (the point and a sinusoidal embedding of t, GELU layers) learns to predict the noise of x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε (MSE, t uniform on 1…steps; Adam, batch rows drawn with replacement). Sampling runs the reverse process from N(0, I): ancestral over all steps (step variance β_t, or the posterior's β̃_t, which shrinks the spread at few steps), or DDIM (deterministic) over sampler_steps of them. evaluate() gives energy (the energy distance between the test points and as many samples), kde_nll (the test points' mean negative log-likelihood under a Gaussian KDE, Scott's bandwidth, of kde_samples samples) and denoise_mse (the training loss on the test points). m:sample(n, rng, {sampler=, steps=}); m:save(path) / m:load(path) (safetensors).") { a in
+            guard a.lua.isNoneOrNil(1) || a.isTable(1) else { throw a.expected(1, "options table") }
+            try a.checkOptions(1, ["data", "steps", "schedule", "hidden", "layers", "embedding", "iterations", "batch", "lr", "sampler", "sampler_steps", "variance", "kde_samples"])
+            if let d = try a.optStringField(1, "data"), d != "points" {
+                throw a.error(1, "data must be \"points\" (rows of an n×d tensor), got \"\(d)\"")
+            }
+            var o = DiffusionModel.Options()
+            o.steps = try a.optIntField(1, "steps") ?? o.steps
+            if let s = try a.optStringField(1, "schedule") {
+                guard let k = NoiseSchedule.Kind(rawValue: s) else { throw a.error(1, "schedule must be \"linear\" or \"cosine\", got \"\(s)\"") }
+                o.schedule = k
+            }
+            o.hidden = try a.optIntField(1, "hidden") ?? o.hidden
+            o.layers = try a.optIntField(1, "layers") ?? o.layers
+            o.embedding = try a.optIntField(1, "embedding") ?? o.embedding
+            o.iterations = try a.optIntField(1, "iterations") ?? o.iterations
+            o.batch = try a.optIntField(1, "batch") ?? o.batch
+            o.lr = try a.optNumberField(1, "lr") ?? o.lr
+            if let s = try a.optStringField(1, "sampler") {
+                guard let k = DiffusionModel.Sampler(rawValue: s) else { throw a.error(1, "sampler must be \"ancestral\" or \"ddim\", got \"\(s)\"") }
+                o.sampler = k
+            }
+            o.samplerSteps = try a.optIntField(1, "sampler_steps") ?? o.samplerSteps
+            if let s = try a.optStringField(1, "variance") {
+                guard let k = DiffusionModel.Variance(rawValue: s) else { throw a.error(1, "variance must be \"beta\" or \"posterior\", got \"\(s)\"") }
+                o.variance = k
+            }
+            o.kdeSamples = try a.optIntField(1, "kde_samples") ?? o.kdeSamples
+            return pushModel(a, try DiffusionModel(o))
+        },
     ]
 
     static func features(_ a: Args, _ i: Int32) throws -> ImageFeatures {
@@ -242,12 +272,16 @@ enum ModelBindings {
             }
             lua_pushvalue(a.lua.L, 1); return 1
         },
-        Binding("sample", "m:sample(n, rng, {labels=}) — n rows drawn from the fitted model (a class-conditional model draws the given 1-based classes, balanced without labels); m:sample(x, rng) — a regression's labels at covariates x.") { a in
+        Binding("sample", "m:sample(n, rng, {labels=}) — n rows drawn from the fitted model (a class-conditional model draws the given 1-based classes, balanced without labels; a diffusion model takes {sampler = \"ancestral\"|\"ddim\", steps =}); m:sample(x, rng) — a regression's labels at covariates x.") { a in
             let m = try a.model(1)
             if let r = m as? ConditionalModel, let x = try Userdata.object(a.lua, 2, Userdata.tensor) as? Tensor {
                 return a.push(try r.sample(x: x, rng: try a.rng(3)))
             }
             let n = try a.integer(2), rng = try a.rng(3)
+            if let c = m as? SamplerChoosing, a.isTable(4) {
+                try a.checkOptions(4, ["sampler", "steps"])
+                return a.push(try c.sample(n, rng: rng, sampler: try a.optStringField(4, "sampler"), steps: try a.optIntField(4, "steps")))
+            }
             if let labels = try labelsOption(a, 4, n: n, model: m), let c = m as? LabelConditional {
                 return a.push(try c.sample(n, labels: labels, rng: rng))
             }
@@ -255,13 +289,13 @@ enum ModelBindings {
         },
         Binding.fileAccess("save", "m:save(path) — a fitted neural model's weights as safetensors.") { a in
             let m = try a.model(1)
-            guard let w = m as? WeightCheckpointing else { throw LuaError("save() is defined for models with weights (vae), not \(m.family)") }
+            guard let w = m as? WeightCheckpointing else { throw LuaError("save() is defined for models with weights (vae, diffusion), not \(m.family)") }
             try w.saveWeights(to: try a.path(2))
             return 0
         },
         Binding.fileAccess("load", "m:load(path) — makes m the fitted model whose weights m:save wrote (same configuration); returns m.") { a in
             let m = try a.model(1)
-            guard let w = m as? WeightCheckpointing else { throw LuaError("load() is defined for models with weights (vae), not \(m.family)") }
+            guard let w = m as? WeightCheckpointing else { throw LuaError("load() is defined for models with weights (vae, diffusion), not \(m.family)") }
             try w.loadWeights(from: try a.path(2))
             lua_pushvalue(a.lua.L, 1); return 1
         },

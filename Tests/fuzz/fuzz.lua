@@ -54,7 +54,9 @@ local option_keys = {"n", "rng", "noise", "centers", "std", "box", "dim", "facto
   -- text and language models
   "sep", "format", "field", "prompt", "response", "response_marker", "test_fraction", "split_seed", "corpus", "vocab",
   "prompts", "temperature", "top_k", "max_tokens", "cache", "layers", "heads", "context", "steps", "batch", "clip",
-  "base", "describe", "ignore_index"}
+  "base", "describe", "ignore_index",
+  -- diffusion
+  "schedule", "hidden", "embedding", "iterations", "sampler", "sampler_steps", "variance", "kde_samples"}
 
 local pool = {}                 -- values returned by earlier calls
 local tiny_gpts = setmetatable({}, {__mode = "k"})   -- language models small enough to fit in a blink
@@ -64,6 +66,7 @@ local function remember(v)
   local name = type(v) == "userdata" and tostring(v) or ""
   if name:find("^ouro.Documents") and #v > 50 then return end     -- a whole corpus: training on it takes minutes
   if name:find("^ouro.models.gpt") and not tiny_gpts[v] then return end  -- default sizes train for minutes
+  if name:find("^ouro.models.diffusion") and not tiny_gpts[v] then return end  -- 3000 steps by default
   if #pool < 300 then pool[#pool + 1] = v else pool[rint(#pool)] = v end
 end
 
@@ -81,8 +84,15 @@ end
 local function small_number() return pick({0, 1, 2, 3, 5, -1, 0.5, 10}) end
 -- tiny neural models (4×4 images) and their helpers, fitted or not, so that their methods get called too
 local function neural()
-  local k = rint(5)
+  local k = rint(6)
   local x = g:uniform({12, 16}, 0, 1, "float32")
+  if k == 6 then
+    local m = ouro.models.diffusion{hidden = 4, layers = 1, embedding = 4, iterations = 3, batch = 4, steps = pick({2, 10}), kde_samples = 20,
+      sampler = pick({"ancestral", "ddim"}), sampler_steps = pick({1, 3})}
+    tiny_gpts[m] = true
+    if chance(0.7) then pcall(m.fit, m, x:slice(2, 1, 2), ouro.rng(1)) end
+    return m
+  end
   if k == 5 then
     local m = ouro.models.gpt{layers = 1, heads = 1, dim = 4, context = 8, steps = 3, batch = 2, tokenizer = chance(0.5) and ouro.text.bytes() or nil}
     tiny_gpts[m] = true
