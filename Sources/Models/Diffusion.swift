@@ -33,11 +33,11 @@ public final class DiffusionModel: GenerativeModel, WeightCheckpointing, Sampler
         /// Hidden units and hidden layers of the MLP; width of the time embedding.
         public var hidden = 128
         public var layers = 3
-        public var embedding = 32
+        public var embedding = 64
         /// Adam steps of `batch` rows drawn with replacement.
         public var iterations = 3000
         public var batch = 256
-        public var lr = 1e-3
+        public var lr = 3e-3
         public var sampler = Sampler.ancestral
         public var variance = Variance.beta
         /// DDIM's number of steps (an evenly spaced subsequence of 1…T; at most T).

@@ -137,7 +137,9 @@ enum LegendHeadroom {
             }
         }
         for s in series {
-            for run in s.lineRuns { check(run.map { ($0.x, $0.y) }) }
+            for run in s.lineRuns {
+                if s.markers { for p in run { check([(p.x, p.y)]) } } else { check(run.map { ($0.x, $0.y) }) }
+            }
             for run in s.bandRuns { check(run.map { ($0.x, $0.high) }) }
         }
         guard let highest else { return nil }

@@ -18,6 +18,7 @@ struct PreparedSeries {
     var name: String
     var color: String
     var dashed: Bool
+    var markers: Bool
     var hasBand: Bool
     var lineRuns: [[AxisPoint]]
     var bandRuns: [[BandPoint]]
@@ -26,6 +27,7 @@ struct PreparedSeries {
         name = series.name
         self.color = color
         dashed = series.dashed
+        markers = series.markers
         hasBand = series.hasBand
         let xs = series.x
         let ys = series.y
@@ -213,6 +215,17 @@ struct SeriesRenderer {
     /// One path per series; each run of plottable points is its own subpath, so gaps stay open.
     private func drawLine(_ s: PreparedSeries, into w: inout SVGWriter) {
         w.open("g", [("class", "series"), ("data-series", s.name)])
+        if s.markers {
+            // a scatter: translucent dots, so that dense regions look dense
+            w.open("g", [("fill", s.color), ("fill-opacity", "0.55")])
+            for p in s.lineRuns.joined() {
+                w.element("circle", [("class", "dot"), ("cx", px(layout.x(xScale.fraction(p.x)))), ("cy", px(layout.y(yScale.fraction(p.y)))),
+                                     ("r", px(1.8 * layout.scale))])
+            }
+            w.close("g")
+            w.close("g")
+            return
+        }
         let d = s.lineRuns.map { run in
             run.enumerated().map { (i, p) in (i == 0 ? "M" : "L") + point(p.x, p.y) }.joined(separator: " ")
         }.joined(separator: " ")
@@ -279,10 +292,14 @@ struct LegendRenderer {
                                    ("height", px(10 * layout.scale)), ("fill", s.color),
                                    ("fill-opacity", SeriesRenderer.bandOpacity)])
             }
-            var line: SVGWriter.Attributes = [("x1", px(x0)), ("y1", px(mid)), ("x2", px(x0 + sampleLength)),
-                                              ("y2", px(mid)), ("stroke", s.color), ("stroke-width", "2")]
-            if s.dashed { line.append(("stroke-dasharray", SeriesRenderer.dashPattern)) }
-            w.element("line", line)
+            if s.markers {
+                w.element("circle", [("cx", px(x0 + sampleLength / 2)), ("cy", px(mid)), ("r", px(3.5 * layout.scale)), ("fill", s.color)])
+            } else {
+                var line: SVGWriter.Attributes = [("x1", px(x0)), ("y1", px(mid)), ("x2", px(x0 + sampleLength)),
+                                                  ("y2", px(mid)), ("stroke", s.color), ("stroke-width", "2")]
+                if s.dashed { line.append(("stroke-dasharray", SeriesRenderer.dashPattern)) }
+                w.element("line", line)
+            }
             w.element("text", [("class", "legend-entry"), ("x", px(x0 + sampleLength + gap)),
                                ("y", px(mid + font * 0.35)), ("fill", "#222222")], content: s.name)
         }

@@ -69,19 +69,22 @@ public struct PlotSeries {
     public var upper: [Double]?
     /// Draws the line dashed and without a band (used for theory curves).
     public var dashed: Bool
+    /// Draws each point as a dot, without a line or band: a scatter (of samples, say).
+    public var markers: Bool
 
     /// Creates a series; counts are checked when the chart is rendered.
-    public init(name: String, x: [Double], y: [Double], lower: [Double]? = nil, upper: [Double]? = nil, dashed: Bool = false) {
+    public init(name: String, x: [Double], y: [Double], lower: [Double]? = nil, upper: [Double]? = nil, dashed: Bool = false, markers: Bool = false) {
         self.name = name
         self.x = x
         self.y = y
         self.lower = lower
         self.upper = upper
         self.dashed = dashed
+        self.markers = markers
     }
 
     /// Whether a band is drawn for this series.
-    var hasBand: Bool { !dashed && lower != nil && upper != nil }
+    var hasBand: Bool { !dashed && !markers && lower != nil && upper != nil }
 }
 
 /// Checks of a chart's shape before anything is drawn.

@@ -6,7 +6,7 @@ import Tensor
 enum PlotBindings {
     static let functions: [Binding] = [
         Binding.fileAccess("plot", """
-            ouro.plot{file=, title=, xlabel=, ylabel=, logy=false, series={{name=, x=, y=, dashed=}, …}, runs={result, …}, metric=, theory={{name=, x=, y=}, …}} — writes an SVG line chart. A 2-D y (seeds × points) is drawn as its mean over the rows with a shaded band that is the 95% confidence interval of that mean (±1.96 standard errors; say so in the title); runs= takes loop results and plots `metric` per workflow; theory curves are dashed.
+            ouro.plot{file=, title=, xlabel=, ylabel=, logy=false, series={{name=, x=, y=, dashed=, points=}, …}, runs={result, …}, metric=, theory={{name=, x=, y=}, …}} — writes an SVG line chart. A 2-D y (seeds × points) is drawn as its mean over the rows with a shaded band that is the 95% confidence interval of that mean (±1.96 standard errors; say so in the title); runs= takes loop results and plots `metric` per workflow; theory curves are dashed; points = true draws a series as dots without a line (a scatter, e.g. x = samples:select(2, 1), y = samples:select(2, 2)).
             """) { a in
             guard a.isTable(1) else { throw a.expected(1, "options table") }
             try a.checkOptions(1, ["file", "title", "xlabel", "ylabel", "logy", "series", "runs", "metric", "theory"])
@@ -50,11 +50,16 @@ enum PlotBindings {
         var out: [PlotSeries] = []
         try a.eachItem(at) { k, s in
             guard a.lua.type(s) == LUA_TTABLE else { throw a.error(1, "series \(k) must be a table {name=, x=, y=}") }
-            try a.checkOptions(s, ["name", "x", "y", "dashed"], what: "series \(k)")
+            try a.checkOptions(s, ["name", "x", "y", "dashed", "points"], what: "series \(k)")
             let name = try a.optStringField(s, "name") ?? "series \(k)"
             guard let y = try vector(a, s, "y") else { throw a.error(1, "series \(k) ('\(name)') has no y") }
             let x = try vector(a, s, "x")
-            out.append(try series(name: name, x: x.map { $0.toDoubles() }, y: y, dashed: try a.optBoolField(s, "dashed", dashed)))
+            var made = try series(name: name, x: x.map { $0.toDoubles() }, y: y, dashed: try a.optBoolField(s, "dashed", dashed))
+            if try a.optBoolField(s, "points", false) {
+                guard y.rank == 1 else { throw a.error(1, "series \(k) ('\(name)'): points = true needs a 1-D y (one value per x)") }
+                made.markers = true
+            }
+            out.append(made)
         }
         return out
     }

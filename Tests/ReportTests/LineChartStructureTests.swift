@@ -26,6 +26,22 @@ import Testing
         #expect(doc.all("polygon").count == 2)
     }
 
+    /// A markers series is a scatter: a dot per point inside the plot, no line, no band, a dot in the legend.
+    @Test func markersSeriesIsAScatter() throws {
+        let xs = (0..<50).map { Double($0) / 7 }, ys = xs.map { sin($0) * 3 }
+        let chart = LineChart(title: "samples", series: [PlotSeries(name: "real", x: xs, y: ys, lower: ys, upper: ys, markers: true),
+                                                         PlotSeries(name: "line", x: [0, 7], y: [-3, 3])])
+        let doc = SVGInspector(try chart.svg())
+        #expect(doc.parsed, "\(doc.parseError ?? "")")
+        let dots = doc.all("circle", class: "dot")
+        #expect(dots.count == 50)
+        #expect(doc.all("path", class: "series-line").count == 1 && doc.all("polygon").isEmpty, "no line or band for the scatter")
+        let cx = dots.compactMap { Double($0.attributes["cx"] ?? "") }, cy = dots.compactMap { Double($0.attributes["cy"] ?? "") }
+        #expect(cx.count == 50 && cx == cx.sorted(), "dots left to right as x grows")
+        #expect(cx.allSatisfy { $0 > 0 && $0 < 760 } && cy.allSatisfy { $0 > 0 && $0 < 480 }, "every dot on the canvas")
+        #expect(doc.texts(class: "legend-entry") == ["real", "line"])
+    }
+
     @Test func seriesGetDistinctColours() throws {
         let doc = SVGInspector(try Fixtures.threeSeries().svg())
         let colours = doc.all("path", class: "series-line").compactMap { $0.attributes["stroke"] }

@@ -222,6 +222,24 @@ struct CLITests {
         #expect(table(again.out) == table(ft.out) && table(ft.out).count == 3, "the rerun reads the finished runs: \(ft.out) vs \(again.out)")
     }
 
+    /// The diffusion script at a toy size: every dataset × workflow runs, and plots and a scatter
+    /// per generation (read back from the checkpoints) are written.
+    @Test func diffusionScriptRunsAtAToySize() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-diffusion-script-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: out)
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try OuroBinary.run(["run", "scripts/diffusion.lua", "100", "2", "1", "30", out], cwd: OuroBinary.root.path)
+        #expect(r.status == 0, "\(r.err)")
+        for d in ["moons", "swiss_roll"] {
+            for w in ["replace", "accumulate", "accumulate-subsample"] {
+                #expect(r.out.contains("\(d)") && r.out.contains(" \(w) "), "a row per dataset and workflow: \(r.out)")
+                let svg = (try? String(contentsOfFile: "\(out)/\(d)/scatter/\(w)-gen-002.svg", encoding: .utf8)) ?? ""
+                #expect(svg.components(separatedBy: "class=\"dot\"").count - 1 == 2000, "1000 held-out points and 1000 samples as dots")
+            }
+            #expect(FileManager.default.fileExists(atPath: "\(out)/\(d)-energy.svg") && FileManager.default.fileExists(atPath: "\(out)/\(d)-kde_nll.svg"))
+        }
+    }
+
     @Test func replReadsPipedChunksWithoutPrompts() throws {
         let r = try OuroBinary.run(["repl"], stdin: "print(1+1)\n")
         #expect(r.status == 0 && r.out == "2\n" && r.err.isEmpty, "\(r.out)|\(r.err)")

@@ -42,3 +42,7 @@ expect_error("must have names as keys", function() return ouro.models.kde{0.5} e
 -- a key from another function is unknown here too, and the message lists what is valid
 local m = expect_error("unknown option 'generations'", function() return ouro.models.kde{generations = 3} end)
 assert(m:find("valid: bandwidth", 1, true), m)
+-- a scatter needs one y per x
+expect_error("points = true needs a 1-D y", function()
+  return ouro.plot{file = os.tmpname(), series = {{y = T.ones({2, 3}), points = true}}}
+end)
