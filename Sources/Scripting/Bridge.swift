@@ -140,6 +140,15 @@ public struct Args {
         return v
     }
 
+    /// A string option naming one case of E (its raw values); an error lists the valid names.
+    public func optEnumField<E: RawRepresentable & CaseIterable>(_ i: Int32, _ key: String, _ type: E.Type) throws -> E? where E.RawValue == String {
+        guard let s = try optStringField(i, key) else { return nil }
+        guard let v = E(rawValue: s) else {
+            throw error(i, "\(key) must be " + E.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ") + ", got \"\(s)\"")
+        }
+        return v
+    }
+
     /// Calls `body(k, index)` for each entry of the Lua list at i (k is 1-based; the entry is at
     /// stack `index` during the call and popped after).
     public func eachItem(_ i: Int32, _ body: (Int, Int32) throws -> Void) throws {

@@ -131,12 +131,7 @@ enum ModelBindings {
             guard a.lua.isNoneOrNil(1) || a.isTable(1) else { throw a.expected(1, "options table") }
             try a.checkOptions(1, ["arch", "latent", "hidden", "classes", "side", "epochs", "batch", "lr", "validation", "patience", "fid"])
             var o = VAEModel.Options()
-            if let s = try a.optStringField(1, "arch") {
-                guard let arch = VAEModel.Arch(rawValue: s) else {
-                    throw a.error(1, "arch must be " + VAEModel.Arch.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ") + ", got \"\(s)\"")
-                }
-                o.arch = arch
-            }
+            o.arch = try a.optEnumField(1, "arch", VAEModel.Arch.self) ?? o.arch
             o.latent = try a.optIntField(1, "latent") ?? o.latent
             o.hidden = try a.optIntField(1, "hidden") ?? o.hidden
             o.classes = try a.optIntField(1, "classes") ?? o.classes
@@ -160,25 +155,16 @@ enum ModelBindings {
             }
             var o = DiffusionModel.Options()
             o.steps = try a.optIntField(1, "steps") ?? o.steps
-            if let s = try a.optStringField(1, "schedule") {
-                guard let k = NoiseSchedule.Kind(rawValue: s) else { throw a.error(1, "schedule must be \"linear\" or \"cosine\", got \"\(s)\"") }
-                o.schedule = k
-            }
+            o.schedule = try a.optEnumField(1, "schedule", NoiseSchedule.Kind.self) ?? o.schedule
             o.hidden = try a.optIntField(1, "hidden") ?? o.hidden
             o.layers = try a.optIntField(1, "layers") ?? o.layers
             o.embedding = try a.optIntField(1, "embedding") ?? o.embedding
             o.iterations = try a.optIntField(1, "iterations") ?? o.iterations
             o.batch = try a.optIntField(1, "batch") ?? o.batch
             o.lr = try a.optNumberField(1, "lr") ?? o.lr
-            if let s = try a.optStringField(1, "sampler") {
-                guard let k = DiffusionModel.Sampler(rawValue: s) else { throw a.error(1, "sampler must be \"ancestral\" or \"ddim\", got \"\(s)\"") }
-                o.sampler = k
-            }
+            o.sampler = try a.optEnumField(1, "sampler", DiffusionModel.Sampler.self) ?? o.sampler
             o.samplerSteps = try a.optIntField(1, "sampler_steps") ?? o.samplerSteps
-            if let s = try a.optStringField(1, "variance") {
-                guard let k = DiffusionModel.Variance(rawValue: s) else { throw a.error(1, "variance must be \"beta\" or \"posterior\", got \"\(s)\"") }
-                o.variance = k
-            }
+            o.variance = try a.optEnumField(1, "variance", DiffusionModel.Variance.self) ?? o.variance
             o.kdeSamples = try a.optIntField(1, "kde_samples") ?? o.kdeSamples
             return pushModel(a, try DiffusionModel(o))
         },
