@@ -64,12 +64,13 @@ bench-gaussian: build
 	bench/gaussian_bench.sh 100 100
 
 ## bench-kde: KDE log-likelihood against scikit-learn and NumPy (installs scikit-learn from PyPI if missing)
-## bench-nn: MLP, conv, VAE and GPT training (and GPT sampling) against our PyTorch scripts (installs torch from PyPI for the benchmark only)
+## bench-nn: MLP, conv, VAE, GPT and diffusion training (and sampling) against our PyTorch scripts (installs torch from PyPI for the benchmark only)
 bench-nn: build
 	@python3 -c "import torch" 2>/dev/null || python3 -m pip install torch || echo "(PyTorch not installable: ouro's numbers only)"
 	bench/nn_bench.sh 300 30
 	bench/vae_bench.sh 12800
 	bench/gpt_bench.sh 300 30 64
+	bench/diffusion_bench.sh 3000 500
 
 bench-kde: build
 	@python3 -c "import sklearn" 2>/dev/null || pip install scikit-learn

@@ -341,18 +341,21 @@ final class DenoisingMLP: Module {
         return (try lo.binary(.sub, half), try hi.binary(.add, half))
     }
 
-    /// Rows sin(t·ω_k), cos(t·ω_k) with ω_k = 10000^(−k/(E/2)), t scaled to 0…1000 whatever T is.
+    /// Rows sin(t·ω_k), cos(t·ω_k) with ω_k = 10000^(−k/(E/2)), t scaled to 0…1000 whatever T is:
+    /// a table with a row per step 0…T, computed once per T.
+    private var table: (steps: Int, rows: Tensor)?
     func timeEmbedding(_ ts: [Int], steps: Int) throws -> Tensor {
-        let half = embedding / 2
-        var v = [Float](repeating: 0, count: ts.count * embedding)
-        for (r, t) in ts.enumerated() {
-            let s = Double(t) * 1000 / Double(steps)
-            for k in 0..<half {
-                let w = s * Foundation.pow(10000, -Double(k) / Double(half))
-                v[r * embedding + k] = Float(Foundation.sin(w)); v[r * embedding + half + k] = Float(Foundation.cos(w))
+        if table?.steps != steps {
+            let half = embedding / 2
+            let w = (0..<half).map { Foundation.pow(10000, -Double($0) / Double(half)) }
+            var v = [Float](repeating: 0, count: (steps + 1) * embedding)
+            for t in 0...steps {
+                let s = Double(t) * 1000 / Double(steps)
+                for k in 0..<half { v[t * embedding + k] = Float(Foundation.sin(s * w[k])); v[t * embedding + half + k] = Float(Foundation.cos(s * w[k])) }
             }
+            table = (steps, try Tensor(v, shape: [steps + 1, embedding]))
         }
-        return try Tensor(v, shape: [ts.count, embedding])
+        return try table!.rows.rows(ts)
     }
 
     func predict(_ x: Tensor, _ ts: [Int], steps: Int) throws -> Tensor {

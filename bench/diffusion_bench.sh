@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Diffusion benchmark: ouro.models.diffusion on points (bench/diffusion.lua) against our PyTorch
+# script of the same network, schedule, training and sampler (bench/diffusion_torch.py), on 1000
+# two-moons points. Fidelity: one fit of `steps` each, the energy distance of 1000 samples to 1000
+# held-out points. Speed: training steps/s and ancestral sampling points/s (1000 points, 100
+# steps), alternating, best of 3, on 1 and 2 threads. Prints Markdown tables for BENCHMARKS.md.
+#   bench/diffusion_bench.sh [steps=3000] [time_steps=500]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OURO=${OURO:-.build/release/ouro}
+STEPS=${1:-3000}; TIME_STEPS=${2:-500}
+. bench/lib.sh
+torch_note
+echo
+echo "Fidelity: $STEPS training steps (T = 100, MLP 3×128, batch 256), energy distance of 1000 samples to 1000 held-out moons, 1 thread"
+echo
+echo "| side | energy distance | train seconds |"
+echo "|---|---|---|"
+o=$(OURO_OP_THREADS=1 "$OURO" run bench/diffusion.lua fit "$STEPS")
+p=$(python3 bench/diffusion_torch.py --threads 1 --steps "$STEPS")
+echo "| ouro | $(echo "$o" | field energy) | $(echo "$o" | field train_seconds) |"
+echo "| PyTorch | $(echo "$p" | field energy) | $(echo "$p" | field train_seconds) |"
+echo
+echo "Speed, best of 3 alternating runs"
+echo
+echo "| what | threads | ouro | PyTorch | ouro / PyTorch |"
+echo "|---|---|---|---|---|"
+for t in 1 2; do
+  ot=() pt=() os=() ps=()
+  for rep in 1 2 3; do
+    o=$(OURO_OP_THREADS=$t "$OURO" run bench/diffusion.lua time "$TIME_STEPS")
+    p=$(python3 bench/diffusion_torch.py --threads "$t" --time-steps "$TIME_STEPS")
+    ot+=("$(echo "$o" | field steps_per_s)"); os+=("$(echo "$o" | field points_per_s)")
+    pt+=("$(echo "$p" | field steps_per_s)"); ps+=("$(echo "$p" | field points_per_s)")
+  done
+  for what in "training steps/s" "sampling points/s"; do
+    if [ "$what" = "training steps/s" ]; then bo=$(best "${ot[@]}"); bp=$(best "${pt[@]}"); else bo=$(best "${os[@]}"); bp=$(best "${ps[@]}"); fi
+    python3 -c "o, p = $bo, float('$bp'); print(f'| $what | $t | {o:.0f} | {p:.0f} | {o / p:.2f}x |')"
+  done
+done
