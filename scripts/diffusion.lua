@@ -12,8 +12,7 @@
 -- and a 64-wide time embedding, `iterations` Adam steps of 256 points (lr 3e-3 decaying to 3e-5),
 -- ancestral sampling. Metrics per generation: energy (the energy distance between the held-out
 -- points and as many samples: 0 in expectation for one distribution, so it can dip below 0) and
--- kde_nll (the held-out points' negative log-likelihood under a KDE of 2000 samples, Scott's
--- bandwidth). Writes OUT/<dataset>-energy.svg and OUT/<dataset>-kde_nll.svg (mean of the seeds,
+-- kde_nll (the held-out points' NLL under a KDE of 2000 samples, bandwidth 2000^(−1/6) = 0.28). Writes OUT/<dataset>-energy.svg and OUT/<dataset>-kde_nll.svg (mean of the seeds,
 -- 95% bands) and OUT/<dataset>/scatter/<workflow>-gen-XXX.svg: the first seed's model of each
 -- generation (read back from its checkpoint) drawn as 1000 samples over the held-out points —
 -- watch replace's roll thin out and smear. A killed run resumes where it stopped.

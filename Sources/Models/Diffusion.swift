@@ -16,8 +16,9 @@ import Tensor
 /// √ᾱ_T is tiny, the estimate amplifies the network's error.
 /// Metrics on held-out points: `energy` (the energy distance between them and as many samples;
 /// 0 when the distributions agree), `kde_nll` (their mean negative log-likelihood under a Gaussian
-/// KDE, Scott's bandwidth, of `kdeSamples` samples) and `denoise_mse` (the training loss on them,
-/// with a fixed stream of t and ε).
+/// KDE of `kdeSamples` samples with Scott's factor as bandwidth, h = n^(−1/(d+4)) as scikit-learn's
+/// "scott", not scaled by the data's spread; reported as `kde_bandwidth`)
+/// and `denoise_mse` (the training loss on them, with a fixed stream of t and ε).
 public final class DiffusionModel: GenerativeModel, WeightCheckpointing, SamplerChoosing {
     public enum Sampler: String, CaseIterable, Sendable { case ancestral, ddim }
     /// The variance of ancestral sampling's steps: β_t (exact when the data are N(0, I), which the
@@ -251,7 +252,7 @@ public final class DiffusionModel: GenerativeModel, WeightCheckpointing, Sampler
         let ts = (0..<m).map { _ in 1 + Int(noise.below(UInt64(schedule.steps))) }
         let eps = try noise.normal([m, dim], dtype: .float32)
         let mse = try GradMode.disabled { try denoisingLoss(net, try net.standardise(y, fit: false), ts, eps).item() }
-        return [Metric("energy", energy), Metric("kde_nll", nll), Metric("denoise_mse", mse)]
+        return [Metric("energy", energy), Metric("kde_nll", nll), Metric("kde_bandwidth", kde.bandwidth), Metric("denoise_mse", mse)]
     }
 
     /// The energy distance 2·E‖X − Y‖ − E‖X − X′‖ − E‖Y − Y′‖ between the rows of a and b

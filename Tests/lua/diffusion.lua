@@ -11,6 +11,8 @@ assert(s:shape()[1] == 500 and s:shape()[2] == 2 and s:dtype() == "float64")
 local d = m:sample(500, ouro.rng(4), {sampler = "ddim", steps = 20})
 assert(d:shape()[1] == 500)
 local e = m:evaluate(test)
+-- Scott's factor for 2000 two-dimensional samples: h = n^(−1/(d+4))
+near(e.kde_bandwidth, 2000 ^ (-1 / 6), 1e-12, "kde_bandwidth")
 assert(e.energy < 0.1 and e.kde_nll < 2 and e.denoise_mse < 1, ("energy %.3f, kde_nll %.3f, denoise_mse %.3f"):format(e.energy, e.kde_nll, e.denoise_mse))
 -- a model that has not learnt the moons (one step) is much farther from them
 local raw = ouro.models.diffusion{hidden = 64, iterations = 1}
