@@ -13,7 +13,7 @@ public enum TextStatistics {
     /// n-grams, n-grams within one document (its response, for pairs). It depends on how much text
     /// is counted, so compare it between equally many documents. NaN when there are none.
     public static func distinct(_ d: Documents, n: Int) -> Double {
-        precondition(n >= 1)
+        guard n >= 1 else { return .nan }
         var ids: [ArraySlice<UInt8>: Int] = [:]
         var seen = Set<[Int]>(), total = 0
         for i in 0..<d.count {
