@@ -4,11 +4,14 @@
 # two-moons points. Fidelity: one fit of `steps` each, the energy distance of 1000 samples to 1000
 # held-out points. Speed: training steps/s and ancestral sampling points/s (1000 points, 100
 # steps), alternating, best of 3, on 1 and 2 threads. Prints Markdown tables for BENCHMARKS.md.
-#   bench/diffusion_bench.sh [steps=3000] [time_steps=500]
+# Then the image network: the class-conditional U-Net (bench/diffusion_images.lua against
+# bench/diffusion_unet_torch.py), training steps/s at batch 64 and DDIM sampling images/s (64
+# images, 20 steps), base channels 32, alternating, best of 3, on 1 and 2 threads.
+#   bench/diffusion_bench.sh [steps=3000] [time_steps=500] [unet_steps=20]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OURO=${OURO:-.build/release/ouro}
-STEPS=${1:-3000}; TIME_STEPS=${2:-500}
+STEPS=${1:-3000}; TIME_STEPS=${2:-500}; UNET_STEPS=${3:-20}
 . bench/lib.sh
 torch_note
 echo
@@ -36,5 +39,23 @@ for t in 1 2; do
   for what in "training steps/s" "sampling points/s"; do
     if [ "$what" = "training steps/s" ]; then bo=$(best "${ot[@]}"); bp=$(best "${pt[@]}"); else bo=$(best "${os[@]}"); bp=$(best "${ps[@]}"); fi
     python3 -c "o, p = $bo, float('$bp'); print(f'| $what | $t | {o:.0f} | {p:.0f} | {o / p:.2f}x |')"
+  done
+done
+echo
+echo "Image network (U-Net, 32 base channels, class-conditional, batch 64, $UNET_STEPS steps; DDIM 64 images × 20 steps), best of 3 alternating runs"
+echo
+echo "| what | threads | ouro | PyTorch | ouro / PyTorch |"
+echo "|---|---|---|---|---|"
+for t in 1 2; do
+  ot=() pt=() os=() ps=()
+  for rep in 1 2 3; do
+    o=$(OURO_OP_THREADS=$t "$OURO" run bench/diffusion_images.lua "$UNET_STEPS")
+    p=$(python3 bench/diffusion_unet_torch.py --threads "$t" --time-steps "$UNET_STEPS")
+    ot+=("$(echo "$o" | field steps_per_s)"); os+=("$(echo "$o" | field sample_images_per_s)")
+    pt+=("$(echo "$p" | field steps_per_s)"); ps+=("$(echo "$p" | field sample_images_per_s)")
+  done
+  for what in "training steps/s" "sampling images/s"; do
+    if [ "$what" = "training steps/s" ]; then bo=$(best "${ot[@]}"); bp=$(best "${pt[@]}"); else bo=$(best "${os[@]}"); bp=$(best "${ps[@]}"); fi
+    python3 -c "o, p = $bo, float('$bp'); print(f'| $what | $t | {o:.2f} | {p:.2f} | {o / p:.2f}x |')"
   done
 done

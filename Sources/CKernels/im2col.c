@@ -33,6 +33,32 @@ OURO_CLONES                                                                     
 void ouro_im2col_##S(const T *x, T *cols, int n, int c, int h, int w, int k, int s, int p,          \
                      int ho, int wo, int c0, int c1) {                                              \
     const long L = (long)ho * wo, ncols = (long)n * L, plane = (long)h * w;                         \
+    if (s == 1) {                                                                                   \
+        /* stride 1: each output row reads one contiguous run of an input row */                    \
+        for (int ch = c0; ch < c1; ch++)                                                            \
+            for (int ki = 0; ki < k; ki++)                                                          \
+                for (int kj = 0; kj < k; kj++) {                                                    \
+                    T *row = cols + ((long)ch * k * k + ki * k + kj) * ncols;                       \
+                    const int jlo = p - kj > 0 ? p - kj : 0;                                        \
+                    const int jhi = w + p - kj < wo ? w + p - kj : wo;                              \
+                    for (int img = 0; img < n; img++) {                                             \
+                        const T *src = x + ((long)img * c + ch) * plane;                            \
+                        for (int i = 0; i < ho; i++) {                                              \
+                            T *d = row + img * L + (long)i * wo;                                    \
+                            const int ih = i - p + ki;                                              \
+                            if (ih < 0 || ih >= h || jhi <= jlo) {                                  \
+                                for (int j = 0; j < wo; j++) d[j] = (T)0;                           \
+                                continue;                                                           \
+                            }                                                                       \
+                            const long base = (long)ih * w + (kj - p);                              \
+                            for (int j = 0; j < jlo; j++) d[j] = (T)0;                              \
+                            for (int j = jlo; j < jhi; j++) d[j] = src[base + j];                   \
+                            for (int j = jhi; j < wo; j++) d[j] = (T)0;                             \
+                        }                                                                           \
+                    }                                                                               \
+                }                                                                                   \
+        return;                                                                                     \
+    }                                                                                               \
     int *tables = offset_tables(h, w, k, s, p, ho, wo);                                             \
     if (!tables) return;                                                                            \
     for (int ch = c0; ch < c1; ch++)                                                                \
@@ -51,6 +77,28 @@ OURO_CLONES                                                                     
 void ouro_col2im_##S(const T *cols, T *x, int n, int c, int h, int w, int k, int s, int p,          \
                      int ho, int wo, int c0, int c1) {                                              \
     const long L = (long)ho * wo, ncols = (long)n * L, plane = (long)h * w;                         \
+    if (s == 1) {                                                                                   \
+        /* stride 1: each output row adds onto one contiguous run of an input row, offsets in the   \
+           same order as the general path (bit-identical results) */                                \
+        for (int ch = c0; ch < c1; ch++)                                                            \
+            for (int img = 0; img < n; img++) {                                                     \
+                T *dst = x + ((long)img * c + ch) * plane;                                          \
+                for (int ki = 0; ki < k; ki++)                                                      \
+                    for (int kj = 0; kj < k; kj++) {                                                \
+                        const T *r0 = cols + ((long)ch * k * k + ki * k + kj) * ncols + img * L;    \
+                        const int jlo = p - kj > 0 ? p - kj : 0;                                    \
+                        const int jhi = w + p - kj < wo ? w + p - kj : wo;                          \
+                        for (int i = 0; i < ho; i++) {                                              \
+                            const int ih = i - p + ki;                                              \
+                            if (ih < 0 || ih >= h) continue;                                        \
+                            const long base = (long)ih * w + (kj - p);                              \
+                            const T *r = r0 + (long)i * wo;                                         \
+                            for (int j = jlo; j < jhi; j++) dst[base + j] += r[j];                  \
+                        }                                                                           \
+                    }                                                                               \
+            }                                                                                       \
+        return;                                                                                     \
+    }                                                                                               \
     int *tables = offset_tables(h, w, k, s, p, ho, wo);                                             \
     if (!tables) return;                                                                            \
     for (int ch = c0; ch < c1; ch++)                                                                \

@@ -35,12 +35,14 @@ public protocol WeightCheckpointing: GenerativeModel {
 /// A model of images that can show itself: a grid of samples for a person to look at (one row
 /// per class for a class-conditional model), drawn from rng.
 public protocol ImageSampling: GenerativeModel {
-    /// Images as rows of side² values in [0, 1], and how many go in a row of the grid.
-    func sampleGrid(rng: RNG) throws -> (images: Tensor, columns: Int)
+    /// Images as rows of side² values in [0, 1], and how many go in a row of the grid; nil when
+    /// this configuration of the model does not make images (a diffusion model of points).
+    func sampleGrid(rng: RNG) throws -> (images: Tensor, columns: Int)?
 }
 
 /// A model with more than one way to draw samples (a diffusion model: ancestral or DDIM).
 public protocol SamplerChoosing: GenerativeModel {
-    /// n samples with the named sampler (nil: the model's own) over `steps` steps (nil: its default).
-    func sample(_ n: Int, rng: RNG, sampler: String?, steps: Int?) throws -> Tensor
+    /// n samples with the named sampler (nil: the model's own) over `steps` steps (nil: its
+    /// default), of the given 0-based classes (nil: the model's default).
+    func sample(_ n: Int, rng: RNG, sampler: String?, steps: Int?, labels: [Int]?) throws -> Tensor
 }

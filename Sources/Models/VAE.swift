@@ -90,27 +90,11 @@ public final class VAEModel: GenerativeModel, LabelConditional, WeightCheckpoint
 
     // MARK: data
 
+    /// How rows hold images (and labels, for the conditional model).
+    var imageRows: ImageRows { ImageRows(side: options.side, classes: conditional ? options.classes : nil, model: "vae (\(options.arch.rawValue))") }
+
     /// Pixels (float32 n × side²) and 0-based labels of rows, checked.
-    func split(_ data: Tensor, what: String) throws -> (x: Tensor, labels: [Int]) {
-        guard data.rank == 2, data.shape[1] == columns else {
-            let want = conditional ? "\(columns) columns (\(options.side)×\(options.side) pixels and the label)" : "\(columns) columns (\(options.side)×\(options.side) pixels)"
-            throw ModelError("vae (\(options.arch.rawValue)): the \(what) rows must have \(want), got shape \(describeShape(data.shape))")
-        }
-        let p = options.side * options.side
-        let x = try data.narrow(1, 0, p).astypeIfNeeded(.float32).contiguous()   // no copy when the rows are pixels only
-        guard try x.allWithin(0, 1) else {
-            let lo = try x.reduce(.min).item(), hi = try x.reduce(.max).item()
-            throw ModelError("vae: pixel values must lie in [0, 1] (a Bernoulli decoder's targets), the \(what) rows hold values in [\(lo), \(hi)]")
-        }
-        guard conditional else { return (x, []) }
-        let labels = try data.select(1, p).toDoubles().map { v -> Int in
-            guard v == v.rounded(), v >= 1, v <= Double(options.classes) else {
-                throw ModelError("vae: labels (the last column) must be classes 1…\(options.classes), found \(v) in the \(what) rows")
-            }
-            return Int(v) - 1
-        }
-        return (x, labels)
-    }
+    func split(_ data: Tensor, what: String) throws -> (x: Tensor, labels: [Int]) { try imageRows.split(data, what: what) }
 
     // MARK: fit
 
@@ -174,7 +158,7 @@ public final class VAEModel: GenerativeModel, LabelConditional, WeightCheckpoint
     /// cycle through the classes (balanced: n/classes each, the first n mod classes one more).
     public func sample(_ n: Int, rng: RNG) throws -> Tensor {
         try MemoryPolicy.checkCount(n, bytesPerItem: 4 * columns + 8, what: "n")     // before the labels are listed
-        return try sample(n, labels: conditional ? (0..<max(n, 0)).map { $0 % options.classes } : nil, rng: rng)
+        return try sample(n, labels: imageRows.balanced(n), rng: rng)
     }
 
     /// n images for the given 0-based labels (the conditional model), rows `[pixels | label]`.
@@ -183,10 +167,7 @@ public final class VAEModel: GenerativeModel, LabelConditional, WeightCheckpoint
         guard n >= 0 else { throw ModelError("vae: cannot draw \(n) samples") }
         if let labels {
             guard conditional else { throw ModelError("vae: labels are for the conditional model (arch \"cvae-conv\")") }
-            guard labels.count == n else { throw ModelError("vae: \(labels.count) labels for \(n) samples") }
-            if let bad = labels.first(where: { $0 < 0 || $0 >= options.classes }) {
-                throw ModelError("vae: label \(bad + 1) is not a class 1…\(options.classes)")
-            }
+            try imageRows.check(labels, n: n)
         }
         let p = options.side * options.side
         let out = try Tensor(uninitialized: [n, columns], dtype: .float32)
@@ -218,13 +199,9 @@ public final class VAEModel: GenerativeModel, LabelConditional, WeightCheckpoint
     }
 
     /// 8 samples per class, a class per row (the conditional model), or 8 × 8 samples.
-    public func sampleGrid(rng: RNG) throws -> (images: Tensor, columns: Int) {
-        let p = options.side * options.side
-        if conditional {
-            let labels = (0..<(8 * options.classes)).map { $0 / 8 }
-            return (try sample(labels.count, labels: labels, rng: rng).narrow(1, 0, p), 8)
-        }
-        return (try sample(64, rng: rng), 8)
+    public func sampleGrid(rng: RNG) throws -> (images: Tensor, columns: Int)? {
+        let (labels, count) = imageRows.gridLabels()
+        return (try sample(count, labels: labels, rng: rng).narrow(1, 0, options.side * options.side), 8)
     }
 
     public func logProb(_ x: Tensor) throws -> Tensor {

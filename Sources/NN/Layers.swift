@@ -90,6 +90,36 @@ public final class LayerNorm: Module {
     }
 }
 
+/// Group normalisation (Wu & He 2018) of N × C × … inputs: the channels fall into `groups`
+/// consecutive groups, each image's group is normalised to mean 0 and variance 1 over its channels
+/// and positions, then every channel is scaled and shifted (learned; ones and zeros at first).
+/// One group is layer normalisation over channels and positions; C groups is instance norm.
+public final class GroupNorm: Module {
+    public let groups: Int, channels: Int, eps: Double
+    public let weight: Tensor, bias: Tensor
+    public init(_ groups: Int, _ channels: Int, eps: Double = 1e-5, dtype: DType = .float32) throws {
+        guard groups >= 1, channels >= 1, channels % groups == 0 else {
+            throw TensorError("group_norm: channels must be a positive multiple of groups, got \(channels) channels in \(groups) groups")
+        }
+        self.groups = groups; self.channels = channels; self.eps = eps
+        weight = try Tensor.ones([channels], dtype: dtype); bias = try Tensor.zeros([channels], dtype: dtype)
+        super.init(kind: "group_norm")
+        addParameter("weight", weight); addParameter("bias", bias)
+    }
+    public override var summary: String { "group_norm(\(groups) groups, \(channels) channels)" }
+    public override func reset(rng: RNG) throws { try weight.fill_(1); try bias.fill_(0) }
+    public override func forward(_ x: Tensor) throws -> Tensor {
+        guard x.rank >= 2, x.shape[1] == channels else {
+            throw TensorError("\(summary): expected input N×\(channels)×…, got shape \(describeShape(x.shape))")
+        }
+        // In N × C × … order a group's values are contiguous: rows of layer normalisation.
+        let n = x.shape[0], per = x.count / max(n * groups, 1)
+        let h = try Diff.reshape(LayerNormOp.forward(Diff.reshape(x, [n * groups, per]), weight: nil, bias: nil, eps: eps), x.shape)
+        let view = [1, channels] + [Int](repeating: 1, count: x.rank - 2)
+        return try Diff.add(Diff.mul(h, Diff.reshape(weight, view)), Diff.reshape(bias, view))
+    }
+}
+
 /// A lookup table: row i of an n × d weight for each (0-based) index; weights N(0, 1).
 public final class Embedding: Module {
     public let count: Int, dim: Int

@@ -355,14 +355,17 @@ enum LoopBindings {
             // Models show their samples for the run's first seed: image models a grid in
             // out/samples/gen-XXX.png, language models a few documents in out/samples/gen-XXX.txt.
             cb.generationDone = { model, ctx in
-                guard ctx.seed == first, model is ImageSampling || model is DocumentModel else { return }
-                do { try FileManager.default.createDirectory(atPath: out + "/samples", withIntermediateDirectories: true) }
-                catch { throw LuaError("cannot create '\(out)/samples': \(error.localizedDescription)") }
+                guard ctx.seed == first else { return }
                 let path = out + String(format: "/samples/gen-%03d", ctx.generation)
-                if let m = model as? ImageSampling {
-                    let (images, columns) = try m.sampleGrid(rng: ctx.rng)
+                func folder() throws {
+                    do { try FileManager.default.createDirectory(atPath: out + "/samples", withIntermediateDirectories: true) }
+                    catch { throw LuaError("cannot create '\(out)/samples': \(error.localizedDescription)") }
+                }
+                if let m = model as? ImageSampling, let (images, columns) = try m.sampleGrid(rng: ctx.rng) {
+                    try folder()
                     try PNG.write(ImageGrid.render(images, columns: columns, scale: 2), to: path + ".png")
                 } else if let m = model as? DocumentModel {
+                    try folder()
                     try AtomicFile.write(try m.sampleDocuments(8, rng: ctx.rng).fortuneText(), to: path + ".txt")
                 }
             }

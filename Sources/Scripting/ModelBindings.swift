@@ -89,7 +89,7 @@ enum ModelBindings {
             }
             return pushModel(a, try KDEModel(bandwidth: rule))
         },
-        Binding.fileAccess("fid_features", "ouro.models.fid_features{x=, y=, rng=, epochs=1, classes=10, side=28, cache=} — a fixed feature space for FID: a small CNN classifier (two stride-2 convolutions, 128 features) trained once, seeded, on labelled real images (x n × side² in [0, 1], y 1-based classes). With cache = path, a classifier saved there is loaded instead of trained, and a new one is saved there: every run of an experiment then scores in the same space. Pass it to ouro.models.vae{fid = f}.") { a in
+        Binding.fileAccess("fid_features", "ouro.models.fid_features{x=, y=, rng=, epochs=1, classes=10, side=28, cache=} — a fixed feature space for FID: a small CNN classifier (two stride-2 convolutions, 128 features) trained once, seeded, on labelled real images (x n × side² in [0, 1], y 1-based classes). With cache = path, a classifier saved there is loaded instead of trained, and a new one is saved there: every run of an experiment then scores in the same space. Pass it to ouro.models.vae{fid = f} or ouro.models.diffusion{data = \"images\", fid = f}.") { a in
             guard a.isTable(1) else { throw a.expected(1, "options table") }
             try a.checkOptions(1, ["x", "y", "rng", "epochs", "classes", "side", "cache"])
             let classes = try a.optIntField(1, "classes") ?? 10, side = try a.optIntField(1, "side") ?? 28
@@ -147,13 +147,11 @@ enum ModelBindings {
             }
             return pushModel(a, try VAEModel(o))
         },
-        Binding("diffusion", "ouro.models.diffusion{data=\"points\", steps=100, schedule=\"linear\"|\"cosine\", hidden=128, layers=3, embedding=64, iterations=3000, batch=256, lr=3e-3, sampler=\"ancestral\"|\"ddim\", sampler_steps=50, variance=\"beta\"|\"posterior\", kde_samples=2000} — a DDPM of points (rows of an n×d tensor, standardised per column for the network and mapped back): a time-conditioned MLP (the point and a sinusoidal embedding of t, GELU layers) learns to predict the noise of x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε (MSE, t uniform on 1…steps; Adam, batch rows drawn with replacement). Sampling runs the reverse process from N(0, I): ancestral over all steps (step variance β_t, or the posterior's β̃_t, which shrinks the spread at few steps), or DDIM (deterministic) over sampler_steps of them. evaluate() gives energy (the energy distance between the test points and as many samples), kde_nll (the test points' mean negative log-likelihood under a Gaussian KDE, kde_samples samples with bandwidth h = kde_samples^(−1/(d+4)), Scott's factor as in scikit-learn, reported as kde_bandwidth) and denoise_mse (the training loss on the test points). m:sample(n, rng, {sampler=, steps=}); m:save(path) / m:load(path) (safetensors).") { a in
+        Binding("diffusion", "ouro.models.diffusion{data=\"points\"|\"images\", steps=100, schedule=\"linear\"|\"cosine\", embedding=64, iterations=3000, batch=256, lr=3e-3, sampler=\"ancestral\"|\"ddim\", sampler_steps=50, variance=\"beta\"|\"posterior\", hidden=128, layers=3, kde_samples=2000, side=28, channels=32, classes=, fid=} — a DDPM: a network learns to predict the noise of x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε (MSE, t uniform on 1…steps; Adam, batch rows drawn with replacement, lr decaying along a cosine to lr/100). Sampling runs the reverse process from N(0, I): ancestral over all steps (step variance β_t, or the posterior's β̃_t, which shrinks the spread at few steps), or DDIM (deterministic) over sampler_steps of them. Points (rows of an n×d tensor, standardised per column and mapped back): a time-conditioned MLP (the point and a sinusoidal embedding of t, `layers` GELU layers of `hidden` units); evaluate() gives energy (the energy distance between the test points and as many samples), kde_nll (the test points' mean negative log-likelihood under a Gaussian KDE, kde_samples samples with bandwidth h = kde_samples^(−1/(d+4)), Scott's factor as in scikit-learn, reported as kde_bandwidth) and denoise_mse (the training loss on the test points). Images (defaults iterations=1000, batch=32, sampler=\"ddim\", sampler_steps=20, variance=\"posterior\"; rows of side² pixels in [0, 1], mapped to [−1, 1]; with classes = K rows are [pixels | label], label 1…K, and the model is class-conditional): a small U-Net (residual blocks with group norm at side, side/2 and side/4, `channels` base channels, a multiple of 8; the step's and class's embedding added in every block); both samplers clip their estimate of x_0 to the pixel range and samples to [0, 1]; evaluate() gives denoise_mse and, with fid = ouro.models.fid_features{...}, fid (the test images against as many samples, of the test images' classes); in ouro.loop with out, the first seed's samples are drawn as a grid (a row per class) in out/samples/gen-XXX.png. m:sample(n, rng, {sampler=, steps=, labels=}); m:save(path) / m:load(path) (safetensors).") { a in
             guard a.lua.isNoneOrNil(1) || a.isTable(1) else { throw a.expected(1, "options table") }
-            try a.checkOptions(1, ["data", "steps", "schedule", "hidden", "layers", "embedding", "iterations", "batch", "lr", "sampler", "sampler_steps", "variance", "kde_samples"])
-            if let d = try a.optStringField(1, "data"), d != "points" {
-                throw a.error(1, "data must be \"points\" (rows of an n×d tensor), got \"\(d)\"")
-            }
-            var o = DiffusionModel.Options()
+            try a.checkOptions(1, ["data", "steps", "schedule", "hidden", "layers", "embedding", "iterations", "batch", "lr", "sampler", "sampler_steps", "variance",
+                                   "kde_samples", "side", "channels", "classes", "fid"])
+            var o = DiffusionModel.Options(data: try a.optEnumField(1, "data", DiffusionModel.DataKind.self) ?? .points)
             o.steps = try a.optIntField(1, "steps") ?? o.steps
             o.schedule = try a.optEnumField(1, "schedule", NoiseSchedule.Kind.self) ?? o.schedule
             o.hidden = try a.optIntField(1, "hidden") ?? o.hidden
@@ -166,6 +164,13 @@ enum ModelBindings {
             o.samplerSteps = try a.optIntField(1, "sampler_steps") ?? o.samplerSteps
             o.variance = try a.optEnumField(1, "variance", DiffusionModel.Variance.self) ?? o.variance
             o.kdeSamples = try a.optIntField(1, "kde_samples") ?? o.kdeSamples
+            o.side = try a.optIntField(1, "side") ?? o.side
+            o.channels = try a.optIntField(1, "channels") ?? o.channels
+            o.classes = try a.optIntField(1, "classes")
+            if let at = a.option(1, "fid") {
+                defer { a.lua.pop() }
+                o.fid = try features(a, at)
+            }
             return pushModel(a, try DiffusionModel(o))
         },
     ]
@@ -224,13 +229,14 @@ enum ModelBindings {
         },
     ]
 
-    /// The `labels` option of m:sample: a Lua list or a tensor of 1-based classes, one per sample.
-    static func labelsOption(_ a: Args, _ i: Int32, n: Int, model m: GenerativeModel) throws -> [Int]? {
+    /// The `labels` option of m:sample: a Lua list or a tensor of 1-based classes, one per sample
+    /// (the options table may hold the keys `also` too).
+    static func labelsOption(_ a: Args, _ i: Int32, n: Int, model m: GenerativeModel, also: [String] = []) throws -> [Int]? {
         guard a.isTable(i) else {
             if !a.lua.isNoneOrNil(i) { throw a.expected(i, "options table {labels = …}") }
             return nil
         }
-        try a.checkOptions(i, ["labels"])
+        try a.checkOptions(i, ["labels"] + also)
         guard let at = a.option(i, "labels") else { return nil }
         defer { a.lua.pop() }
         guard let c = m as? LabelConditional, let classes = c.labelClasses else {
@@ -258,17 +264,18 @@ enum ModelBindings {
             }
             lua_pushvalue(a.lua.L, 1); return 1
         },
-        Binding("sample", "m:sample(n, rng, {labels=}) — n rows drawn from the fitted model (a class-conditional model draws the given 1-based classes, balanced without labels; a diffusion model takes {sampler = \"ancestral\"|\"ddim\", steps =}); m:sample(x, rng) — a regression's labels at covariates x.") { a in
+        Binding("sample", "m:sample(n, rng, {labels=}) — n rows drawn from the fitted model (a class-conditional model draws the given 1-based classes, balanced without labels; a diffusion model takes {sampler = \"ancestral\"|\"ddim\", steps =} too); m:sample(x, rng) — a regression's labels at covariates x.") { a in
             let m = try a.model(1)
             if let r = m as? ConditionalModel, let x = try Userdata.object(a.lua, 2, Userdata.tensor) as? Tensor {
                 return a.push(try r.sample(x: x, rng: try a.rng(3)))
             }
             let n = try a.integer(2), rng = try a.rng(3)
-            if let c = m as? SamplerChoosing, a.isTable(4) {
-                try a.checkOptions(4, ["sampler", "steps"])
-                return a.push(try c.sample(n, rng: rng, sampler: try a.optStringField(4, "sampler"), steps: try a.optIntField(4, "steps")))
+            let labels = try labelsOption(a, 4, n: n, model: m, also: m is SamplerChoosing ? ["sampler", "steps"] : [])
+            if let c = m as? SamplerChoosing {
+                let sampler = a.isTable(4) ? try a.optStringField(4, "sampler") : nil, steps = a.isTable(4) ? try a.optIntField(4, "steps") : nil
+                return a.push(try c.sample(n, rng: rng, sampler: sampler, steps: steps, labels: labels))
             }
-            if let labels = try labelsOption(a, 4, n: n, model: m), let c = m as? LabelConditional {
+            if let labels, let c = m as? LabelConditional {
                 return a.push(try c.sample(n, labels: labels, rng: rng))
             }
             return a.push(try m.sample(n, rng: rng))

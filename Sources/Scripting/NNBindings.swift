@@ -124,6 +124,11 @@ enum NNBindings {
             let o = try layerOptions(a, 2, ["eps"])
             return pushModule(a, try LayerNorm(d, eps: try a.optNumberField(2, "eps") ?? 1e-5, dtype: o.dtype))
         },
+        Binding("group_norm", "group_norm(groups, channels, {eps=1e-5, dtype=}) — normalises each image's groups of consecutive channels (N×C×… input, C = channels, a multiple of groups) to mean 0, variance 1 over the group's channels and positions, then scales and shifts each channel (learned; ones and zeros at first).") { a in
+            let g = try size(a, 1, "groups"), c = try size(a, 2, "channels")
+            let o = try layerOptions(a, 3, ["eps"])
+            return pushModule(a, try GroupNorm(g, c, eps: try a.optNumberField(3, "eps") ?? 1e-5, dtype: o.dtype))
+        },
         Binding("embedding", "embedding(n, d, {rng=, dtype=}) — a table of n rows of size d (N(0,1) at first); e(idx) maps an int64 tensor of 1-based indices to their rows (one more dimension).") { a in
             let n = try size(a, 1, "n"), d = try size(a, 2, "d")
             let o = try layerOptions(a, 3, [])

@@ -155,18 +155,19 @@ public enum MemoryPolicy {
 }
 
 /// Keeps freed buffers of 64 KiB and more for reuse, so that a loop of out-of-place ops on big
-/// tensors does not pay the kernel's page-fault cost on every fresh allocation. Among free buffers
-/// of the requested size it hands out the one allocated most recently: the likeliest to be warm
-/// in the CPU caches.
+/// tensors does not pay the kernel's page-fault cost on every fresh allocation (a training step of
+/// a convolutional network frees and asks again for gigabytes of the same sizes). Among free
+/// buffers of the requested size it hands out the one freed most recently: the likeliest to be
+/// warm in the CPU caches. It holds at most a quarter of the memory limit, up to 4 GiB; when full,
+/// the buffers freed longest ago go first.
 final class BufferCache: @unchecked Sendable {
     static let shared = BufferCache()
     private let lock = NSLock()
     private var free: [Int: [(p: UnsafeMutableRawPointer, seq: UInt64)]] = [:]
-    private var issued: [UnsafeMutableRawPointer: UInt64] = [:]
     private var sequence: UInt64 = 0
     private var cachedBytes = 0
     private let minCached = 1 << 16
-    private let maxCached = 1 << 30        // at most 1 GiB held in the cache
+    private var maxCached: Int { min(1 << 32, MemoryPolicy.limitBytes / 4) }
 
     func take(byteCount: Int) -> UnsafeMutableRawPointer? {
         guard byteCount >= minCached else {
@@ -175,7 +176,6 @@ final class BufferCache: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
-        sequence &+= 1
         if var list = free[byteCount], !list.isEmpty {
             var best = 0
             for i in 1..<list.count where list[i].seq > list[best].seq { best = i }
@@ -183,31 +183,33 @@ final class BufferCache: @unchecked Sendable {
             list.swapAt(best, list.count - 1); list.removeLast()
             free[byteCount] = list.isEmpty ? nil : list
             cachedBytes -= byteCount
-            issued[p] = sequence
             return p
         }
         var p: UnsafeMutableRawPointer?
         guard posix_memalign(&p, 64, byteCount) == 0, let q = p else { return nil }
-        issued[q] = sequence
         return q
     }
 
     func give(_ p: UnsafeMutableRawPointer, byteCount: Int) {
         guard byteCount >= minCached else { Foundation.free(p); return }
         lock.lock()
-        let seq = issued.removeValue(forKey: p) ?? 0
-        if byteCount > maxCached {
-            lock.unlock()
-            Foundation.free(p)
-            return
-        }
         var dropped: [UnsafeMutableRawPointer] = []
-        if cachedBytes + byteCount > maxCached {
-            // Full: release everything cached to make room for the most recent buffer.
-            dropped = free.values.flatMap { $0.map { $0.p } }
-            free = [:]; cachedBytes = 0
+        let limit = maxCached
+        if byteCount > limit { lock.unlock(); Foundation.free(p); return }
+        while cachedBytes + byteCount > limit {
+            // Full: release the buffer freed longest ago (the one given back with the oldest use).
+            var oldest: (size: Int, index: Int, seq: UInt64)? = nil
+            for (size, list) in free {
+                for (i, e) in list.enumerated() where oldest == nil || e.seq < oldest!.seq { oldest = (size, i, e.seq) }
+            }
+            guard let o = oldest else { break }
+            var list = free[o.size]!
+            dropped.append(list.remove(at: o.index).p)
+            free[o.size] = list.isEmpty ? nil : list
+            cachedBytes -= o.size
         }
-        free[byteCount, default: []].append((p, seq))
+        sequence &+= 1
+        free[byteCount, default: []].append((p, sequence))
         cachedBytes += byteCount
         lock.unlock()
         for q in dropped { Foundation.free(q) }
