@@ -91,6 +91,26 @@ final class LayerTests: XCTestCase {
         }
     }
 
+    func testGroupNorm() throws {
+        // 6 channels in 3 groups: each image's pair of channels is normalised over both channels
+        // and all positions, then each channel scaled and shifted.
+        let gn = try GroupNorm(3, 6, eps: 0, dtype: .float64)
+        let x = try r([2, 6, 3, 4], 73, 2)
+        let y = try gn.forward(x)
+        for img in 0..<2 {
+            for g in 0..<3 {
+                let part = try y.narrow(0, img, img + 1).narrow(1, 2 * g, 2 * g + 2)
+                XCTAssertEqual(try part.reduce(.mean).item(), 0, accuracy: 1e-12)
+                XCTAssertEqual(try part.binary(.mul, part).reduce(.mean).item(), 1, accuracy: 1e-12)
+            }
+        }
+        let norm = try GroupNorm(3, 6, eps: 1e-5, dtype: .float64)
+        try GradMode.disabled { try norm.weight.copy_(r([6], 74, 1)); try norm.bias.copy_(r([6], 75, 1)) }
+        try GradCheck.check("group_norm", [try x.clone(), norm.weight, norm.bias]) { try norm.forward($0[0]) }
+        XCTAssertThrowsError(try GroupNorm(4, 6)) { XCTAssertTrue("\($0)".contains("multiple of groups")) }
+        XCTAssertThrowsError(try gn.forward(try r([2, 4, 3, 3], 76, 1))) { XCTAssertTrue("\($0)".contains("expected input N×6")) }
+    }
+
     func testLosses() throws {
         let z = try r([5, 4], 80, 2)
         let t = try Tensor([Int64(0), 3, 1, 1, 2])

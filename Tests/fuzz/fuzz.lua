@@ -56,7 +56,8 @@ local option_keys = {"n", "rng", "noise", "centers", "std", "box", "dim", "facto
   "prompts", "temperature", "top_k", "max_tokens", "cache", "layers", "heads", "context", "steps", "batch", "clip",
   "base", "describe", "ignore_index",
   -- diffusion
-  "schedule", "hidden", "embedding", "iterations", "sampler", "sampler_steps", "variance", "kde_samples"}
+  "schedule", "hidden", "embedding", "iterations", "sampler", "sampler_steps", "variance", "kde_samples", "data", "side", "channels", "classes",
+  "images", "points", "groups"}
 
 local pool = {}                 -- values returned by earlier calls
 local tiny_gpts = setmetatable({}, {__mode = "k"})   -- language models small enough to fit in a blink
@@ -86,7 +87,16 @@ local function small_number() return pick({0, 1, 2, 3, 5, -1, 0.5, 10}) end
 local function neural()
   local k = rint(6)
   local x = g:uniform({12, 16}, 0, 1, "float32")
-  if k == 6 then
+  if k == 6 and chance(0.5) then
+    -- a U-Net of 4×4 images, with or without classes
+    local classes = chance(0.5) and 3 or nil
+    local m = ouro.models.diffusion{data = "images", side = 4, channels = 8, embedding = 4, iterations = 2, batch = 3, steps = pick({2, 10}),
+      classes = classes, sampler = pick({"ancestral", "ddim"}), sampler_steps = pick({1, 3})}
+    tiny_gpts[m] = true
+    local y = T.new({1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3})
+    if chance(0.7) then pcall(m.fit, m, classes and ouro.data.labelled(x, y) or x, ouro.rng(1)) end
+    return m
+  elseif k == 6 then
     local m = ouro.models.diffusion{hidden = 4, layers = 1, embedding = 4, iterations = 3, batch = 4, steps = pick({2, 10}), kde_samples = 20,
       sampler = pick({"ancestral", "ddim"}), sampler_steps = pick({1, 3})}
     tiny_gpts[m] = true
