@@ -112,11 +112,7 @@ public final class GroupNorm: Module {
         guard x.rank >= 2, x.shape[1] == channels else {
             throw TensorError("\(summary): expected input N×\(channels)×…, got shape \(describeShape(x.shape))")
         }
-        // In N × C × … order a group's values are contiguous: rows of layer normalisation.
-        let n = x.shape[0], per = x.count / max(n * groups, 1)
-        let h = try Diff.reshape(LayerNormOp.forward(Diff.reshape(x, [n * groups, per]), weight: nil, bias: nil, eps: eps), x.shape)
-        let view = [1, channels] + [Int](repeating: 1, count: x.rank - 2)
-        return try Diff.add(Diff.mul(h, Diff.reshape(weight, view)), Diff.reshape(bias, view))
+        return try GroupNormOp.forward(x, groups: groups, weight: weight, bias: bias, eps: eps)
     }
 }
 

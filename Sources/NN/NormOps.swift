@@ -77,3 +77,125 @@ public enum LayerNormOp {
         }
     }
 }
+
+/// Group normalisation of N × C × … inputs, fused: one pass for each group's mean and variance,
+/// one to write the normalised values and the per-channel scale and shift; backward from the saved
+/// normalised values and reciprocal standard deviations. A group's values are contiguous in
+/// N × C × … order, so each (image, group) is a row of layer normalisation.
+public enum GroupNormOp {
+    public static func forward(_ x0: Tensor, groups: Int, weight: Tensor, bias: Tensor, eps: Double) throws -> Tensor {
+        guard x0.rank >= 2 else { throw TensorError("group_norm: needs an N × C × … input, got \(describeShape(x0.shape))") }
+        let n = x0.shape[0], c = x0.shape[1]
+        guard groups >= 1, c % groups == 0 else { throw TensorError("group_norm: \(c) channels do not split into \(groups) groups") }
+        guard weight.shape == [c], bias.shape == [c] else {
+            throw TensorError("group_norm: weight and bias must have shape [\(c)], got \(describeShape(weight.shape)) and \(describeShape(bias.shape))")
+        }
+        let dt = weight.dtype
+        guard dt.isFloatingPoint else { throw TensorError("group_norm needs a floating-point input") }
+        let x = try x0.astypeIfNeeded(dt).contiguous()
+        let positions = n * c == 0 ? 0 : x.count / (n * c), perGroup = c / groups
+        let rows = n * groups, d = perGroup * positions
+        let xhat = try Tensor(uninitialized: x.shape, dtype: dt), y = try Tensor(uninitialized: x.shape, dtype: dt)
+        let rstd = try Tensor(uninitialized: [rows], dtype: .float64)
+        let w = try weight.contiguous(), b = try bias.contiguous()
+        let shape = Layout(rows: rows, d: d, channels: c, perGroup: perGroup, positions: positions, groups: groups)
+        if dt == .float64 { normalise(x.base(Double.self), xhat.base(Double.self), y.base(Double.self), rstd.base(Double.self), w.base(Double.self), b.base(Double.self), shape, eps) }
+        else { normalise(x.base(Float.self), xhat.base(Float.self), y.base(Float.self), rstd.base(Double.self), w.base(Float.self), b.base(Float.self), shape, eps) }
+        let inputs = [x0, weight, bias]
+        guard Autograd.tracking(list: inputs) else { return y }
+        let needs = inputs.map { $0.requiresGrad }
+        let wk = Autograd.alias(weight), xdt = x0.dtype
+        return Autograd.record(y, "group_norm", inputs, saved: [weight]) { g0 in
+            let g = try g0.astypeIfNeeded(dt).contiguous()
+            let wc = try wk.contiguous()
+            var gx: Tensor? = nil
+            if needs[0] {
+                let out = try Tensor(uninitialized: x.shape, dtype: dt)
+                if dt == .float64 { backward(g.base(Double.self), xhat.base(Double.self), rstd.base(Double.self), wc.base(Double.self), out.base(Double.self), shape) }
+                else { backward(g.base(Float.self), xhat.base(Float.self), rstd.base(Double.self), wc.base(Float.self), out.base(Float.self), shape) }
+                gx = try out.astypeIfNeeded(xdt)
+            }
+            var gw: Tensor? = nil, gb: Tensor? = nil
+            if needs[1] || needs[2] {
+                let sums = dt == .float64 ? try channelSums(g.base(Double.self), xhat.base(Double.self), n: n, shape, dtype: dt)
+                                          : try channelSums(g.base(Float.self), xhat.base(Float.self), n: n, shape, dtype: dt)
+                gw = needs[1] ? sums.scale : nil
+                gb = needs[2] ? sums.shift : nil
+            }
+            return [gx, gw, gb]
+        }
+    }
+
+    struct Layout { let rows, d, channels, perGroup, positions, groups: Int }
+
+    /// Rows (image, group) are independent: they run on all cores, each computed the same way
+    /// whatever the split.
+    static func normalise<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ xh: UnsafeMutablePointer<T>, _ y: UnsafeMutablePointer<T>,
+                                           _ rs: UnsafeMutablePointer<Double>, _ w: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>,
+                                           _ s: Layout, _ eps: Double) {
+        Parallel.forRanges(s.rows, grain: max(1, Parallel.grain / max(s.d, 1))) { range in
+            for r in range {
+                let xr = x + r * s.d
+                var sum = 0.0
+                for j in 0..<s.d { sum += xr[j].asDouble }
+                let mean = sum / Double(s.d)
+                var v = 0.0
+                for j in 0..<s.d { let e = xr[j].asDouble - mean; v += e * e }
+                let inv = 1 / (v / Double(s.d) + eps).squareRoot()
+                rs[r] = inv
+                let m = T(fromDouble: mean), iv = T(fromDouble: inv)
+                let firstChannel = (r % s.groups) * s.perGroup
+                for k in 0..<s.perGroup {
+                    let wc = w[firstChannel + k], bc = b[firstChannel + k], base = r * s.d + k * s.positions
+                    for j in base..<(base + s.positions) {
+                        let h = T.mul(T.sub(x[j], m), iv)
+                        xh[j] = h
+                        y[j] = T.add(T.mul(h, wc), bc)
+                    }
+                }
+            }
+        }
+    }
+
+    /// dx = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ · x̂)) per row, with ĝ = g · weight[channel].
+    static func backward<T: FloatElement>(_ g: UnsafeMutablePointer<T>, _ xh: UnsafeMutablePointer<T>, _ rs: UnsafeMutablePointer<Double>,
+                                          _ w: UnsafeMutablePointer<T>, _ gx: UnsafeMutablePointer<T>, _ s: Layout) {
+        Parallel.forRanges(s.rows, grain: max(1, Parallel.grain / max(s.d, 1))) { range in
+            for r in range {
+                let firstChannel = (r % s.groups) * s.perGroup
+                var sg = 0.0, sgh = 0.0
+                for k in 0..<s.perGroup {
+                    let wc = w[firstChannel + k].asDouble, base = r * s.d + k * s.positions
+                    for j in base..<(base + s.positions) { let gh = g[j].asDouble * wc; sg += gh; sgh += gh * xh[j].asDouble }
+                }
+                let mg = T(fromDouble: sg / Double(s.d)), mgh = T(fromDouble: sgh / Double(s.d)), inv = T(fromDouble: rs[r])
+                for k in 0..<s.perGroup {
+                    let wc = w[firstChannel + k], base = r * s.d + k * s.positions
+                    for j in base..<(base + s.positions) { gx[j] = T.mul(inv, T.sub(T.sub(T.mul(g[j], wc), mg), T.mul(xh[j], mgh))) }
+                }
+            }
+        }
+    }
+
+    /// Σ g·x̂ and Σ g per channel over images and positions: each (image, channel) plane summed on
+    /// any core, then the images added in order (the same bits whatever the split).
+    static func channelSums<T: FloatElement>(_ g: UnsafeMutablePointer<T>, _ xh: UnsafeMutablePointer<T>, n: Int, _ s: Layout, dtype: DType) throws -> (scale: Tensor, shift: Tensor) {
+        let planes = n * s.channels
+        var ps = [Double](repeating: 0, count: planes), pb = [Double](repeating: 0, count: planes)
+        ps.withUnsafeMutableBufferPointer { sp in
+            pb.withUnsafeMutableBufferPointer { bp in
+                let sp = sp.baseAddress!, bp = bp.baseAddress!
+                Parallel.forRanges(planes, grain: max(1, Parallel.grain / max(s.positions, 1))) { range in
+                    for p in range {
+                        var a = 0.0, c = 0.0
+                        for j in (p * s.positions)..<((p + 1) * s.positions) { a += g[j].asDouble * xh[j].asDouble; c += g[j].asDouble }
+                        sp[p] = a; bp[p] = c
+                    }
+                }
+            }
+        }
+        var scale = [Double](repeating: 0, count: s.channels), shift = [Double](repeating: 0, count: s.channels)
+        for img in 0..<n { for ch in 0..<s.channels { scale[ch] += ps[img * s.channels + ch]; shift[ch] += pb[img * s.channels + ch] } }
+        return (try Tensor(scale).astype(dtype), try Tensor(shift).astype(dtype))
+    }
+}
