@@ -29,16 +29,16 @@ final class TimeEmbedding {
 
     /// The rows of steps ts (float32 n × width).
     func rows(_ ts: [Int], steps: Int) throws -> Tensor {
-        if table?.steps != steps {
-            let half = width / 2
-            let w = (0..<half).map { Foundation.pow(10000, -Double($0) / Double(half)) }
-            var v = [Float](repeating: 0, count: (steps + 1) * width)
-            for t in 0...steps {
-                let s = Double(t) * 1000 / Double(steps)
-                for k in 0..<half { v[t * width + k] = Float(Foundation.sin(s * w[k])); v[t * width + half + k] = Float(Foundation.cos(s * w[k])) }
-            }
-            table = (steps, try Tensor(v, shape: [steps + 1, width]))
+        if let table, table.steps == steps { return try table.rows.rows(ts) }
+        let half = width / 2
+        let w = (0..<half).map { Foundation.pow(10000, -Double($0) / Double(half)) }
+        var v = [Float](repeating: 0, count: (steps + 1) * width)
+        for t in 0...steps {
+            let s = Double(t) * 1000 / Double(steps)
+            for k in 0..<half { v[t * width + k] = Float(Foundation.sin(s * w[k])); v[t * width + half + k] = Float(Foundation.cos(s * w[k])) }
         }
-        return try table!.rows.rows(ts)
+        let rows = try Tensor(v, shape: [steps + 1, width])
+        table = (steps, rows)
+        return try rows.rows(ts)
     }
 }

@@ -222,13 +222,14 @@ struct CLITests {
         #expect(table(again.out) == table(ft.out) && table(ft.out).count == 3, "the rerun reads the finished runs: \(ft.out) vs \(again.out)")
     }
 
-    /// The diffusion script at a toy size: every dataset × workflow runs, and plots and a scatter
-    /// per generation (read back from the checkpoints) are written.
+    /// The diffusion script at a toy size: every dataset × workflow runs, and plots, a scatter per
+    /// generation (read back from the checkpoints) and, for Fashion-MNIST, a grid per generation
+    /// are written.
     @Test func diffusionScriptRunsAtAToySize() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-diffusion-script-\(getpid())").path
         try? FileManager.default.removeItem(atPath: out)
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let r = try OuroBinary.run(["run", "scripts/diffusion.lua", "100", "2", "1", "30", out], cwd: OuroBinary.root.path)
+        let r = try OuroBinary.run(["run", "scripts/diffusion.lua", "100", "2", "1", "30", out, "30", "2", "3"], cwd: OuroBinary.root.path)
         #expect(r.status == 0, "\(r.err)")
         for d in ["moons", "swiss_roll"] {
             for w in ["replace", "accumulate", "accumulate-subsample"] {
@@ -238,6 +239,13 @@ struct CLITests {
             }
             #expect(FileManager.default.fileExists(atPath: "\(out)/\(d)-energy.svg") && FileManager.default.fileExists(atPath: "\(out)/\(d)-kde_nll.svg"))
         }
+        for w in ["replace", "accumulate", "accumulate-subsample"] {
+            for g in 1...2 {
+                let png = FileManager.default.contents(atPath: String(format: "%@/fashion/%@/samples/gen-%03d.png", out, w, g)) ?? Data()
+                #expect(png.starts(with: [0x89, 0x50, 0x4e, 0x47]), "a PNG grid of the \(w) samples of generation \(g)")
+            }
+        }
+        #expect(FileManager.default.fileExists(atPath: "\(out)/fashion-fid.svg"), "the FID plot")
     }
 
     @Test func replReadsPipedChunksWithoutPrompts() throws {
@@ -352,11 +360,28 @@ enum NumPy {
             for _, p in ipairs(net:parameters()) do parts[#parts + 1] = ("%a"):format(p:detach():astype("float64"):sum()) end
             print(table.concat(parts, " "))
             """)
+        try expectSameOutputOnOneAndTwoThreads(s)
+    }
+
+    /// The convolutional path too: a class-conditional diffusion U-Net (im2col, GEMMs, col2im,
+    /// transposed convolutions, group norms) trains and samples the same on one and two threads.
+    @Test func sameUNetOnOneAndTwoThreads() throws {
+        let s = try scratchFile("unet_determinism.lua", """
+            local g = ouro.rng(6)
+            local rows = ouro.data.labelled(g:uniform({64, 784}, 0, 1, "float32"), g:integers(1, 10, {64}))
+            local m = ouro.models.diffusion{data = "images", classes = 10, channels = 8, iterations = 4, batch = 32, sampler_steps = 3}
+            m:fit(rows, ouro.rng(1))
+            print(("%a %a"):format(m:sample(20, ouro.rng(2)):sum(), m:evaluate(rows).denoise_mse))
+            """)
+        try expectSameOutputOnOneAndTwoThreads(s)
+    }
+
+    func expectSameOutputOnOneAndTwoThreads(_ script: String) throws {
         var env = ProcessInfo.processInfo.environment
         env["OURO_OP_THREADS"] = "1"
-        let one = try OuroBinary.run(["run", s], environment: env)
+        let one = try OuroBinary.run(["run", script], environment: env)
         env["OURO_OP_THREADS"] = "2"
-        let two = try OuroBinary.run(["run", s], environment: env)
+        let two = try OuroBinary.run(["run", script], environment: env)
         #expect(one.status == 0 && two.status == 0, "\(one.err)\(two.err)")
         #expect(!one.out.isEmpty && one.out == two.out, "1 thread: \(one.out)\n2 threads: \(two.out)")
     }
