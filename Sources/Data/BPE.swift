@@ -27,7 +27,11 @@ public final class BPETokenizer {
     public var vocabularySize: Int { pieces.count }
 
     /// The byte-level tokenizer: 256 bytes and the end-of-document token, no merges.
-    public convenience init() { try! self.init(merges: []) }
+    public init() {
+        merges = []
+        pieces = (0..<256).map { [UInt8($0)] } + [[]]
+        rank = [:]
+    }
 
     public init(merges: [(Int32, Int32)]) throws {
         var pieces = (0..<256).map { [UInt8($0)] }

@@ -9,8 +9,19 @@ public final class Documents {
     /// Bytes of prompt at the start of each document (pairs only).
     public let promptLengths: [Int]?
 
-    public init(_ texts: [[UInt8]], promptLengths: [Int]? = nil) {
-        precondition(promptLengths == nil || promptLengths!.count == texts.count)
+    /// Documents without prompts.
+    public convenience init(_ texts: [[UInt8]]) { self.init(checked: texts, promptLengths: nil) }
+
+    /// Documents, and for pairs each one's prompt length (one per document).
+    public convenience init(_ texts: [[UInt8]], promptLengths: [Int]?) throws {
+        if let p = promptLengths {
+            guard p.count == texts.count else { throw TensorError("documents: \(p.count) prompt lengths for \(texts.count) documents") }
+        }
+        self.init(checked: texts, promptLengths: promptLengths)
+    }
+
+    /// Documents whose prompt lengths are known to match them (one per document, or none).
+    private init(checked texts: [[UInt8]], promptLengths: [Int]?) {
         self.texts = texts
         self.promptLengths = promptLengths
     }
@@ -37,7 +48,7 @@ public final class Documents {
 
     /// The documents at the given 0-based indices, in that order.
     public func subset(_ indices: [Int]) -> Documents {
-        Documents(indices.map { texts[$0] }, promptLengths: promptLengths.map { p in indices.map { p[$0] } })
+        Documents(checked: indices.map { texts[$0] }, promptLengths: promptLengths.map { p in indices.map { p[$0] } })
     }
 
     /// A fixed held-out split: a seeded permutation puts round(n · fraction) documents in the test
@@ -109,7 +120,7 @@ public enum TextCorpus {
                 }
             }
         }
-        return Documents(texts, promptLengths: pairs ? prompts : nil)
+        return try Documents(texts, promptLengths: pairs ? prompts : nil)
     }
 
     /// The files a path names: itself, or the text files under a directory.

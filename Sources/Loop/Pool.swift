@@ -84,14 +84,14 @@ public final class Pool {
     /// All samples so far (tensor rows as a view, valid until the next append).
     public func data() throws -> Samples {
         if let buffer { return .rows(try buffer.narrow(0, 0, size)) }
-        return .documents(Documents(texts, promptLengths: promptLengths))
+        return .documents(try Documents(texts, promptLengths: promptLengths))
     }
 
     /// The samples at 0-based indices (tensor rows as a view without copying when they are one
     /// ascending run).
     public func rows(_ idx: [Int]) throws -> Samples {
         guard let buffer else {
-            return .documents(Documents(idx.map { texts[$0] }, promptLengths: promptLengths.map { p in idx.map { p[$0] } }))
+            return .documents(try Documents(idx.map { texts[$0] }, promptLengths: promptLengths.map { p in idx.map { p[$0] } }))
         }
         if let first = idx.first, first >= 0, first + idx.count <= size,
            idx.indices.allSatisfy({ idx[$0] == first + $0 }) {

@@ -132,7 +132,7 @@ struct ByteReader {
             if pairs == 1, prompts[prompts.count - 1] > k { return nil }
             texts.append(Array(b))
         }
-        return Documents(texts, promptLengths: pairs == 1 ? prompts : nil)
+        return try? Documents(texts, promptLengths: pairs == 1 ? prompts : nil)
     }
 
     mutating func rows(seed: Int) -> [MetricRow]? {

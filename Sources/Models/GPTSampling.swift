@@ -71,7 +71,7 @@ extension GPTModel {
                 first += group.count
             }
         }
-        return Sampled(documents: Documents(texts, promptLengths: prompts == nil ? nil : promptLengths), truncated: truncated, tokens: drawn)
+        return Sampled(documents: try Documents(texts, promptLengths: prompts == nil ? nil : promptLengths), truncated: truncated, tokens: drawn)
     }
 
     /// Advances a batch of sequences to their ends; returns them (with what was drawn), whether each

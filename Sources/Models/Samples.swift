@@ -69,7 +69,7 @@ public enum Samples {
         case .documents:
             let docs = parts.map { $0.documents! }
             let pairs = docs.contains { $0.isPairs }
-            return .documents(Documents(docs.flatMap(\.texts), promptLengths: pairs ? docs.flatMap { $0.promptLengths ?? $0.texts.map { _ in 0 } } : nil))
+            return .documents(try Documents(docs.flatMap(\.texts), promptLengths: pairs ? docs.flatMap { $0.promptLengths ?? $0.texts.map { _ in 0 } } : nil))
         }
     }
 

@@ -318,7 +318,7 @@ enum LoopBindings {
                         guard t.rank == 2 else { throw LuaError("real: training data must be n×d, got \(describeShape(t.shape))") }
                         return (train, try test ?? .rows(Tensor.zeros([0, t.shape[1]])))
                     case .documents(let d):
-                        return (train, test ?? .documents(Documents([], promptLengths: d.isPairs ? [] : nil)))
+                        return (train, try test ?? .documents(Documents([], promptLengths: d.isPairs ? [] : nil)))
                     }
                 }
             })

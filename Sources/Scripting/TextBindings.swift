@@ -123,7 +123,7 @@ enum TextBindings {
             guard let p = a.lua.toBytes(-2), let r = a.lua.toBytes(-1) else { throw a.error(1, "entry \(k) needs the strings prompt and response") }
             texts.append(p + r); prompts.append(p.count)
         }
-        return pushDocuments(a, Documents(texts, promptLengths: pairs == true ? prompts : nil))
+        return pushDocuments(a, try Documents(texts, promptLengths: pairs == true ? prompts : nil))
     }
 
     static let documentMethods: [Binding] = [

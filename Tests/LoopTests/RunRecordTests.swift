@@ -60,7 +60,7 @@ func scratchFolder(_ name: String) -> String {
         let s = try store(dir)
         _ = try s.load(seed: 0, data: 1, generations: 5)
         let j = try s.openJournal(seed: 0, fresh: true, thin: false)
-        let docs = Documents([Array("Q: why?\nA: because".utf8), [0xFF, 0x00, 0x0A], []], promptLengths: [8, 1, 0])
+        let docs = try Documents([Array("Q: why?\nA: because".utf8), [0xFF, 0x00, 0x0A], []], promptLengths: [8, 1, 0])
         try s.commit(j, data: 1, generation: 1, batch: SampledBatch(rows: .documents(docs), accepted: [true, false, true], scores: [1, 2, .nan]),
                      rows: [MetricRow(seed: 0, generation: 1, metric: "test_ce", value: 2.5)], seconds: 0.1)
         try s.commit(j, data: 1, generation: 2, batch: SampledBatch(rows: .documents(Documents([Array("x".utf8)], promptLengths: [0])), accepted: [], scores: []),
