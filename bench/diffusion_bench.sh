@@ -29,17 +29,9 @@ echo
 echo "| what | threads | ouro | PyTorch | ouro / PyTorch |"
 echo "|---|---|---|---|---|"
 for t in 1 2; do
-  ot=() pt=() os=() ps=()
-  for rep in 1 2 3; do
-    o=$(OURO_OP_THREADS=$t "$OURO" run bench/diffusion.lua time "$TIME_STEPS")
-    p=$(python3 bench/diffusion_torch.py --threads "$t" --time-steps "$TIME_STEPS")
-    ot+=("$(echo "$o" | field steps_per_s)"); os+=("$(echo "$o" | field points_per_s)")
-    pt+=("$(echo "$p" | field steps_per_s)"); ps+=("$(echo "$p" | field points_per_s)")
-  done
-  for what in "training steps/s" "sampling points/s"; do
-    if [ "$what" = "training steps/s" ]; then bo=$(best "${ot[@]}"); bp=$(best "${pt[@]}"); else bo=$(best "${os[@]}"); bp=$(best "${ps[@]}"); fi
-    python3 -c "o, p = $bo, float('$bp'); print(f'| $what | $t | {o:.0f} | {p:.0f} | {o / p:.2f}x |')"
-  done
+  speed_rows "$t" .0f 'OURO_OP_THREADS=$t "$OURO" run bench/diffusion.lua time "$TIME_STEPS"' \
+    'python3 bench/diffusion_torch.py --threads "$t" --time-steps "$TIME_STEPS"' \
+    "training steps/s" steps_per_s steps_per_s "sampling points/s" points_per_s points_per_s
 done
 echo
 echo "Image network (U-Net, 32 base channels, class-conditional, batch 64, $UNET_STEPS steps; DDIM 64 images × 20 steps), best of 3 alternating runs"
@@ -47,15 +39,7 @@ echo
 echo "| what | threads | ouro | PyTorch | ouro / PyTorch |"
 echo "|---|---|---|---|---|"
 for t in 1 2; do
-  ot=() pt=() os=() ps=()
-  for rep in 1 2 3; do
-    o=$(OURO_OP_THREADS=$t "$OURO" run bench/diffusion_images.lua "$UNET_STEPS")
-    p=$(python3 bench/diffusion_unet_torch.py --threads "$t" --time-steps "$UNET_STEPS")
-    ot+=("$(echo "$o" | field steps_per_s)"); os+=("$(echo "$o" | field sample_images_per_s)")
-    pt+=("$(echo "$p" | field steps_per_s)"); ps+=("$(echo "$p" | field sample_images_per_s)")
-  done
-  for what in "training steps/s" "sampling images/s"; do
-    if [ "$what" = "training steps/s" ]; then bo=$(best "${ot[@]}"); bp=$(best "${pt[@]}"); else bo=$(best "${os[@]}"); bp=$(best "${ps[@]}"); fi
-    python3 -c "o, p = $bo, float('$bp'); print(f'| $what | $t | {o:.2f} | {p:.2f} | {o / p:.2f}x |')"
-  done
+  speed_rows "$t" .2f 'OURO_OP_THREADS=$t "$OURO" run bench/diffusion_images.lua "$UNET_STEPS"' \
+    'python3 bench/diffusion_unet_torch.py --threads "$t" --time-steps "$UNET_STEPS"' \
+    "training steps/s" steps_per_s steps_per_s "sampling images/s" sample_images_per_s sample_images_per_s
 done

@@ -29,17 +29,10 @@ echo
 echo "| what | threads | ouro | PyTorch | ouro / PyTorch |"
 echo "|---|---|---|---|---|"
 for t in 1 2; do
-  ot=() pt=() os=() ps=()
-  for rep in 1 2 3; do
-    ot+=("$(OURO_OP_THREADS=$t "$OURO" run bench/gpt.lua time "$TIME_STEPS" | field tokens_per_s)")
-    pt+=("$(python3 bench/gpt_torch.py --data "$DATA" --threads "$t" --time-steps "$TIME_STEPS" | field tokens_per_s)")
-    os+=("$(OURO_OP_THREADS=$t "$OURO" run bench/gpt.lua sample "$SAMPLES" | field tokens_per_s)")
-    ps+=("$(python3 bench/gpt_torch.py --data "$DATA" --threads "$t" --sample "$SAMPLES" | field tokens_per_s)")
-  done
-  for what in training sampling; do
-    if [ $what = training ]; then bo=$(best "${ot[@]}"); bp=$(best "${pt[@]}"); else bo=$(best "${os[@]}"); bp=$(best "${ps[@]}"); fi
-    python3 -c "o, p = $bo, float('$bp'); print(f'| $what | $t | {o:.0f} | {p:.0f} | {o / p:.2f}x |')"
-  done
+  speed_rows "$t" .0f 'OURO_OP_THREADS=$t "$OURO" run bench/gpt.lua time "$TIME_STEPS"' \
+    'python3 bench/gpt_torch.py --data "$DATA" --threads "$t" --time-steps "$TIME_STEPS"' training tokens_per_s tokens_per_s
+  speed_rows "$t" .0f 'OURO_OP_THREADS=$t "$OURO" run bench/gpt.lua sample "$SAMPLES"' \
+    'python3 bench/gpt_torch.py --data "$DATA" --threads "$t" --sample "$SAMPLES"' sampling tokens_per_s tokens_per_s
 done
 echo
 u=$(OURO_OP_THREADS=2 "$OURO" run bench/gpt.lua sample 16 0 | field tokens_per_s)

@@ -23,8 +23,8 @@ import Tensor
 ///
 /// Images (`data = .images`): rows of side² pixels in [0, 1] (and the class, 1-based, as one more
 /// column when `classes` is set: a class-conditional model), mapped to [−1, 1]; the network is a
-/// small time- (and class-) conditioned U-Net (`DenoisingUNet`); DDIM clips x̂_0 to [−1, 1] and
-/// samples are clipped to [0, 1]. Metrics on held-out images: `denoise_mse`, and with a feature
+/// small time- (and class-) conditioned U-Net (`DenoisingUNet`); both samplers clip x̂_0 to [−1, 1]
+/// (ancestral sampling through the posterior's mean at the clipped x̂_0) and samples to [0, 1]. Metrics on held-out images: `denoise_mse`, and with a feature
 /// space `fid` (the test images against as many samples, of the test images' classes).
 public final class DiffusionModel: GenerativeModel, WeightCheckpointing, SamplerChoosing, LabelConditional, ImageSampling {
     public enum Sampler: String, CaseIterable, Sendable { case ancestral, ddim }
@@ -292,15 +292,20 @@ public final class DiffusionModel: GenerativeModel, WeightCheckpointing, Sampler
         var x = start
         let (m, d) = (start.shape[0], start.shape[1])
         func scaled(_ t: Tensor, _ c: Double) throws -> Tensor { try t.binary(.mul, Tensor.scalar(c, like: t)) }
+        /// x̂_0 = (x_t − √(1 − ᾱ_t) ε̂) / √ᾱ_t, clipped when a box is given.
+        func estimate(_ x: Tensor, _ e: Tensor, _ ab: Double) throws -> Tensor {
+            let x0 = try scaled(x.binary(.sub, scaled(e, (1 - ab).squareRoot())), 1 / ab.squareRoot())
+            guard let clip else { return x0 }
+            return try x0.binary(.maximum, clip.lo).binary(.minimum, clip.hi)
+        }
         switch sampler {
         case .ancestral:
             for t in stride(from: schedule.steps, through: 1, by: -1) {
                 let e = try predict(x, t)
                 let b = schedule.beta(t), ab = schedule.alphaBar(t)
-                if let clip {
+                if clip != nil {
                     // the posterior's mean at the estimate of x_0, clipped (Ho et al.'s images)
-                    let x0 = try scaled(x.binary(.sub, scaled(e, (1 - ab).squareRoot())), 1 / ab.squareRoot())
-                        .binary(.maximum, clip.lo).binary(.minimum, clip.hi)
+                    let x0 = try estimate(x, e, ab)
                     let (c0, ct) = schedule.posteriorMeanCoefficients(t)
                     x = try scaled(x0, c0).binary(.add, scaled(x, ct))
                 } else {
@@ -318,8 +323,7 @@ public final class DiffusionModel: GenerativeModel, WeightCheckpointing, Sampler
                 let t = taus[i], prev = i > 0 ? taus[i - 1] : 0
                 let e = try predict(x, t)
                 let ab = schedule.alphaBar(t), abPrev = schedule.alphaBar(prev)
-                var x0 = try scaled(x.binary(.sub, scaled(e, (1 - ab).squareRoot())), 1 / ab.squareRoot())
-                if let clip { x0 = try x0.binary(.maximum, clip.lo).binary(.minimum, clip.hi) }
+                let x0 = try estimate(x, e, ab)
                 x = try scaled(x0, abPrev.squareRoot()).binary(.add, scaled(e, (1 - abPrev).squareRoot()))
             }
         }
