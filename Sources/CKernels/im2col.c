@@ -34,7 +34,31 @@ void ouro_im2col_##S(const T *x, T *cols, int n, int c, int h, int w, int k, int
                      int ho, int wo, int c0, int c1) {                                              \
     const long L = (long)ho * wo, ncols = (long)n * L, plane = (long)h * w;                         \
     if (s == 1) {                                                                                   \
-        /* stride 1: each output row reads one contiguous run of an input row */                    \
+        /* stride 1: copy each plane once into a zero-bordered one (hp × wp), after which every     \
+           output row of every offset is one plain copy of wo values */                             \
+        const int hp = h + 2 * p, wp = w + 2 * p;                                                   \
+        T *pad = p > 0 ? calloc((size_t)hp * wp, sizeof(T)) : NULL;                                 \
+        if (pad || p == 0) {                                                                        \
+            for (int ch = c0; ch < c1; ch++)                                                        \
+                for (int img = 0; img < n; img++) {                                                 \
+                    const T *src = x + ((long)img * c + ch) * plane;                                \
+                    if (pad) for (int i = 0; i < h; i++)                                            \
+                        memcpy(pad + (long)(i + p) * wp + p, src + (long)i * w, sizeof(T) * w);     \
+                    const T *sp = pad ? pad : src;                                                  \
+                    for (int ki = 0; ki < k; ki++)                                                  \
+                        for (int kj = 0; kj < k; kj++) {                                            \
+                            T *row = cols + ((long)ch * k * k + ki * k + kj) * ncols + img * L;     \
+                            for (int i = 0; i < ho; i++) {                                          \
+                                T *restrict d = row + (long)i * wo;                                 \
+                                const T *restrict r = sp + (long)(i + ki) * wp + kj;                \
+                                for (int j = 0; j < wo; j++) d[j] = r[j];                           \
+                            }                                                                       \
+                        }                                                                           \
+                }                                                                                   \
+            free(pad);                                                                              \
+            return;                                                                                 \
+        }                                                                                           \
+        /* no memory for the plane: each output row reads one contiguous run of an input row */     \
         for (int ch = c0; ch < c1; ch++)                                                            \
             for (int ki = 0; ki < k; ki++)                                                          \
                 for (int kj = 0; kj < k; kj++) {                                                    \
@@ -77,9 +101,35 @@ OURO_CLONES                                                                     
 void ouro_col2im_##S(const T *cols, T *x, int n, int c, int h, int w, int k, int s, int p,          \
                      int ho, int wo, int c0, int c1) {                                              \
     const long L = (long)ho * wo, ncols = (long)n * L, plane = (long)h * w;                         \
-    if (s == 1) {                                                                                   \
-        /* stride 1: each output row adds onto one contiguous run of an input row, offsets in the   \
+    if (s == 1) {                                                                               \
+        /* stride 1: add into a zero-bordered copy of the plane (hp × wp), each output row of each  \
+           offset one plain run, then copy the inside back; every value receives its terms in the   \
            same order as the general path (bit-identical results) */                                \
+        const int hp = h + 2 * p, wp = w + 2 * p;                                                   \
+        T *pad = p > 0 ? calloc((size_t)hp * wp, sizeof(T)) : NULL;                                 \
+        if (pad || p == 0) {                                                                        \
+            for (int ch = c0; ch < c1; ch++)                                                        \
+                for (int img = 0; img < n; img++) {                                                 \
+                    T *dst = x + ((long)img * c + ch) * plane;                                      \
+                    if (pad) for (int i = 0; i < h; i++)                                            \
+                        memcpy(pad + (long)(i + p) * wp + p, dst + (long)i * w, sizeof(T) * w);     \
+                    T *dp = pad ? pad : dst;                                                        \
+                    for (int ki = 0; ki < k; ki++)                                                  \
+                        for (int kj = 0; kj < k; kj++) {                                            \
+                            const T *r0 = cols + ((long)ch * k * k + ki * k + kj) * ncols + img * L; \
+                            for (int i = 0; i < ho; i++) {                                          \
+                                T *restrict d = dp + (long)(i + ki) * wp + kj;                      \
+                                const T *restrict r = r0 + (long)i * wo;                            \
+                                for (int j = 0; j < wo; j++) d[j] += r[j];                          \
+                            }                                                                       \
+                        }                                                                           \
+                    if (pad) for (int i = 0; i < h; i++)                                            \
+                        memcpy(dst + (long)i * w, pad + (long)(i + p) * wp + p, sizeof(T) * w);     \
+                }                                                                                   \
+            free(pad);                                                                              \
+            return;                                                                                 \
+        }                                                                                           \
+        /* no memory for the plane: each output row adds onto one contiguous run of an input row */ \
         for (int ch = c0; ch < c1; ch++)                                                            \
             for (int img = 0; img < n; img++) {                                                     \
                 T *dst = x + ((long)img * c + ch) * plane;                                          \

@@ -1,9 +1,8 @@
 import Autograd
 import Tensor
 
-/// conv2d and conv_transpose2d through im2col + one GEMM per call, with their backward passes.
-/// Channel-major products: W (Cout × C·k·k) · cols (C·k·k × N·L) gives Cout × N·L, which one
-/// permute turns into N × Cout × L.
+/// conv2d and conv_transpose2d with their backward passes, image by image over small column
+/// matrices (ConvLowering).
 public enum Conv {
     static func geometry(_ x: Tensor, _ w: Tensor, stride: Int, padding: Int, transposed: Bool, op: String) throws -> ConvGeometry {
         guard x.rank == 4 else { throw TensorError("\(op): the input must be 4-D (batch × channels × height × width), got \(describeShape(x.shape))") }
@@ -26,70 +25,45 @@ public enum Conv {
         return ConvGeometry(n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3], k: k, stride: stride, padding: padding)
     }
 
-    /// (C × N·L) ↔ (N × C × L) for channel-major results and gradients.
-    static func channelsFirst(_ t0: Tensor, n: Int, c: Int, l: Int) throws -> Tensor {
-        // Each (image, channel) plane of l values is contiguous in both layouts: one copy per plane.
-        let t = try t0.contiguous()
-        let out = try Tensor(uninitialized: [c, n * l], dtype: t.dtype)
-        let size = t.dtype.size, src = t.storage.bytes + t.offset * size, dst = out.storage.bytes
-        Parallel.forRanges(c, grain: max(1, Parallel.grain / max(1, n * l))) { chans in
-            for ch in chans {
-                for img in 0..<n { (dst + (ch * n + img) * l * size).copyMemory(from: src + (img * c + ch) * l * size, byteCount: l * size) }
-            }
-        }
-        return out
-    }
-    /// (C × N·L) → N × C × H × W, adding a per-channel bias in the same pass when there is one.
-    static func batchFirst(_ t0: Tensor, n: Int, c: Int, h: Int, w: Int, bias: Tensor? = nil) throws -> Tensor {
-        let t = try t0.contiguous()
-        let out = try Tensor(uninitialized: [n, c, h, w], dtype: t.dtype)
-        let b = try bias.map { try $0.astypeIfNeeded(t.dtype).contiguous() }
-        if t.dtype == .float64 { regroup(t.base(Double.self), out.base(Double.self), b?.base(Double.self), n, c, h * w) }
-        else { regroup(t.base(Float.self), out.base(Float.self), b?.base(Float.self), n, c, h * w) }
-        return out
-    }
-
-    @inline(__always)
-    static func regroup<T: FloatElement>(_ src: UnsafeMutablePointer<T>, _ dst: UnsafeMutablePointer<T>, _ bias: UnsafeMutablePointer<T>?, _ n: Int, _ c: Int, _ l: Int) {
-        Parallel.forRanges(c, grain: max(1, Parallel.grain / max(1, n * l))) { chans in
-            for ch in chans {
-                for img in 0..<n {
-                    let s = src + (ch * n + img) * l, d = dst + (img * c + ch) * l
-                    if let bias { let b = bias[ch]; for k in 0..<l { d[k] = T.add(s[k], b) } } else { d.update(from: s, count: l) }
-                }
-            }
-        }
-    }
-
     /// 2-D cross-correlation (PyTorch's conv2d): x N×C×H×W, w Cout×C×k×k, b Cout or nil.
     public static func conv2d(_ x0: Tensor, _ w: Tensor, _ b: Tensor?, stride: Int = 1, padding: Int = 0) throws -> Tensor {
         let g = try geometry(x0, w, stride: stride, padding: padding, transposed: false, op: "conv2d")
-        let x = try x0.astypeIfNeeded(w.dtype).contiguous()
-        let cout = w.shape[0], L = g.outH * g.outW
-        let cols = try Im2Col.columns(x, g)
-        let wm = try w.reshape([cout, g.rows])
-        let ym = try Tensor(uninitialized: [cout, g.cols], dtype: w.dtype)
-        try Tensor.gemm(wm, cols, into: ym)
-        var y = try batchFirst(ym, n: g.n, c: cout, h: g.outH, w: g.outW, bias: b)
+        let x = try x0.astypeIfNeeded(w.dtype).contiguous(), wc = try w.contiguous()
+        let bias = try b.map { try $0.astypeIfNeeded(w.dtype).contiguous() }
+        let plan = ConvLowering(g, m: w.shape[0])
+        var y = try Tensor(uninitialized: [g.n, plan.m, g.outH, g.outW], dtype: w.dtype)
+        func forward<T: ConvElement>(_: T.Type) throws {
+            let (px, pw, py, pb) = (x.base(T.self), wc.base(T.self), y.base(T.self), bias?.base(T.self))
+            try plan.forGroups(T.self) { _, chunks, cols in
+                for c in chunks { plan.multiply(pw, plan.columns(px, chunk: c, scratch: cols), chunk: c, into: py, bias: pb) }
+            }
+        }
+        if w.dtype == .float64 { try forward(Double.self) } else { try forward(Float.self) }
         let inputs = b.map { [x0, w, $0] } ?? [x0, w]
         guard Autograd.tracking(list: inputs) else { return y }
         let (nx, nw, nb) = (x0.requiresGrad, w.requiresGrad, b?.requiresGrad ?? false)
-        let wk = Autograd.alias(w), wshape = w.shape, xdt = x0.dtype
-        y = Autograd.record(y, "conv2d", inputs, saved: [w]) { gy in
-            let gm = try channelsFirst(gy.contiguous(), n: g.n, c: cout, l: L)
-            var gx: Tensor? = nil, gw: Tensor? = nil
-            if nw {
-                let t = try Tensor(uninitialized: [cout, g.rows], dtype: gm.dtype)
-                try Tensor.gemm(gm, cols, transB: true, into: t)
-                gw = try t.reshape(wshape)
+        let wk = Autograd.alias(wc), wshape = w.shape, xdt = x0.dtype
+        y = Autograd.record(y, "conv2d", inputs, saved: [w]) { gy0 in
+            let gy = try gy0.astypeIfNeeded(wk.dtype).contiguous()
+            let gx = nx ? try Tensor(uninitialized: x.shape, dtype: wk.dtype) : nil
+            let partials = try plan.partials(wk.dtype)
+            func backward<T: ConvElement>(_: T.Type) throws -> Tensor? {
+                let (px, pw, pgy, pgx, pp) = (x.base(T.self), wk.base(T.self), gy.base(T.self), gx?.base(T.self), partials.base(T.self))
+                try plan.forGroups(T.self) { gi, chunks, cols in
+                    for c in chunks {
+                        if nw {
+                            plan.accumulate(pgy, plan.columns(px, chunk: c, scratch: cols), chunk: c,
+                                            into: pp + gi * partials.shape[1], first: c == chunks.lowerBound)
+                        }
+                        if let pgx { plan.raise(pw, pgy, chunk: c, scratch: cols, into: pgx, bias: nil) }
+                    }
+                }
+                return nw ? try plan.weightGradient(partials, T.self, shape: wshape) : nil
             }
-            if nx {
-                let dcols = try Tensor(uninitialized: [g.rows, g.cols], dtype: gm.dtype)
-                try Tensor.gemm(wk.reshape([cout, g.rows]), transA: true, gm, into: dcols)
-                gx = try Im2Col.image(dcols, g).astypeIfNeeded(xdt)
-            }
-            let gb = nb ? try gm.sum(dims: [1]) : nil
-            return b == nil ? [gx, gw] : [gx, gw, gb]
+            let gw = wk.dtype == .float64 ? try backward(Double.self) : try backward(Float.self)
+            let gb = nb ? try gy.sum(dims: [0, 2, 3]) : nil
+            let gxo = try gx?.astypeIfNeeded(xdt)
+            return b == nil ? [gxo, gw] : [gxo, gw, gb]
         }
         return y
     }
@@ -101,32 +75,40 @@ public enum Conv {
         guard g.outH == x0.shape[2], g.outW == x0.shape[3] else {
             throw TensorError("conv_transpose2d: internal geometry mismatch")
         }
-        let x = try x0.astypeIfNeeded(w.dtype).contiguous()
-        let cin = w.shape[0], L = x.shape[2] * x.shape[3]
-        let xm = try channelsFirst(x, n: g.n, c: cin, l: L)                      // Cin × N·L
-        let wm = try w.reshape([cin, g.rows])                                    // Cin × Cout·k·k
-        let cols = try Tensor(uninitialized: [g.rows, g.cols], dtype: w.dtype)
-        try Tensor.gemm(wm, transA: true, xm, into: cols)
-        var y = try Im2Col.image(cols, g, bias: b)
+        let x = try x0.astypeIfNeeded(w.dtype).contiguous(), wc = try w.contiguous()
+        let bias = try b.map { try $0.astypeIfNeeded(w.dtype).contiguous() }
+        let plan = ConvLowering(g, m: w.shape[0])
+        var y = try Tensor(uninitialized: [g.n, g.c, g.h, g.w], dtype: w.dtype)
+        func forward<T: ConvElement>(_: T.Type) throws {
+            let (px, pw, py, pb) = (x.base(T.self), wc.base(T.self), y.base(T.self), bias?.base(T.self))
+            try plan.forGroups(T.self) { _, chunks, cols in
+                for c in chunks { plan.raise(pw, px, chunk: c, scratch: cols, into: py, bias: pb) }
+            }
+        }
+        if w.dtype == .float64 { try forward(Double.self) } else { try forward(Float.self) }
         let inputs = b.map { [x0, w, $0] } ?? [x0, w]
         guard Autograd.tracking(list: inputs) else { return y }
         let (nx, nw, nb) = (x0.requiresGrad, w.requiresGrad, b?.requiresGrad ?? false)
-        let wk = Autograd.alias(w), wshape = w.shape, xdt = x0.dtype
-        y = Autograd.record(y, "conv_transpose2d", inputs, saved: [w]) { gy in
-            let gc = try Im2Col.columns(gy.contiguous(), g)                     // Cout·k·k × N·L
-            var gx: Tensor? = nil, gw: Tensor? = nil
-            if nx {
-                let t = try Tensor(uninitialized: [cin, g.cols], dtype: gc.dtype)
-                try Tensor.gemm(wk.reshape([cin, g.rows]), gc, into: t)
-                gx = try batchFirst(t, n: g.n, c: cin, h: x.shape[2], w: x.shape[3]).astypeIfNeeded(xdt)
+        let wk = Autograd.alias(wc), wshape = w.shape, xdt = x0.dtype
+        y = Autograd.record(y, "conv_transpose2d", inputs, saved: [w]) { gy0 in
+            let gy = try gy0.astypeIfNeeded(wk.dtype).contiguous()
+            let gx = nx ? try Tensor(uninitialized: x.shape, dtype: wk.dtype) : nil
+            let partials = try plan.partials(wk.dtype)
+            func backward<T: ConvElement>(_: T.Type) throws -> Tensor? {
+                let (px, pw, pgy, pgx, pp) = (x.base(T.self), wk.base(T.self), gy.base(T.self), gx?.base(T.self), partials.base(T.self))
+                try plan.forGroups(T.self) { gi, chunks, scratch in
+                    for c in chunks {
+                        let cols = plan.columns(pgy, chunk: c, scratch: scratch)
+                        if nw { plan.accumulate(px, cols, chunk: c, into: pp + gi * partials.shape[1], first: c == chunks.lowerBound) }
+                        if let pgx { plan.multiply(pw, cols, chunk: c, into: pgx, bias: nil) }
+                    }
+                }
+                return nw ? try plan.weightGradient(partials, T.self, shape: wshape) : nil
             }
-            if nw {
-                let t = try Tensor(uninitialized: [cin, g.rows], dtype: gc.dtype)
-                try Tensor.gemm(xm, gc, transB: true, into: t)
-                gw = try t.reshape(wshape)
-            }
+            let gw = wk.dtype == .float64 ? try backward(Double.self) : try backward(Float.self)
             let gb = nb ? try gy.sum(dims: [0, 2, 3]) : nil
-            return b == nil ? [gx, gw] : [gx, gw, gb]
+            let gxo = try gx?.astypeIfNeeded(xdt)
+            return b == nil ? [gxo, gw] : [gxo, gw, gb]
         }
         return y
     }
