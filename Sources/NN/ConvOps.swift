@@ -33,10 +33,16 @@ public enum Conv {
         let plan = ConvLowering(g, m: w.shape[0])
         var y = try Tensor(uninitialized: [g.n, plan.m, g.outH, g.outW], dtype: w.dtype)
         func forward<T: ConvElement>(_: T.Type) throws {
-            let (px, pw, py, pb) = (x.base(T.self), wc.base(T.self), y.base(T.self), bias?.base(T.self))
-            try plan.forGroups(T.self) { _, chunks, cols in
-                for c in chunks { plan.multiply(pw, plan.columns(px, chunk: c, scratch: cols), chunk: c, into: py, bias: pb) }
+            let (px, py, pb) = (x.base(T.self), y.base(T.self), bias?.base(T.self))
+            let (pw, taps) = try plan.weights(wc, T.self)
+            try plan.forGroups(T.self) { _, chunks, scratch in
+                for c in chunks {
+                    for q in 0..<plan.parts {
+                        plan.multiply(pw, plan.columns(px, chunk: c, part: q, scratch: scratch), chunk: c, scratch: scratch, into: py, bias: pb)
+                    }
+                }
             }
+            withExtendedLifetime(taps) {}
         }
         if w.dtype == .float64 { try forward(Double.self) } else { try forward(Float.self) }
         let inputs = b.map { [x0, w, $0] } ?? [x0, w]
@@ -48,16 +54,20 @@ public enum Conv {
             let gx = nx ? try Tensor(uninitialized: x.shape, dtype: wk.dtype) : nil
             let partials = try plan.partials(wk.dtype)
             func backward<T: ConvElement>(_: T.Type) throws -> Tensor? {
-                let (px, pw, pgy, pgx, pp) = (x.base(T.self), wk.base(T.self), gy.base(T.self), gx?.base(T.self), partials.base(T.self))
-                try plan.forGroups(T.self) { gi, chunks, cols in
+                let (px, pgy, pgx, pp) = (x.base(T.self), gy.base(T.self), gx?.base(T.self), partials.base(T.self))
+                let (pw, taps) = try plan.weights(wk, T.self)
+                try plan.forGroups(T.self) { gi, chunks, scratch in
                     for c in chunks {
                         if nw {
-                            plan.accumulate(pgy, plan.columns(px, chunk: c, scratch: cols), chunk: c,
-                                            into: pp + gi * partials.shape[1], first: c == chunks.lowerBound)
+                            for q in 0..<plan.parts {
+                                plan.accumulate(pgy, plan.columns(px, chunk: c, part: q, scratch: scratch), chunk: c, scratch: scratch,
+                                                into: pp + gi * partials.shape[1], first: c == chunks.lowerBound)
+                            }
                         }
-                        if let pgx { plan.raise(pw, pgy, chunk: c, scratch: cols, into: pgx, bias: nil) }
+                        if let pgx { plan.raise(pw, pgy, chunk: c, scratch: scratch, into: pgx, bias: nil) }
                     }
                 }
+                withExtendedLifetime(taps) {}
                 return nw ? try plan.weightGradient(partials, T.self, shape: wshape) : nil
             }
             let gw = wk.dtype == .float64 ? try backward(Double.self) : try backward(Float.self)
@@ -80,10 +90,12 @@ public enum Conv {
         let plan = ConvLowering(g, m: w.shape[0])
         var y = try Tensor(uninitialized: [g.n, g.c, g.h, g.w], dtype: w.dtype)
         func forward<T: ConvElement>(_: T.Type) throws {
-            let (px, pw, py, pb) = (x.base(T.self), wc.base(T.self), y.base(T.self), bias?.base(T.self))
-            try plan.forGroups(T.self) { _, chunks, cols in
-                for c in chunks { plan.raise(pw, px, chunk: c, scratch: cols, into: py, bias: pb) }
+            let (px, py, pb) = (x.base(T.self), y.base(T.self), bias?.base(T.self))
+            let (pw, taps) = try plan.weights(wc, T.self)
+            try plan.forGroups(T.self) { _, chunks, scratch in
+                for c in chunks { plan.raise(pw, px, chunk: c, scratch: scratch, into: py, bias: pb) }
             }
+            withExtendedLifetime(taps) {}
         }
         if w.dtype == .float64 { try forward(Double.self) } else { try forward(Float.self) }
         let inputs = b.map { [x0, w, $0] } ?? [x0, w]
@@ -95,14 +107,20 @@ public enum Conv {
             let gx = nx ? try Tensor(uninitialized: x.shape, dtype: wk.dtype) : nil
             let partials = try plan.partials(wk.dtype)
             func backward<T: ConvElement>(_: T.Type) throws -> Tensor? {
-                let (px, pw, pgy, pgx, pp) = (x.base(T.self), wk.base(T.self), gy.base(T.self), gx?.base(T.self), partials.base(T.self))
+                let (px, pgy, pgx, pp) = (x.base(T.self), gy.base(T.self), gx?.base(T.self), partials.base(T.self))
+                let (pw, taps) = try plan.weights(wk, T.self)
                 try plan.forGroups(T.self) { gi, chunks, scratch in
                     for c in chunks {
-                        let cols = plan.columns(pgy, chunk: c, scratch: scratch)
-                        if nw { plan.accumulate(px, cols, chunk: c, into: pp + gi * partials.shape[1], first: c == chunks.lowerBound) }
-                        if let pgx { plan.multiply(pw, cols, chunk: c, into: pgx, bias: nil) }
+                        for q in 0..<plan.parts {
+                            let cols = plan.columns(pgy, chunk: c, part: q, scratch: scratch)
+                            if nw {
+                                plan.accumulate(px, cols, chunk: c, scratch: scratch, into: pp + gi * partials.shape[1], first: c == chunks.lowerBound)
+                            }
+                            if let pgx { plan.multiply(pw, cols, chunk: c, scratch: scratch, into: pgx, bias: nil) }
+                        }
                     }
                 }
+                withExtendedLifetime(taps) {}
                 return nw ? try plan.weightGradient(partials, T.self, shape: wshape) : nil
             }
             let gw = wk.dtype == .float64 ? try backward(Double.self) : try backward(Float.self)

@@ -29,20 +29,23 @@ final class LayerTests: XCTestCase {
     func maxAbsDiff(_ a: Tensor, _ b: Tensor) throws -> Double { try a.binary(.sub, b).unary(.abs).reduce(.max).item() }
 
     func testConv2dMatchesDefinition() throws {
-        for (s, p, k) in [(1, 0, 3), (2, 1, 4), (2, 0, 3), (3, 2, 2)] {
-            let x = try r([2, 3, 7, 6], 40 + s, 1), w = try r([4, 3, k, k], 41 + p, 1), b = try r([4], 42, 1)
+        // 7×6 images take the column-matrix path (and 1×1 the pointwise one); 5×17 images at stride
+        // 1 take the shifted path (no column matrix: the output is 4·(k − 1) or more wide).
+        for (s, p, k, h, wd) in [(1, 0, 3, 7, 6), (2, 1, 4, 7, 6), (2, 0, 3, 7, 6), (3, 2, 2, 7, 6), (1, 0, 1, 7, 6),
+                                 (1, 1, 3, 5, 17), (1, 0, 3, 5, 17), (1, 2, 5, 5, 17), (1, 3, 2, 5, 17)] {
+            let x = try r([2, 3, h, wd], 40 + s, 1), w = try r([4, 3, k, k], 41 + p, 1), b = try r([4], 42, 1)
             let got = try Conv.conv2d(x, w, b, stride: s, padding: p)
             let want = try naiveConv(x, w, b, stride: s, padding: p)
             XCTAssertEqual(got.shape, want.shape)
-            XCTAssertLessThan(try maxAbsDiff(got, want), 1e-12, "stride \(s) padding \(p) kernel \(k)")
+            XCTAssertLessThan(try maxAbsDiff(got, want), 1e-12, "stride \(s) padding \(p) kernel \(k) on \(h)×\(wd)")
         }
     }
 
     /// float32 goes through the C kernels (im2col/col2im over offset tables): same geometries,
     /// against the float64 definition within float32 rounding (sums of ≤ 48 products of N(0,1)).
     func testFloat32ConvMatchesDefinition() throws {
-        for (s, p, k) in [(1, 0, 3), (2, 1, 4), (2, 0, 3), (3, 2, 2), (1, 1, 3)] {
-            let x = try r([3, 4, 9, 7], 90 + s, 1), w = try r([5, 4, k, k], 91 + p, 1), b = try r([5], 92, 1)
+        for (s, p, k, h, wd) in [(1, 0, 3, 9, 7), (2, 1, 4, 9, 7), (2, 0, 3, 9, 7), (3, 2, 2, 9, 7), (1, 1, 3, 9, 7), (1, 1, 3, 6, 16), (1, 0, 1, 9, 7)] {
+            let x = try r([3, 4, h, wd], 90 + s, 1), w = try r([5, 4, k, k], 91 + p, 1), b = try r([5], 92, 1)
             let got = try Conv.conv2d(x.astype(.float32), w.astype(.float32), b.astype(.float32), stride: s, padding: p)
             XCTAssertEqual(got.dtype, .float32)
             XCTAssertLessThan(try maxAbsDiff(got.astype(.float64), naiveConv(x, w, b, stride: s, padding: p)), 1e-4, "stride \(s) padding \(p) kernel \(k)")
@@ -56,9 +59,9 @@ final class LayerTests: XCTestCase {
 
     func testConvTransposeIsTheAdjoint() throws {
         // ⟨conv(x), y⟩ = ⟨x, convT(y)⟩ for the same weights (no bias), for several geometries.
-        for (s, p, k) in [(1, 0, 3), (2, 1, 4), (2, 0, 2)] {
+        for (s, p, k, h, wd) in [(1, 0, 3, 8, 8), (2, 1, 4, 8, 8), (2, 0, 2, 8, 8), (1, 1, 3, 4, 14), (1, 0, 1, 8, 8)] {
             let w = try r([5, 3, k, k], 50 + s, 1)                    // conv: 3 → 5 channels
-            let x = try r([2, 3, 8, 8], 51, 1)
+            let x = try r([2, 3, h, wd], 51, 1)
             let cx = try Conv.conv2d(x, w, nil, stride: s, padding: p)
             let y = try r(cx.shape, 52, 1)
             let ty = try Conv.convTranspose2d(y, w, nil, stride: s, padding: p)   // w as Cin=5 × Cout=3
@@ -74,6 +77,18 @@ final class LayerTests: XCTestCase {
         }
         try GradCheck.check("conv_transpose2d s2 p1", [try r([2, 3, 4, 3], 63, 1), try r([3, 2, 4, 4], 64, 1), try r([2], 65, 1)]) {
             try Conv.convTranspose2d($0[0], $0[1], $0[2], stride: 2, padding: 1)
+        }
+        try GradCheck.check("conv2d s1 p1 without a column matrix", [try r([2, 2, 3, 9], 68, 1), try r([3, 2, 3, 3], 69, 1), try r([3], 70, 1)]) {
+            try Conv.conv2d($0[0], $0[1], $0[2], stride: 1, padding: 1)
+        }
+        try GradCheck.check("conv_transpose2d s1 p1 without a column matrix", [try r([2, 3, 3, 9], 71, 1), try r([3, 2, 3, 3], 72, 1), try r([2], 73, 1)]) {
+            try Conv.convTranspose2d($0[0], $0[1], $0[2], stride: 1, padding: 1)
+        }
+        try GradCheck.check("conv2d 1×1", [try r([2, 3, 3, 4], 74, 1), try r([2, 3, 1, 1], 75, 1), try r([2], 76, 1)]) {
+            try Conv.conv2d($0[0], $0[1], $0[2], stride: 1, padding: 0)
+        }
+        try GradCheck.check("conv_transpose2d 1×1", [try r([2, 3, 3, 4], 77, 1), try r([3, 2, 1, 1], 78, 1), try r([2], 79, 1)]) {
+            try Conv.convTranspose2d($0[0], $0[1], $0[2], stride: 1, padding: 0)
         }
         try GradCheck.check("conv2d of a non-contiguous input", [try r([2, 5, 5, 2], 66, 1), try r([2, 2, 3, 3], 67, 1)]) {
             try Conv.conv2d(Diff.permute($0[0], [0, 3, 1, 2]), $0[1], nil, stride: 1, padding: 1)
