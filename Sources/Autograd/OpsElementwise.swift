@@ -67,6 +67,7 @@ extension Diff {
 extension Diff {
     /// kind(a) elementwise.
     public static func unary(_ kind: UnaryKind, _ a: Tensor) throws -> Tensor {
+        if kind == .gelu, a.dtype == .float32, Autograd.tracking(a) { return try gelu32(a) }
         let out = try a.unary(kind)
         guard Autograd.tracking(a) else { return out }
         let x = Autograd.alias(a), y = Autograd.alias(out)
@@ -85,6 +86,26 @@ extension Diff {
                 if x.dtype == .float32 { return [try Kernel.float32(x, g) { ouro_gelu_backward_f32($0, $1, $2, $3) }] }   // CKernels/math.c
                 return [try Kernel.zip(g, x, { g, v in g * GELU.derivative(v) }, { g, v in g * GELU.derivative(v) })]
             }
+        }
+    }
+
+    /// float32 GELU under autograd: the forward kernel also keeps Φ(x), so the backward pass
+    /// computes only φ(x) (CKernels/math.c; the same bits as recomputing Φ, at a third of the cost).
+    static func gelu32(_ a: Tensor) throws -> Tensor {
+        let x = try a.contiguous()
+        let out = try Tensor(uninitialized: x.shape, dtype: .float32), cdf = try Tensor(uninitialized: x.shape, dtype: .float32)
+        let (px, po, pc) = (x.base(Float.self), out.base(Float.self), cdf.base(Float.self))
+        Parallel.forRanges(x.count) { r in ouro_gelu_cdf_f32(px + r.lowerBound, po + r.lowerBound, pc + r.lowerBound, r.count) }
+        let xs = Autograd.alias(x)
+        return Autograd.record(out, "gelu", [a], saved: [a]) { g0 in
+            let g = try g0.astypeIfNeeded(.float32).contiguous()
+            guard g.shape == xs.shape else { throw TensorError("internal: gelu gradient of shape \(describeShape(g.shape)) for \(describeShape(xs.shape))") }
+            let gx = try Tensor(uninitialized: xs.shape, dtype: .float32)
+            let (px, pc, pg, po) = (xs.base(Float.self), cdf.base(Float.self), g.base(Float.self), gx.base(Float.self))
+            Parallel.forRanges(gx.count) { r in
+                ouro_gelu_backward_cdf_f32(px + r.lowerBound, pc + r.lowerBound, pg + r.lowerBound, po + r.lowerBound, r.count)
+            }
+            return [gx]
         }
     }
 

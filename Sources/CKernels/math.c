@@ -123,13 +123,23 @@ static inline __attribute__((always_inline)) float erfc_pos_scaled(double z) {
     return z > 10.5 ? 0.0f : r;                  /* x·erfc(10.5)/2 is below every float (and z = inf) */
 }
 
+/* 2^64 · erfc(|x|/√2), the one costly part of GELU and of Φ. */
+static inline __attribute__((always_inline)) float gelu_es(float x) { return erfc_pos_scaled(fabs((double)x) * 0.70710678118654752); }
+
 /* GELU, x·Φ(x) = ½·x·erfc(−x/√2): for x ≥ 0 as ½·x·(2 − erfc(x/√2)), for x < 0 as ½·x·erfc(|x|/√2),
-   so both tails keep their relative accuracy. */
-static inline __attribute__((always_inline)) float gelu_one(float x) {
-    float es = erfc_pos_scaled(fabs((double)x) * 0.70710678118654752);
+   so both tails keep their relative accuracy (es = gelu_es(x)). */
+static inline __attribute__((always_inline)) float gelu_from_es(float x, float es) {
     const float unscale = 5.42101086242752217e-20f;   /* 2^-64 */
     float r = x >= 0.0f ? 0.5f * x * (2.0f - es * unscale) : (es == 0.0f ? -0.0f : (0.5f * x * es) * unscale);   /* GELU(−∞) = −0 */
     return x != x ? x : r;
+}
+static inline __attribute__((always_inline)) float gelu_one(float x) { return gelu_from_es(x, gelu_es(x)); }
+
+/* Φ(x) from es = gelu_es(x): Φ(−|x|) = erfc(|x|/√2)/2. */
+static inline __attribute__((always_inline)) float gelu_cdf_from_es(float v, float es) {
+    const float unscale = 5.42101086242752217e-20f;   /* 2^-64 */
+    float half_erfc = 0.5f * es * unscale;            /* Φ(−|v|) */
+    return v >= 0.0f ? 1.0f - half_erfc : half_erfc;
 }
 
 /* log(1 + u) for u ≥ 0 to a few ulp: with w = 1 + u rounded, log(w)·u/(w − 1) cancels the rounding
@@ -148,18 +158,26 @@ OURO_CLONES void ouro_bce_logits_f32(const float *x, const float *t, float *out,
     }
 }
 
-/* g · GELU'(x) = g · (Φ(x) + x·φ(x)), Φ through the same scaled erfc as the forward pass. */
+/* g · GELU'(x) = g · (Φ(x) + x·φ(x)) given Φ(x). */
+static inline __attribute__((always_inline)) float gelu_grad_one(float v, float cdf, float g) {
+    /* e^(−v²/2) with v² split exactly (fma): a rounded v² would cost v²/2 ulps of the result */
+    float sq = v * v, sq_lo = fmaf(v, v, -sq);
+    float pdf = 0.398942280401432678f * exp_one(-0.5f * sq) * (1.0f - 0.5f * sq_lo);
+    return g * (cdf + v * pdf);
+}
+
 OURO_CLONES void ouro_gelu_backward_f32(const float *x, const float *g, float *out, size_t n) {
-    const float unscale = 5.42101086242752217e-20f;   /* 2^-64 */
-    for (size_t i = 0; i < n; i++) {
-        float v = x[i];
-        float half_erfc = 0.5f * erfc_pos_scaled(fabs((double)v) * 0.70710678118654752) * unscale;   /* Φ(−|v|) */
-        float cdf = v >= 0.0f ? 1.0f - half_erfc : half_erfc;
-        /* e^(−v²/2) with v² split exactly (fma): a rounded v² would cost v²/2 ulps of the result */
-        float sq = v * v, sq_lo = fmaf(v, v, -sq);
-        float pdf = 0.398942280401432678f * exp_one(-0.5f * sq) * (1.0f - 0.5f * sq_lo);
-        out[i] = g[i] * (cdf + v * pdf);
-    }
+    for (size_t i = 0; i < n; i++) out[i] = gelu_grad_one(x[i], gelu_cdf_from_es(x[i], gelu_es(x[i])), g[i]);
+}
+
+/* GELU keeping Φ(x) for the backward pass (out bit-identical to ouro_gelu_f32's). */
+OURO_CLONES void ouro_gelu_cdf_f32(const float *in, float *out, float *cdf, size_t n) {
+    for (size_t i = 0; i < n; i++) { float es = gelu_es(in[i]); out[i] = gelu_from_es(in[i], es); cdf[i] = gelu_cdf_from_es(in[i], es); }
+}
+
+/* The backward pass from a kept Φ(x): bit-identical to ouro_gelu_backward_f32. */
+OURO_CLONES void ouro_gelu_backward_cdf_f32(const float *x, const float *cdf, const float *g, float *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = gelu_grad_one(x[i], cdf[i], g[i]);
 }
 
 OURO_CLONES void ouro_exp_f32(const float *in, float *out, size_t n) { for (size_t i = 0; i < n; i++) out[i] = exp_one(in[i]); }
@@ -170,6 +188,29 @@ static inline __attribute__((always_inline)) void sum8(const float *v, size_t n,
     for (; j + 8 <= n; j += 8)
         for (int k = 0; k < 8; k++) part[k] += (double)v[j + k];
     for (; j < n; j++) part[0] += (double)v[j];
+}
+
+static inline __attribute__((always_inline)) double lanes8(const double part[8]) {
+    return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+}
+
+OURO_CLONES double ouro_sum_sq_dev_f32(const float *x, size_t n, double mean) {
+    double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int k = 0; k < 8; k++) { double e = (double)x[j + k] - mean; part[k] += e * e; }
+    for (; j < n; j++) { double e = (double)x[j] - mean; part[0] += e * e; }
+    return lanes8(part);
+}
+
+OURO_CLONES void ouro_sum_and_dot_f32(const float *g, const float *h, size_t n, double out[2]) {
+    double sg[8] = {0, 0, 0, 0, 0, 0, 0, 0}, sgh[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int k = 0; k < 8; k++) { double a = (double)g[j + k]; sg[k] += a; sgh[k] += a * (double)h[j + k]; }
+    for (; j < n; j++) { double a = (double)g[j]; sg[0] += a; sgh[0] += a * (double)h[j]; }
+    out[0] = lanes8(sg);
+    out[1] = lanes8(sgh);
 }
 
 OURO_CLONES void ouro_softmax_rows_f32(const float *in, float *out, size_t rows, size_t n, int causal, int log_out) {

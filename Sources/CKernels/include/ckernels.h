@@ -39,6 +39,10 @@ void ouro_log_f32(const float *in, float *out, size_t n);
 void ouro_bce_logits_f32(const float *x, const float *t, float *out, size_t n);
 /* The GELU's backward pass: out = g · GELU'(x) = g · (Φ(x) + x·φ(x)). */
 void ouro_gelu_backward_f32(const float *x, const float *g, float *out, size_t n);
+/* GELU that also writes Φ(x) to cdf, and the backward pass from that Φ (no second erfc): the same
+   bits as ouro_gelu_f32 and ouro_gelu_backward_f32. */
+void ouro_gelu_cdf_f32(const float *in, float *out, float *cdf, size_t n);
+void ouro_gelu_backward_cdf_f32(const float *x, const float *cdf, const float *g, float *out, size_t n);
 void ouro_tanh_f32(const float *in, float *out, size_t n);
 void ouro_sigmoid_f32(const float *in, float *out, size_t n);
 /* GELU x·Φ(x) (exact form) through a vectorised erfc: within 5.6 ulp (every 16th float checked). */
@@ -54,6 +58,11 @@ void ouro_softmax_rows_f32(const float *in, float *out, size_t rows, size_t n, i
    values (a fixed order), block sums added in order — as accurate as a float64 sum, and the
    result does not depend on which instruction-set version runs. */
 double ouro_sum_f32(const float *x, size_t n);
+/* Σ (x − mean)², and Σ g with Σ g·h, over n contiguous float32 values in float64: eight lanes
+   (value j into lane j % 8 while whole blocks of 8 remain, the rest into lane 0), added in a
+   fixed order — the same bits whichever instruction-set version runs. */
+double ouro_sum_sq_dev_f32(const float *x, size_t n, double mean);
+void ouro_sum_and_dot_f32(const float *g, const float *h, size_t n, double out[2]);
 
 /* im2col for an N×C×H×W float32 image and a k×k kernel (stride s, padding p): row (c, ki, kj),
    column (img, oh, ow) of `cols` (C·k·k × N·Ho·Wo) holds x[img, c, oh·s − p + ki, ow·s − p + kj]
