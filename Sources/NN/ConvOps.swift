@@ -1,4 +1,5 @@
 import Autograd
+import CKernels
 import Tensor
 
 /// conv2d and conv_transpose2d with their backward passes, image by image over small column
@@ -23,6 +24,25 @@ public enum Conv {
             throw TensorError("\(op): the kernel (\(k)×\(k)) is larger than the padded input \(x.shape[2] + 2 * padding)×\(x.shape[3] + 2 * padding)")
         }
         return ConvGeometry(n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3], k: k, stride: stride, padding: padding)
+    }
+
+    /// Σ over images and positions per channel of a contiguous N × C × H × W gradient: each (image,
+    /// channel) plane summed on any core (float32 in fixed lanes, CKernels), then the images in order.
+    static func biasGradient(_ gy: Tensor) throws -> Tensor {
+        let n = gy.shape[0], c = gy.shape[1], plane = gy.shape[2] * gy.shape[3]
+        var planes = [Double](repeating: 0, count: n * c)
+        planes.withUnsafeMutableBufferPointer { buf in
+            guard let out = buf.baseAddress else { return }
+            Parallel.forRanges(n * c, grain: max(1, Parallel.grain / max(plane, 1))) { range in
+                for p in range {
+                    if gy.dtype == .float32 { out[p] = ouro_sum_f32(gy.base(Float.self) + p * plane, plane) }
+                    else { let x = gy.base(Double.self) + p * plane; var s = 0.0; for j in 0..<plane { s += x[j] }; out[p] = s }
+                }
+            }
+        }
+        var sums = [Double](repeating: 0, count: c)
+        for img in 0..<n { for ch in 0..<c { sums[ch] += planes[img * c + ch] } }
+        return try Tensor(sums).astype(gy.dtype)
     }
 
     /// 2-D cross-correlation (PyTorch's conv2d): x N×C×H×W, w Cout×C×k×k, b Cout or nil.
@@ -71,7 +91,7 @@ public enum Conv {
                 return nw ? try plan.weightGradient(partials, T.self, shape: wshape) : nil
             }
             let gw = wk.dtype == .float64 ? try backward(Double.self) : try backward(Float.self)
-            let gb = nb ? try gy.sum(dims: [0, 2, 3]) : nil
+            let gb = nb ? try biasGradient(gy) : nil
             let gxo = try gx?.astypeIfNeeded(xdt)
             return b == nil ? [gxo, gw] : [gxo, gw, gb]
         }
@@ -124,7 +144,7 @@ public enum Conv {
                 return nw ? try plan.weightGradient(partials, T.self, shape: wshape) : nil
             }
             let gw = wk.dtype == .float64 ? try backward(Double.self) : try backward(Float.self)
-            let gb = nb ? try gy.sum(dims: [0, 2, 3]) : nil
+            let gb = nb ? try biasGradient(gy) : nil
             let gxo = try gx?.astypeIfNeeded(xdt)
             return b == nil ? [gxo, gw] : [gxo, gw, gb]
         }
