@@ -48,15 +48,35 @@ public enum Conv {
     /// 2-D cross-correlation (PyTorch's conv2d): x N×C×H×W, w Cout×C×k×k, b Cout or nil.
     public static func conv2d(_ x0: Tensor, _ w: Tensor, _ b: Tensor?, stride: Int = 1, padding: Int = 0) throws -> Tensor {
         let g = try geometry(x0, w, stride: stride, padding: padding, transposed: false, op: "conv2d")
+        return try lowered(x0, w, b, ConvLowering(g, m: w.shape[0]), transposed: false)
+    }
+
+    /// The transpose (adjoint) of conv2d, PyTorch's conv_transpose2d: x N×Cin×H×W, w Cin×Cout×k×k;
+    /// the output is N×Cout×((H−1)s − 2p + k)×((W−1)s − 2p + k).
+    public static func convTranspose2d(_ x0: Tensor, _ w: Tensor, _ b: Tensor?, stride: Int = 1, padding: Int = 0) throws -> Tensor {
+        let g = try geometry(x0, w, stride: stride, padding: padding, transposed: true, op: "conv_transpose2d")
+        guard g.outH == x0.shape[2], g.outW == x0.shape[3] else {
+            throw TensorError("conv_transpose2d: internal geometry mismatch")
+        }
+        return try lowered(x0, w, b, ConvLowering(g, m: w.shape[0]), transposed: true)
+    }
+
+    /// Both convolutions and their gradients through the plan's chunk steps. conv2d goes from the
+    /// column side (x) to the matrix side (y = W·cols(x)); its transpose from the matrix side (x)
+    /// to the column side (y = col2im(Wᵀ·x)); each one's backward pass is the other's forward pass
+    /// for the input gradient, plus the weight gradient from the columns of whichever of x and gy
+    /// is on the column side.
+    static func lowered(_ x0: Tensor, _ w: Tensor, _ b: Tensor?, _ plan: ConvLowering, transposed: Bool) throws -> Tensor {
+        let g = plan.g
         let x = try x0.astypeIfNeeded(w.dtype).contiguous(), wc = try w.contiguous()
         let bias = try b.map { try $0.astypeIfNeeded(w.dtype).contiguous() }
-        let plan = ConvLowering(g, m: w.shape[0])
-        var y = try Tensor(uninitialized: [g.n, plan.m, g.outH, g.outW], dtype: w.dtype)
+        var y = try Tensor(uninitialized: transposed ? [g.n, g.c, g.h, g.w] : [g.n, plan.m, g.outH, g.outW], dtype: w.dtype)
         func forward<T: ConvElement>(_: T.Type) throws {
             let (px, py, pb) = (x.base(T.self), y.base(T.self), bias?.base(T.self))
             let (pw, taps) = try plan.weights(wc, T.self)
             try plan.forGroups(T.self) { _, chunks, scratch in
                 for c in chunks {
+                    if transposed { plan.raise(pw, px, chunk: c, scratch: scratch, into: py, bias: pb); continue }
                     for q in 0..<plan.parts {
                         plan.multiply(pw, plan.columns(px, chunk: c, part: q, scratch: scratch), chunk: c, scratch: scratch, into: py, bias: pb)
                     }
@@ -69,75 +89,24 @@ public enum Conv {
         guard Autograd.tracking(list: inputs) else { return y }
         let (nx, nw, nb) = (x0.requiresGrad, w.requiresGrad, b?.requiresGrad ?? false)
         let wk = Autograd.alias(wc), wshape = w.shape, xdt = x0.dtype
-        y = Autograd.record(y, "conv2d", inputs, saved: [w]) { gy0 in
+        y = Autograd.record(y, transposed ? "conv_transpose2d" : "conv2d", inputs, saved: [w]) { gy0 in
             let gy = try gy0.astypeIfNeeded(wk.dtype).contiguous()
             let gx = nx ? try Tensor(uninitialized: x.shape, dtype: wk.dtype) : nil
             let partials = try plan.partials(wk.dtype)
             func backward<T: ConvElement>(_: T.Type) throws -> Tensor? {
                 let (px, pgy, pgx, pp) = (x.base(T.self), gy.base(T.self), gx?.base(T.self), partials.base(T.self))
+                let (column, matrix) = transposed ? (pgy, px) : (px, pgy)
                 let (pw, taps) = try plan.weights(wk, T.self)
                 try plan.forGroups(T.self) { gi, chunks, scratch in
                     for c in chunks {
-                        if nw {
+                        if nw || (transposed && pgx != nil) {
                             for q in 0..<plan.parts {
-                                plan.accumulate(pgy, plan.columns(px, chunk: c, part: q, scratch: scratch), chunk: c, scratch: scratch,
-                                                into: pp + gi * partials.shape[1], first: c == chunks.lowerBound)
+                                let cols = plan.columns(column, chunk: c, part: q, scratch: scratch)
+                                if nw { plan.accumulate(matrix, cols, chunk: c, scratch: scratch, into: pp + gi * partials.shape[1], first: c == chunks.lowerBound) }
+                                if transposed, let pgx { plan.multiply(pw, cols, chunk: c, scratch: scratch, into: pgx, bias: nil) }
                             }
                         }
-                        if let pgx { plan.raise(pw, pgy, chunk: c, scratch: scratch, into: pgx, bias: nil) }
-                    }
-                }
-                withExtendedLifetime(taps) {}
-                return nw ? try plan.weightGradient(partials, T.self, shape: wshape) : nil
-            }
-            let gw = wk.dtype == .float64 ? try backward(Double.self) : try backward(Float.self)
-            let gb = nb ? try biasGradient(gy) : nil
-            let gxo = try gx?.astypeIfNeeded(xdt)
-            return b == nil ? [gxo, gw] : [gxo, gw, gb]
-        }
-        return y
-    }
-
-    /// The transpose (adjoint) of conv2d, PyTorch's conv_transpose2d: x N×Cin×H×W, w Cin×Cout×k×k;
-    /// the output is N×Cout×((H−1)s − 2p + k)×((W−1)s − 2p + k).
-    public static func convTranspose2d(_ x0: Tensor, _ w: Tensor, _ b: Tensor?, stride: Int = 1, padding: Int = 0) throws -> Tensor {
-        let g = try geometry(x0, w, stride: stride, padding: padding, transposed: true, op: "conv_transpose2d")
-        guard g.outH == x0.shape[2], g.outW == x0.shape[3] else {
-            throw TensorError("conv_transpose2d: internal geometry mismatch")
-        }
-        let x = try x0.astypeIfNeeded(w.dtype).contiguous(), wc = try w.contiguous()
-        let bias = try b.map { try $0.astypeIfNeeded(w.dtype).contiguous() }
-        let plan = ConvLowering(g, m: w.shape[0])
-        var y = try Tensor(uninitialized: [g.n, g.c, g.h, g.w], dtype: w.dtype)
-        func forward<T: ConvElement>(_: T.Type) throws {
-            let (px, py, pb) = (x.base(T.self), y.base(T.self), bias?.base(T.self))
-            let (pw, taps) = try plan.weights(wc, T.self)
-            try plan.forGroups(T.self) { _, chunks, scratch in
-                for c in chunks { plan.raise(pw, px, chunk: c, scratch: scratch, into: py, bias: pb) }
-            }
-            withExtendedLifetime(taps) {}
-        }
-        if w.dtype == .float64 { try forward(Double.self) } else { try forward(Float.self) }
-        let inputs = b.map { [x0, w, $0] } ?? [x0, w]
-        guard Autograd.tracking(list: inputs) else { return y }
-        let (nx, nw, nb) = (x0.requiresGrad, w.requiresGrad, b?.requiresGrad ?? false)
-        let wk = Autograd.alias(wc), wshape = w.shape, xdt = x0.dtype
-        y = Autograd.record(y, "conv_transpose2d", inputs, saved: [w]) { gy0 in
-            let gy = try gy0.astypeIfNeeded(wk.dtype).contiguous()
-            let gx = nx ? try Tensor(uninitialized: x.shape, dtype: wk.dtype) : nil
-            let partials = try plan.partials(wk.dtype)
-            func backward<T: ConvElement>(_: T.Type) throws -> Tensor? {
-                let (px, pgy, pgx, pp) = (x.base(T.self), gy.base(T.self), gx?.base(T.self), partials.base(T.self))
-                let (pw, taps) = try plan.weights(wk, T.self)
-                try plan.forGroups(T.self) { gi, chunks, scratch in
-                    for c in chunks {
-                        for q in 0..<plan.parts {
-                            let cols = plan.columns(pgy, chunk: c, part: q, scratch: scratch)
-                            if nw {
-                                plan.accumulate(px, cols, chunk: c, scratch: scratch, into: pp + gi * partials.shape[1], first: c == chunks.lowerBound)
-                            }
-                            if let pgx { plan.multiply(pw, cols, chunk: c, scratch: scratch, into: pgx, bias: nil) }
-                        }
+                        if !transposed, let pgx { plan.raise(pw, pgy, chunk: c, scratch: scratch, into: pgx, bias: nil) }
                     }
                 }
                 withExtendedLifetime(taps) {}

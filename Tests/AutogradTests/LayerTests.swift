@@ -41,8 +41,8 @@ final class LayerTests: XCTestCase {
         }
     }
 
-    /// float32 goes through the C kernels (im2col/col2im over offset tables): same geometries,
-    /// against the float64 definition within float32 rounding (sums of ≤ 48 products of N(0,1)).
+    /// float32 goes through the C kernels (im2col/col2im) or, on the 6×16 images, the shifted
+    /// GEMMs: against the float64 definition within float32 rounding (sums of ≤ 48 products of N(0,1)).
     func testFloat32ConvMatchesDefinition() throws {
         for (s, p, k, h, wd) in [(1, 0, 3, 9, 7), (2, 1, 4, 9, 7), (2, 0, 3, 9, 7), (3, 2, 2, 9, 7), (1, 1, 3, 9, 7), (1, 1, 3, 6, 16), (1, 0, 1, 9, 7)] {
             let x = try r([3, 4, h, wd], 90 + s, 1), w = try r([5, 4, k, k], 91 + p, 1), b = try r([5], 92, 1)
