@@ -82,15 +82,14 @@ extension Diff {
             case .sqrt: return [try Kernel.zip(g, y, { g, o in 0.5 * g / o }, { g, o in 0.5 * g / o })]
             case .tanh: return [try Kernel.zip(g, y, { g, o in g * (1 - o * o) }, { g, o in g * (1 - o * o) })]
             case .sigmoid: return [try Kernel.zip(g, y, { g, o in g * o * (1 - o) }, { g, o in g * o * (1 - o) })]
-            case .gelu:
-                if x.dtype == .float32 { return [try Kernel.float32(x, g) { ouro_gelu_backward_f32($0, $1, $2, $3) }] }   // CKernels/math.c
+            case .gelu:   // float64 (float32 goes through gelu32)
                 return [try Kernel.zip(g, x, { g, v in g * GELU.derivative(v) }, { g, v in g * GELU.derivative(v) })]
             }
         }
     }
 
     /// float32 GELU under autograd: the forward kernel also keeps Φ(x), so the backward pass
-    /// computes only φ(x) (CKernels/math.c; the same bits as recomputing Φ, at a third of the cost).
+    /// computes only φ(x) (CKernels/math.c; a third of the cost of recomputing Φ).
     static func gelu32(_ a: Tensor) throws -> Tensor {
         let x = try a.contiguous()
         let out = try Tensor(uninitialized: x.shape, dtype: .float32), cdf = try Tensor(uninitialized: x.shape, dtype: .float32)

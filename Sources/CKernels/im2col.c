@@ -92,7 +92,7 @@ void ouro_im2col_##S(const T *x, T *cols, int n, int c, int h, int w, int k, int
             for (int img = 0; img < n; img++) {                                                     \
                 const T *src = x + ((long)img * c + ch) * plane;                                    \
                 T *d = row + img * L;                                                               \
-                for (long l = 0; l < L; l++) { int o = idx[l]; d[l] = o >= 0 ? src[o] : (T)0; }    \
+                for (long l = 0; l < L; l++) { int o = idx[l]; d[l] = o >= 0 ? src[o] : (T)0; }     \
             }                                                                                       \
         }                                                                                           \
     free(tables);                                                                                   \
@@ -101,7 +101,7 @@ OURO_CLONES                                                                     
 void ouro_col2im_##S(const T *cols, T *x, int n, int c, int h, int w, int k, int s, int p,          \
                      int ho, int wo, int c0, int c1) {                                              \
     const long L = (long)ho * wo, ncols = (long)n * L, plane = (long)h * w;                         \
-    if (s == 1) {                                                                               \
+    if (s == 1) {                                                                                   \
         /* stride 1: add into a zero-bordered copy of the plane (hp × wp), each output row of each  \
            offset one plain run, then copy the inside back; every value receives its terms in the   \
            same order as the general path (bit-identical results) */                                \
@@ -157,7 +157,7 @@ void ouro_col2im_##S(const T *cols, T *x, int n, int c, int h, int w, int k, int
             for (int kk = 0; kk < k * k; kk++) {                                                    \
                 const int *idx = tables + kk * L;                                                   \
                 const T *r = cols + ((long)ch * k * k + kk) * ncols + img * L;                      \
-                for (long l = 0; l < L; l++) { int o = idx[l]; if (o >= 0) dst[o] += r[l]; }       \
+                for (long l = 0; l < L; l++) { int o = idx[l]; if (o >= 0) dst[o] += r[l]; }        \
             }                                                                                       \
         }                                                                                           \
     free(tables);                                                                                   \

@@ -166,16 +166,12 @@ static inline __attribute__((always_inline)) float gelu_grad_one(float v, float 
     return g * (cdf + v * pdf);
 }
 
-OURO_CLONES void ouro_gelu_backward_f32(const float *x, const float *g, float *out, size_t n) {
-    for (size_t i = 0; i < n; i++) out[i] = gelu_grad_one(x[i], gelu_cdf_from_es(x[i], gelu_es(x[i])), g[i]);
-}
-
 /* GELU keeping Φ(x) for the backward pass (out bit-identical to ouro_gelu_f32's). */
 OURO_CLONES void ouro_gelu_cdf_f32(const float *in, float *out, float *cdf, size_t n) {
     for (size_t i = 0; i < n; i++) { float es = gelu_es(in[i]); out[i] = gelu_from_es(in[i], es); cdf[i] = gelu_cdf_from_es(in[i], es); }
 }
 
-/* The backward pass from a kept Φ(x): bit-identical to ouro_gelu_backward_f32. */
+/* g · GELU'(x) from Φ(x) kept by ouro_gelu_cdf_f32. */
 OURO_CLONES void ouro_gelu_backward_cdf_f32(const float *x, const float *cdf, const float *g, float *out, size_t n) {
     for (size_t i = 0; i < n; i++) out[i] = gelu_grad_one(x[i], cdf[i], g[i]);
 }
@@ -190,6 +186,7 @@ static inline __attribute__((always_inline)) void sum8(const float *v, size_t n,
     for (; j < n; j++) part[0] += (double)v[j];
 }
 
+/* The eight lanes' total, in a fixed order. */
 static inline __attribute__((always_inline)) double lanes8(const double part[8]) {
     return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
 }
@@ -227,7 +224,7 @@ OURO_CLONES void ouro_softmax_rows_f32(const float *in, float *out, size_t rows,
             /* whole rows through the vector loop: the masked tail costs less than a scalar remainder per row */
             for (size_t j = 0; j < n; j++) o[j] = exp_one(o[j]);
             sum8(o, live, part);
-            double s = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+            double s = lanes8(part);
             float inv = (float)(1.0 / s);
             for (size_t j = 0; j < live; j++) o[j] *= inv;
         } else {
@@ -237,7 +234,7 @@ OURO_CLONES void ouro_softmax_rows_f32(const float *in, float *out, size_t rows,
                 for (size_t k = 0; k < w; k++) buf[k] = exp_one(x[c + k] - m);
                 sum8(buf, w, part);
             }
-            double s = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+            double s = lanes8(part);
             double ls = log(s);
             for (size_t j = 0; j < live; j++) o[j] = (float)((double)(x[j] - m) - ls);
             for (size_t j = live; j < n; j++) o[j] = -INFINITY;

@@ -1,4 +1,3 @@
-import Foundation
 import Tensor
 
 /// A convolution computed image by image over a small column matrix, so the k²-fold expanded

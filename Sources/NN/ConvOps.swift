@@ -1,5 +1,4 @@
 import Autograd
-import CKernels
 import Tensor
 
 /// conv2d and conv_transpose2d with their backward passes, image by image over small column
@@ -29,20 +28,11 @@ public enum Conv {
     /// Σ over images and positions per channel of a contiguous N × C × H × W gradient: each (image,
     /// channel) plane summed on any core (float32 in fixed lanes, CKernels), then the images in order.
     static func biasGradient(_ gy: Tensor) throws -> Tensor {
-        let n = gy.shape[0], c = gy.shape[1], plane = gy.shape[2] * gy.shape[3]
-        var planes = [Double](repeating: 0, count: n * c)
-        planes.withUnsafeMutableBufferPointer { buf in
-            guard let out = buf.baseAddress else { return }
-            Parallel.forRanges(n * c, grain: max(1, Parallel.grain / max(plane, 1))) { range in
-                for p in range {
-                    if gy.dtype == .float32 { out[p] = ouro_sum_f32(gy.base(Float.self) + p * plane, plane) }
-                    else { let x = gy.base(Double.self) + p * plane; var s = 0.0; for j in 0..<plane { s += x[j] }; out[p] = s }
-                }
-            }
+        let n = gy.shape[0], plane = gy.shape[2] * gy.shape[3]
+        let planes = RowSums.perPlane(n * gy.shape[1], length: plane, zero: 0.0) { p in
+            gy.dtype == .float32 ? RowSums.sum(gy.base(Float.self) + p * plane, plane) : RowSums.sum(gy.base(Double.self) + p * plane, plane)
         }
-        var sums = [Double](repeating: 0, count: c)
-        for img in 0..<n { for ch in 0..<c { sums[ch] += planes[img * c + ch] } }
-        return try Tensor(sums).astype(gy.dtype)
+        return try Tensor(RowSums.channelTotals(planes, channels: gy.shape[1])).astype(gy.dtype)
     }
 
     /// 2-D cross-correlation (PyTorch's conv2d): x N×C×H×W, w Cout×C×k×k, b Cout or nil.

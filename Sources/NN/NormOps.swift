@@ -1,42 +1,5 @@
 import Autograd
-import CKernels
 import Tensor
-
-/// The sums both normalisations take, in float64: float32 rows in eight fixed lanes (CKernels/math.c),
-/// float64 in order. Each is a fixed function of the row, whichever core runs it.
-enum RowSums {
-    /// The mean and variance (biased) of n values.
-    @inline(__always)
-    static func moments<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ n: Int) -> (mean: Double, variance: Double) {
-        if T.self == Float.self {
-            return x.withMemoryRebound(to: Float.self, capacity: n) { p in
-                let mean = ouro_sum_f32(p, n) / Double(n)
-                return (mean, ouro_sum_sq_dev_f32(p, n, mean) / Double(n))
-            }
-        }
-        var s = 0.0
-        for j in 0..<n { s += x[j].asDouble }
-        let mean = s / Double(n)
-        var v = 0.0
-        for j in 0..<n { let e = x[j].asDouble - mean; v += e * e }
-        return (mean, v / Double(n))
-    }
-
-    /// Σ g and Σ g·h over n values.
-    @inline(__always)
-    static func sumAndDot<T: FloatElement>(_ g: UnsafeMutablePointer<T>, _ h: UnsafeMutablePointer<T>, _ n: Int) -> (g: Double, gh: Double) {
-        if T.self == Float.self {
-            var out = (0.0, 0.0)
-            g.withMemoryRebound(to: Float.self, capacity: n) { pg in h.withMemoryRebound(to: Float.self, capacity: n) { ph in
-                withUnsafeMutablePointer(to: &out) { $0.withMemoryRebound(to: Double.self, capacity: 2) { ouro_sum_and_dot_f32(pg, ph, n, $0) } }
-            } }
-            return out
-        }
-        var a = 0.0, b = 0.0
-        for j in 0..<n { a += g[j].asDouble; b += g[j].asDouble * h[j].asDouble }
-        return (a, b)
-    }
-}
 
 /// Layer normalisation over the last dimension, fused: one pass for mean and variance per row,
 /// one to write; backward from the saved normalised values and reciprocal standard deviations.
@@ -141,8 +104,8 @@ public enum GroupNormOp {
             let g = try g0.astypeIfNeeded(dt).contiguous()
             let wc = try wk.contiguous()
             // Σ g and Σ g·x̂ per (image, channel) plane serve all three gradients.
-            let planes = dt == .float64 ? try planeSums(g.base(Double.self), xhat.base(Double.self), n: n, shape)
-                                        : try planeSums(g.base(Float.self), xhat.base(Float.self), n: n, shape)
+            let planes = dt == .float64 ? planeSums(g.base(Double.self), xhat.base(Double.self), n: n, shape)
+                                        : planeSums(g.base(Float.self), xhat.base(Float.self), n: n, shape)
             var gx: Tensor? = nil
             if needs[0] {
                 let out = try Tensor(uninitialized: x.shape, dtype: dt)
@@ -152,7 +115,7 @@ public enum GroupNormOp {
             }
             var gw: Tensor? = nil, gb: Tensor? = nil
             if needs[1] || needs[2] {
-                let sums = try channelSums(planes, n: n, shape, dtype: dt)
+                let sums = try channelSums(planes, shape, dtype: dt)
                 gw = needs[1] ? sums.scale : nil
                 gb = needs[2] ? sums.shift : nil
             }
@@ -186,35 +149,25 @@ public enum GroupNormOp {
         }
     }
 
-    /// Per (image, channel) plane: Σ g (`g`) and Σ g·x̂ (`gh`), on any core (each a fixed function of its plane).
-    struct PlaneSums { var g: [Double], gh: [Double] }
-
-    static func planeSums<T: FloatElement>(_ g: UnsafeMutablePointer<T>, _ xh: UnsafeMutablePointer<T>, n: Int, _ s: Layout) throws -> PlaneSums {
-        let planes = n * s.channels
-        var sums = PlaneSums(g: [Double](repeating: 0, count: planes), gh: [Double](repeating: 0, count: planes))
-        sums.g.withUnsafeMutableBufferPointer { gp in
-            sums.gh.withUnsafeMutableBufferPointer { hp in
-                guard let gp = gp.baseAddress, let hp = hp.baseAddress else { return }
-                Parallel.forRanges(planes, grain: max(1, Parallel.grain / max(s.positions, 1))) { range in
-                    for p in range { (gp[p], hp[p]) = RowSums.sumAndDot(g + p * s.positions, xh + p * s.positions, s.positions) }
-                }
-            }
+    /// Per (image, channel) plane: Σ g and Σ g·x̂.
+    static func planeSums<T: FloatElement>(_ g: UnsafeMutablePointer<T>, _ xh: UnsafeMutablePointer<T>, n: Int, _ s: Layout) -> [(g: Double, gh: Double)] {
+        RowSums.perPlane(n * s.channels, length: s.positions, zero: (g: 0, gh: 0)) { p in
+            RowSums.sumAndDot(g + p * s.positions, xh + p * s.positions, s.positions)
         }
-        return sums
     }
 
     /// dx = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ · x̂)) per row, with ĝ = g · weight[channel] (the
     /// row's sums are its planes' sums times their weights).
     static func backward<T: FloatElement>(_ g: UnsafeMutablePointer<T>, _ xh: UnsafeMutablePointer<T>, _ rs: UnsafeMutablePointer<Double>,
-                                          _ w: UnsafeMutablePointer<T>, _ gx: UnsafeMutablePointer<T>, _ s: Layout, _ planes: PlaneSums) {
-        planes.g.withUnsafeBufferPointer { pg in planes.gh.withUnsafeBufferPointer { ph in
+                                          _ w: UnsafeMutablePointer<T>, _ gx: UnsafeMutablePointer<T>, _ s: Layout, _ planes: [(g: Double, gh: Double)]) {
+        planes.withUnsafeBufferPointer { pl in
         Parallel.forRanges(s.rows, grain: max(1, Parallel.grain / max(s.d, 1))) { range in
             for r in range {
                 let firstChannel = (r % s.groups) * s.perGroup, firstPlane = (r / s.groups) * s.channels + firstChannel
                 var sg = 0.0, sgh = 0.0
                 for k in 0..<s.perGroup {
                     let wc = w[firstChannel + k].asDouble
-                    sg += pg[firstPlane + k] * wc; sgh += ph[firstPlane + k] * wc
+                    sg += pl[firstPlane + k].g * wc; sgh += pl[firstPlane + k].gh * wc
                 }
                 let mg = T(fromDouble: sg / Double(s.d)), mgh = T(fromDouble: sgh / Double(s.d)), inv = T(fromDouble: rs[r])
                 for k in 0..<s.perGroup {
@@ -223,14 +176,13 @@ public enum GroupNormOp {
                 }
             }
         }
-        } }
+        }
     }
 
     /// Σ g·x̂ and Σ g per channel: the planes' sums added over images in order (the same bits
     /// whatever the split).
-    static func channelSums(_ planes: PlaneSums, n: Int, _ s: Layout, dtype: DType) throws -> (scale: Tensor, shift: Tensor) {
-        var scale = [Double](repeating: 0, count: s.channels), shift = [Double](repeating: 0, count: s.channels)
-        for img in 0..<n { for ch in 0..<s.channels { scale[ch] += planes.gh[img * s.channels + ch]; shift[ch] += planes.g[img * s.channels + ch] } }
-        return (try Tensor(scale).astype(dtype), try Tensor(shift).astype(dtype))
+    static func channelSums(_ planes: [(g: Double, gh: Double)], _ s: Layout, dtype: DType) throws -> (scale: Tensor, shift: Tensor) {
+        (try Tensor(RowSums.channelTotals(planes.map { $0.gh }, channels: s.channels)).astype(dtype),
+         try Tensor(RowSums.channelTotals(planes.map { $0.g }, channels: s.channels)).astype(dtype))
     }
 }

@@ -37,10 +37,8 @@ void ouro_exp_f32(const float *in, float *out, size_t n);
 void ouro_log_f32(const float *in, float *out, size_t n);
 /* Binary cross-entropy with logits per element: max(x, 0) − x·t + log(1 + e^−|x|). */
 void ouro_bce_logits_f32(const float *x, const float *t, float *out, size_t n);
-/* The GELU's backward pass: out = g · GELU'(x) = g · (Φ(x) + x·φ(x)). */
-void ouro_gelu_backward_f32(const float *x, const float *g, float *out, size_t n);
-/* GELU that also writes Φ(x) to cdf, and the backward pass from that Φ (no second erfc): the same
-   bits as ouro_gelu_f32 and ouro_gelu_backward_f32. */
+/* GELU that also writes Φ(x) to cdf (out: the same bits as ouro_gelu_f32), and the backward pass
+   from that Φ without a second erfc: out = g · GELU'(x) = g · (Φ(x) + x·φ(x)). */
 void ouro_gelu_cdf_f32(const float *in, float *out, float *cdf, size_t n);
 void ouro_gelu_backward_cdf_f32(const float *x, const float *cdf, const float *g, float *out, size_t n);
 void ouro_tanh_f32(const float *in, float *out, size_t n);
