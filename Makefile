@@ -3,7 +3,7 @@
 #   make test   the same set-up, then the whole test suite
 SWIFT      ?= swift
 CONFIG     ?= release
-APT_PKGS    = liblua5.4-dev libopenblas-dev liblapacke-dev libedit-dev zlib1g-dev libpng-dev pkg-config
+APT_PKGS    = liblua5.4-dev libopenblas-dev liblapacke-dev libedit-dev zlib1g-dev libpng-dev libdnnl-dev pkg-config
 PKGCONFIG   = lua5.4 openblas lapacke libedit zlib libpng
 # Real data the scripts and tests read: Fashion-MNIST (IDX files) and the fortunes corpus from Debian.
 DATA_PKGS   = dataset-fashion-mnist fortunes fortunes-min
@@ -21,7 +21,7 @@ all: build
 
 ## deps: install the Debian packages the build needs, only when missing
 deps:
-	@if ! pkg-config --exists $(PKGCONFIG) 2>/dev/null; then \
+	@if ! pkg-config --exists $(PKGCONFIG) 2>/dev/null || [ ! -f /usr/include/oneapi/dnnl/dnnl.h ]; then \
 	  echo "== installing system packages: $(APT_PKGS)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PKGS); \
 	fi

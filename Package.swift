@@ -30,13 +30,15 @@ let package = Package(
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])]),
         // libpng behind C functions that keep its setjmp/longjmp error handling on the C side
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
+        // oneDNN's direct float32 convolutions (Debian: libdnnl-dev), one thread per call.
+        .target(name: "CDNNL", linkerSettings: [.linkedLibrary("dnnl")]),
         // Plain C loops used only as the speed reference in `ouro bench`.
         .target(name: "CBenchKernels"),
         .target(name: "Tensor", dependencies: ["CBLAS", "CBLASGuard", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
         .target(name: "Autograd", dependencies: ["Tensor", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
-        .target(name: "NN", dependencies: ["Autograd", "Tensor", "CKernels"],
+        .target(name: "NN", dependencies: ["Autograd", "Tensor", "CKernels", "CDNNL"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
         .target(name: "Models", dependencies: ["Tensor", "Autograd", "NN", "Data", "CKernels"]),
         .target(name: "Data", dependencies: ["Tensor", "CZlib"]),

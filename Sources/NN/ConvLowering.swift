@@ -35,6 +35,8 @@ struct ConvLowering {
         /// ki·W' + kj, W' the padded width, so a convolution is k² GEMMs straight from the padded
         /// image, with k − 1 ignored columns per output row.
         case shifted
+        /// float32 by oneDNN's direct kernels, a chunk of images per call (ConvDirect.swift).
+        case direct
     }
 
     /// About this many values of column matrix per chunk (a chunk holds at least one image, or
@@ -42,14 +44,31 @@ struct ConvLowering {
     static let chunkValues = 1 << 16
     static let maxGroups = 8
 
-    init(_ g: ConvGeometry, m: Int) {
+    /// Bytes of oneDNN workspace per group (direct mode).
+    let directBytes: Int
+    /// Where a failed oneDNN call is recorded (direct mode).
+    let failure: DirectFailure?
+
+    /// The plan for a convolution of this geometry with M channels on the matrix side; `float32`
+    /// convolutions go to oneDNN when it can run them (`bias`: the forward pass adds one).
+    init(_ g: ConvGeometry, m: Int, float32: Bool = false, bias: Bool = false) {
         self.g = g
         self.m = m
-        if g.k == 1 && g.stride == 1 && g.padding == 0 { mode = .pointwise }
-        else if g.stride == 1 && 4 * (g.k - 1) <= g.outW { mode = .shifted }
-        else { mode = .columns }
+        let direct = float32 ? Self.directChunk(g, m: m) : 0
+        if direct > 0, let bytes = Self.directWorkspace(g, m: m, perChunk: direct, bias: bias) {
+            (mode, directBytes, failure) = (.direct, bytes, DirectFailure())
+        } else {
+            (directBytes, failure) = (0, nil)
+            if g.k == 1 && g.stride == 1 && g.padding == 0 { mode = .pointwise }
+            else if g.stride == 1 && 4 * (g.k - 1) <= g.outW { mode = .shifted }
+            else { mode = .columns }
+        }
         let perImage = max(1, g.rows * g.positions)
-        perChunk = mode == .shifted ? 1 : max(1, min(g.n, Self.chunkValues / perImage))
+        switch mode {
+        case .shifted: perChunk = 1
+        case .direct: perChunk = direct
+        default: perChunk = max(1, min(g.n, Self.chunkValues / perImage))
+        }
         chunks = (g.n + perChunk - 1) / perChunk
         groups = min(chunks, Self.maxGroups)
         parts = mode != .columns ? 1 : max(1, min(g.c, (perImage + Self.chunkValues - 1) / Self.chunkValues))
@@ -59,9 +78,14 @@ struct ConvLowering {
     /// Values per image on the matrix side.
     var matrixSize: Int { m * g.positions }
     /// Values of one group's scratch: a chunk's column matrix (its largest part), or for a
-    /// shifted convolution a padded image and one extended image of the matrix side.
+    /// shifted convolution a padded image and one extended image of the matrix side, or for a
+    /// direct one room for a weight gradient and the oneDNN workspace.
     var scratchSize: Int {
-        mode == .shifted ? paddedImage + m * extended : perChunk * g.positions * g.k * g.k * ((g.c + parts - 1) / parts)
+        switch mode {
+        case .shifted: return paddedImage + m * extended
+        case .direct: return m * g.rows + (directBytes + 3) / 4 + 16
+        default: return perChunk * g.positions * g.k * g.k * ((g.c + parts - 1) / parts)
+        }
     }
 
     func images(ofChunk c: Int) -> Range<Int> { (c * perChunk)..<min(g.n, (c + 1) * perChunk) }
@@ -76,6 +100,7 @@ struct ConvLowering {
         func run(_ gi: Int) { body(gi, (total * gi / n)..<(total * (gi + 1) / n), base + gi * size) }
         if Linalg.threads > 1 { for gi in 0..<n { run(gi) } } else { Parallel.run(n) { run($0) } }
         withExtendedLifetime(scratch) {}
+        if failure?.failed == true { throw TensorError("convolution: a oneDNN call failed (out of memory?)") }
     }
 
     /// The weight matrix W (M × C·k·k), and for a shifted convolution its k² offsets' M × C
@@ -108,7 +133,7 @@ struct ConvLowering {
         let r = images(ofChunk: c), cs = channels(ofPart: q), kk = g.k * g.k
         let first = side + r.lowerBound * g.imageSize
         switch mode {
-        case .pointwise: return Columns(base: first, imageStride: g.imageSize, ld: L, row0: 0, rows: g.rows, first: true, last: true)
+        case .pointwise, .direct: return Columns(base: first, imageStride: g.imageSize, ld: L, row0: 0, rows: g.rows, first: true, last: true)
         case .shifted:
             pad(first, into: scratch)
             return Columns(base: scratch, imageStride: paddedImage, ld: paddedPlane, row0: 0, rows: g.rows, first: true, last: true)
@@ -125,6 +150,7 @@ struct ConvLowering {
     func multiply<T: ConvElement>(_ w: Weights<T>, _ cols: Columns<T>, chunk c: Int, scratch: UnsafeMutablePointer<T>,
                                   into out: UnsafeMutablePointer<T>, bias: UnsafePointer<T>?) {
         if mode == .shifted, let taps = w.taps { return shiftedMultiply(taps, cols.base, image: c, scratch: scratch, into: out, bias: bias) }
+        if mode == .direct { return directMultiply(w, cols, chunk: c, scratch: scratch, into: out, bias: bias) }
         for (j, i) in images(ofChunk: c).enumerated() {
             let o = out + i * matrixSize
             Tensor.gemm(false, false, m: m, n: L, k: cols.rows, alpha: 1, w.matrix + cols.row0, lda: g.rows, cols.image(j), ldb: cols.ld,
@@ -140,6 +166,7 @@ struct ConvLowering {
     func raise<T: ConvElement>(_ w: Weights<T>, _ matrix: UnsafePointer<T>, chunk c: Int, scratch: UnsafeMutablePointer<T>,
                                into side: UnsafeMutablePointer<T>, bias: UnsafePointer<T>?) {
         if mode == .shifted, let taps = w.taps { return shiftedRaise(taps, matrix, image: c, scratch: scratch, into: side, bias: bias) }
+        if mode == .direct { return directRaise(w, matrix, chunk: c, scratch: scratch, into: side, bias: bias) }
         let r = images(ofChunk: c), plane = g.h * g.w, first = side + r.lowerBound * g.imageSize, kk = g.k * g.k
         let pointwise = mode == .pointwise
         for q in 0..<parts {
@@ -167,6 +194,7 @@ struct ConvLowering {
     func accumulate<T: ConvElement>(_ matrix: UnsafePointer<T>, _ cols: Columns<T>, chunk c: Int, scratch: UnsafeMutablePointer<T>,
                                     into gw: UnsafeMutablePointer<T>, first: Bool) {
         if mode == .shifted { return shiftedAccumulate(matrix, cols.base, image: c, scratch: scratch, into: gw, first: first) }
+        if mode == .direct { return directAccumulate(matrix, cols, chunk: c, scratch: scratch, into: gw, first: first) }
         for (j, i) in images(ofChunk: c).enumerated() {
             Tensor.gemm(false, true, m: m, n: cols.rows, k: L, alpha: 1, matrix + i * matrixSize, lda: L, cols.image(j), ldb: cols.ld,
                         beta: first && j == 0 ? 0 : 1, gw + cols.row0, ldc: g.rows)

@@ -1,4 +1,5 @@
 import Autograd
+import CDNNL
 import Tensor
 
 /// conv2d and conv_transpose2d with their backward passes, image by image over small column
@@ -25,6 +26,22 @@ public enum Conv {
         return ConvGeometry(n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3], k: k, stride: stride, padding: padding)
     }
 
+    /// Whether oneDNN's direct convolutions are in use for float32 (libdnnl, unless OURO_DNNL=0).
+    public static var oneDNNAvailable: Bool { ouro_dnnl_available() != 0 }
+
+    /// Which kernels run this convolution ("oneDNN", "shifted GEMMs", "column GEMMs" or
+    /// "pointwise GEMM"): float32 goes to oneDNN's direct convolutions where it can
+    /// (OURO_DNNL=0 turns them off), float64 always to GEMMs.
+    public static func kernels(_ x: Tensor, _ w: Tensor, bias: Bool, stride: Int = 1, padding: Int = 0, transposed: Bool = false) throws -> String {
+        let g = try geometry(x, w, stride: stride, padding: padding, transposed: transposed, op: transposed ? "conv_transpose2d" : "conv2d")
+        switch ConvLowering(g, m: w.shape[0], float32: w.dtype == .float32, bias: bias && !transposed).mode {
+        case .direct: return "oneDNN"
+        case .shifted: return "shifted GEMMs"
+        case .columns: return "column GEMMs"
+        case .pointwise: return "pointwise GEMM"
+        }
+    }
+
     /// Σ over images and positions per channel of a contiguous N × C × H × W gradient: each (image,
     /// channel) plane summed on any core (float32 in fixed lanes, CKernels), then the images in order.
     static func biasGradient(_ gy: Tensor) throws -> Tensor {
@@ -38,7 +55,7 @@ public enum Conv {
     /// 2-D cross-correlation (PyTorch's conv2d): x N×C×H×W, w Cout×C×k×k, b Cout or nil.
     public static func conv2d(_ x0: Tensor, _ w: Tensor, _ b: Tensor?, stride: Int = 1, padding: Int = 0) throws -> Tensor {
         let g = try geometry(x0, w, stride: stride, padding: padding, transposed: false, op: "conv2d")
-        return try lowered(x0, w, b, ConvLowering(g, m: w.shape[0]), transposed: false)
+        return try lowered(x0, w, b, ConvLowering(g, m: w.shape[0], float32: w.dtype == .float32, bias: b != nil), transposed: false)
     }
 
     /// The transpose (adjoint) of conv2d, PyTorch's conv_transpose2d: x N×Cin×H×W, w Cin×Cout×k×k;
@@ -48,7 +65,7 @@ public enum Conv {
         guard g.outH == x0.shape[2], g.outW == x0.shape[3] else {
             throw TensorError("conv_transpose2d: internal geometry mismatch")
         }
-        return try lowered(x0, w, b, ConvLowering(g, m: w.shape[0]), transposed: true)
+        return try lowered(x0, w, b, ConvLowering(g, m: w.shape[0], float32: w.dtype == .float32), transposed: true)
     }
 
     /// Both convolutions and their gradients through the plan's chunk steps. conv2d goes from the

@@ -57,6 +57,41 @@ final class LayerTests: XCTestCase {
         }
     }
 
+    /// float32 convolutions (oneDNN's direct kernels where available, a chunk of at most 8 images per
+    /// call) against float64 (GEMMs): outputs and all three gradients, for batches of one image and
+    /// of 19 (two full chunks and a remainder), with and without bias, as conv and as its transpose.
+    func testFloat32ConvAndGradientsMatchFloat64() throws {
+        var worst = 0.0
+        for (s, p, k, h, wd) in [(1, 1, 3, 9, 7), (2, 1, 4, 8, 8), (2, 0, 3, 9, 7), (3, 2, 2, 9, 7), (1, 0, 1, 5, 6), (1, 2, 5, 12, 10)] {
+            for (n, bias, transposed) in [(1, true, false), (19, true, false), (19, false, true), (19, true, true), (19, false, false)] {
+                let what = "stride \(s) padding \(p) kernel \(k) \(h)×\(wd), \(n) images, bias \(bias)\(transposed ? ", transposed" : "")"
+                let w0 = try r([5, 4, k, k], 100 + k, 1), b0 = try r([transposed ? 4 : 5], 101, 1)
+                var x0 = try r([n, 4, h, wd], 102 + s, 1)
+                if transposed { x0 = try r(Conv.conv2d(x0, w0, nil, stride: s, padding: p).shape, 103, 1) }
+                if Conv.oneDNNAvailable {
+                    XCTAssertEqual(try Conv.kernels(x0.astype(.float32), w0.astype(.float32), bias: bias, stride: s, padding: p, transposed: transposed),
+                                   "oneDNN", what)
+                }
+                var results: [[Tensor]] = []
+                for dtype in [DType.float32, .float64] {
+                    let x = try x0.astype(dtype), w = try w0.astype(dtype), b = bias ? try b0.astype(dtype) : nil
+                    for t in [x, w] + (b.map { [$0] } ?? []) { t.requiresGrad = true }
+                    let y = transposed ? try Conv.convTranspose2d(x, w, b, stride: s, padding: p) : try Conv.conv2d(x, w, b, stride: s, padding: p)
+                    let seed = try r(y.shape, 104, 1).astype(dtype)
+                    try Autograd.backward(Diff.sum(Diff.mul(y, seed)))
+                    results.append(try [y, XCTUnwrap(x.grad), XCTUnwrap(w.grad)] + (b.map { [try XCTUnwrap($0.grad)] } ?? []))
+                }
+                for (name, (a, e)) in zip(["y", "gx", "gw", "gb"], zip(results[0], results[1])) {
+                    XCTAssertEqual(a.dtype, .float32)
+                    let scale = try e.unary(.abs).reduce(.max).item(), err = try maxAbsDiff(a.astype(.float64), e)
+                    worst = max(worst, err / max(1, scale))
+                    XCTAssertLessThan(err, 1e-5 * max(1, scale), "\(name): \(what)")
+                }
+            }
+        }
+        print("float32 convolutions against float64: worst error relative to the largest value \(worst)")
+    }
+
     func testConvTransposeIsTheAdjoint() throws {
         // ⟨conv(x), y⟩ = ⟨x, convT(y)⟩ for the same weights (no bias), for several geometries.
         for (s, p, k, h, wd) in [(1, 0, 3, 8, 8), (2, 1, 4, 8, 8), (2, 0, 2, 8, 8), (1, 1, 3, 4, 14), (1, 0, 1, 8, 8)] {
