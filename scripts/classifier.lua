@@ -5,9 +5,12 @@
 --
 --   ouro run scripts/classifier.lua [epochs=3] [seed=0] [save=path.safetensors]
 local nn, optim, T = ouro.nn, ouro.optim, ouro.tensor
-local epochs = tonumber(arg and arg[1]) or 3
-local seed = tonumber(arg and arg[2]) or 0
-local save = arg and arg[3]
+local a = ouro.args{
+  {"epochs", 3, "passes over the 60 000 training images", min = 1},
+  {"seed", 0, "seed of the initialisation and the batch order"},
+  {"save", type = "string", help = "write the trained weights to this .safetensors file"},
+}
+local epochs, seed, save = a.epochs, a.seed, a.save
 
 local train = ouro.data.fashion_mnist{split = "train"}
 local test = ouro.data.fashion_mnist{split = "test"}

@@ -12,11 +12,14 @@
 -- from ctx.rng, which the loop derives from (seed, generation): runs are reproducible bit for bit
 -- and resume after a kill exactly where they stopped.
 local T, nn, optim = ouro.tensor, ouro.nn, ouro.optim
-local generations = tonumber(arg[1]) or 12
-local nseeds = tonumber(arg[2]) or 4
-local n = tonumber(arg[3]) or 400
-local steps = tonumber(arg[4]) or 600
-local out = arg[5] or "runs/custom_model"
+local a = ouro.args{
+  {"generations", 12, "generations after the first fit", min = 1},
+  {"seeds", 4, "independent chains per workflow", min = 1},
+  {"n", 400, "samples per generation", min = 2},
+  {"steps", 600, "training steps per generation", min = 1},
+  {"out", "runs/custom_model", "folder for the run records and plots"},
+}
+local generations, nseeds, n, steps, out = a.generations, a.seeds, a.n, a.steps, a.out
 local latent, hidden, batch = 2, 64, 100
 local log2pi = math.log(2 * math.pi)
 

@@ -32,14 +32,18 @@
 -- garments, FID ≈ 250), so even accumulate, two thirds of whose data are samples by generation 3,
 -- drifts; replace drifts furthest. More image_iterations make generation 1 better.
 -- About 14 minutes on 2 cores with the defaults. A killed run resumes where it stopped.
-local n = tonumber(arg[1]) or 1000
-local generations = tonumber(arg[2]) or 5
-local nseeds = tonumber(arg[3]) or 3
-local iterations = tonumber(arg[4]) or 1800
-local out = arg[5] or "runs/diffusion"
-local nimages = tonumber(arg[6]) or 500
-local image_generations = tonumber(arg[7]) or 3
-local image_iterations = tonumber(arg[8]) or 300
+local a = ouro.args{
+  {"n", 1000, "points per generation", min = 10},
+  {"generations", 5, "generations of the point models", min = 1},
+  {"seeds", 3, "independent chains per workflow (points)", min = 1},
+  {"iterations", 1800, "Adam steps per point model", min = 1},
+  {"out", "runs/diffusion", "folder for the run records, plots, scatters and sample grids"},
+  {"images", 500, "real training images (and samples per generation)", min = 10},
+  {"image_generations", 3, "generations of the image models", min = 1},
+  {"image_iterations", 300, "Adam steps per image model", min = 1},
+}
+local n, generations, nseeds, iterations, out = a.n, a.generations, a.seeds, a.iterations, a.out
+local nimages, image_generations, image_iterations = a.images, a.image_generations, a.image_iterations
 local workflows = {"replace", "accumulate", "accumulate-subsample"}
 
 local datasets = {

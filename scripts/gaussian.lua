@@ -12,11 +12,14 @@
 -- a few seeds dominate; the mean of the log determinant — the log of the geometric mean — has an
 -- exact closed form and is what the table and the plot compare.)
 local T = ouro.tensor
-local d = tonumber(arg[1]) or 10
-local n = tonumber(arg[2]) or 100
-local generations = tonumber(arg[3]) or 100
-local nseeds = tonumber(arg[4]) or 20
-local out = arg[5] or "runs/gaussian"
+local a = ouro.args{
+  {"d", 10, "dimension of the Gaussian", min = 1},
+  {"n", 100, "samples per generation", min = 2},
+  {"generations", 100, "generations after the first fit", min = 1},
+  {"seeds", 20, "independent chains per workflow (seeds 1…seeds)", min = 1},
+  {"out", "runs/gaussian", "folder for the run records and plots"},
+}
+local d, n, generations, nseeds, out = a.d, a.n, a.generations, a.seeds, a.out
 
 local truth = {mean = T.zeros({d}), cov = T.eye(d)}
 local seeds = {}

@@ -10,11 +10,14 @@
 -- KDE fitted to n real points, averaged over independent draws that the runs do not use — the
 -- choice Kazdan et al. make by sweeping h. A number as the first argument uses that h everywhere.
 local T = ouro.tensor
-local fixed_h = tonumber(arg[1])
-local n = tonumber(arg[2]) or 100
-local generations = tonumber(arg[3]) or 100
-local nseeds = tonumber(arg[4]) or 10
-local out = arg[5] or "runs/kde"
+local a = ouro.args{
+  {"h", type = "number", help = "one bandwidth for every generation (default: the rule described above)", min = 0},
+  {"n", 100, "samples per generation", min = 2},
+  {"generations", 100, "generations after the first fit", min = 1},
+  {"seeds", 10, "independent chains per workflow", min = 1},
+  {"out", "runs/kde", "folder for the run records and plots"},
+}
+local fixed_h, n, generations, nseeds, out = a.h, a.n, a.generations, a.seeds, a.out
 local seeds = {}
 for i = 1, nseeds do seeds[i] = i end
 

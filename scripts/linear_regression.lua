@@ -4,12 +4,15 @@
 --
 --   ouro run scripts/linear_regression.lua [d=10] [T=100] [sigma2=1] [generations=50] [seeds=50] [out=runs/linear_regression]
 local T = ouro.tensor
-local d = tonumber(arg[1]) or 10
-local Tn = tonumber(arg[2]) or 100
-local sigma2 = tonumber(arg[3]) or 1
-local generations = tonumber(arg[4]) or 50
-local nseeds = tonumber(arg[5]) or 50
-local out = arg[6] or "runs/linear_regression"
+local a = ouro.args{
+  {"d", 10, "features", min = 1},
+  {"T", 100, "samples per generation", min = 1},
+  {"sigma2", 1.0, "noise variance", min = 0},
+  {"generations", 50, "generations after the first fit", min = 1},
+  {"seeds", 50, "independent chains per workflow", min = 1},
+  {"out", "runs/linear_regression", "folder for the run records and plots"},
+}
+local d, Tn, sigma2, generations, nseeds, out = a.d, a.T, a.sigma2, a.generations, a.seeds, a.out
 local sigma = math.sqrt(sigma2)
 local seeds = {}
 for i = 1, nseeds do seeds[i] = i end

@@ -22,16 +22,20 @@
 -- OUT/test_ce.svg, OUT/drift.svg and, per workflow, OUT/<workflow>/samples/gen-XXX.txt (8 answers
 -- with their prompts per generation), metrics.csv and manifest.json. A killed run resumes where it
 -- stopped (rerun the same command).
-local generations = tonumber(arg[1]) or 6
-local nseeds = tonumber(arg[2]) or 3
-local steps = tonumber(arg[3]) or 60
-local base_steps = tonumber(arg[4]) or 1500
-local layers = tonumber(arg[5]) or 2
-local dim = tonumber(arg[6]) or 64
-local context = tonumber(arg[7]) or 96
-local vocab = tonumber(arg[8]) or 1024
-local path = arg[9] or "/usr/share/games/fortunes/riddles"
-local out = arg[10] or "runs/lm_finetune"
+local a = ouro.args{
+  {"generations", 6, "generations of fine-tuning", min = 1},
+  {"seeds", 3, "independent chains per workflow", min = 1},
+  {"steps", 60, "fine-tuning steps per generation", min = 1},
+  {"base_steps", 1500, "pre-training steps of the base model", min = 1},
+  {"layers", 2, "transformer blocks", min = 1},
+  {"dim", 64, "model width", min = 8},
+  {"context", 96, "context length in tokens", min = 2},
+  {"vocab", 1024, "byte-pair vocabulary size", min = 257},
+  {"path", "/usr/share/games/fortunes/riddles", "the corpus (a fortunes file)"},
+  {"out", "runs/lm_finetune", "folder for the run records, plots and samples"},
+}
+local generations, nseeds, steps, base_steps = a.generations, a.seeds, a.steps, a.base_steps
+local layers, dim, context, vocab, path, out = a.layers, a.dim, a.context, a.vocab, a.path, a.out
 
 local started = os.time()
 local function read_pairs(split)

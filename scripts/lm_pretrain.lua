@@ -19,15 +19,19 @@
 -- OUT/test_ce.svg, OUT/drift.svg and, per workflow, OUT/<workflow>/samples/gen-XXX.txt (8 documents
 -- of the first seed per generation: read the drift), metrics.csv and manifest.json. A killed run
 -- resumes where it stopped (rerun the same command).
-local n = tonumber(arg[1]) or 2000
-local generations = tonumber(arg[2]) or 5
-local nseeds = tonumber(arg[3]) or 3
-local steps = tonumber(arg[4]) or 300
-local layers = tonumber(arg[5]) or 2
-local dim = tonumber(arg[6]) or 64
-local context = tonumber(arg[7]) or 64
-local vocab = tonumber(arg[8]) or 1024
-local out = arg[9] or "runs/lm_pretrain"
+local a = ouro.args{
+  {"n", 2000, "texts per generation", min = 10},
+  {"generations", 5, "generations after the first model", min = 1},
+  {"seeds", 3, "independent chains per workflow", min = 1},
+  {"steps", 300, "training steps per generation", min = 1},
+  {"layers", 2, "transformer blocks", min = 1},
+  {"dim", 64, "model width", min = 8},
+  {"context", 64, "context length in tokens", min = 2},
+  {"vocab", 1024, "byte-pair vocabulary size", min = 257},
+  {"out", "runs/lm_pretrain", "folder for the run records, plots and samples"},
+}
+local n, generations, nseeds, steps = a.n, a.generations, a.seeds, a.steps
+local layers, dim, context, vocab, out = a.layers, a.dim, a.context, a.vocab, a.out
 
 local started = os.time()
 local corpus, held_out = ouro.data.text{split = "train"}, ouro.data.text{split = "test"}

@@ -5,9 +5,13 @@
 --
 --   ouro run scripts/quickstart.lua [n=20] [generations=60] [seeds=200] [out=runs/quickstart]
 local T, linalg = ouro.tensor, ouro.linalg
-local n = tonumber(arg and arg[1]) or 20
-local generations = tonumber(arg and arg[2]) or 60
-local seeds = tonumber(arg and arg[3]) or 200
+local a = ouro.args{
+  {"n", 20, "samples per generation", min = 4},
+  {"generations", 60, "generations after the first fit", min = 1},
+  {"seeds", 200, "independent chains per workflow", min = 1},
+  {"out", "runs/quickstart", "folder for the run records and the plot"},
+}
+local n, generations, seeds = a.n, a.generations, a.seeds
 
 -- The truth: a 3-D Gaussian with correlated coordinates.
 local mu0 = T.new({1.0, -2.0, 0.5})
@@ -43,7 +47,7 @@ print(string.format("max |Σ̂ − Σ₀| = %.4f    log det Σ̂ = %.4f (true %.
 
 -- 2. Self-consumption with ouro.loop: each generation is fitted on samples of the previous
 --    model (replace) or on everything so far (accumulate); the closed forms are drawn over them.
-local out = arg and arg[4] or "runs/quickstart"
+local out = a.out
 local seed_list = {}
 for s = 1, seeds do seed_list[s] = s end
 local results = {}

@@ -16,13 +16,16 @@
 -- is scored in the same space. Writes OUT/nelbo.svg, OUT/fid.svg and, per workflow,
 -- OUT/<workflow>/samples/gen-XXX.png (the first seed's samples: watch replace's blur),
 -- metrics.csv and manifest.json. A killed run resumes where it stopped (rerun the same command).
-local arch = arg[1] or "mlp"
-local n = tonumber(arg[2]) or 10000
-local generations = tonumber(arg[3]) or 6
-local nseeds = tonumber(arg[4]) or 3
-local epochs = tonumber(arg[5]) or 5
-local ntest = tonumber(arg[6]) or 2000
-local out = arg[7] or "runs/vae"
+local a = ouro.args{
+  {"arch", "mlp", "the networks", choices = {"mlp", "cvae-conv"}},
+  {"n", 10000, "images per generation", min = 10},
+  {"generations", 6, "generations after the first fit", min = 1},
+  {"seeds", 3, "independent chains per workflow", min = 1},
+  {"epochs", 5, "training epochs per generation", min = 1},
+  {"test", 2000, "held-out test images for the metrics", min = 10},
+  {"out", "runs/vae", "folder for the run records, plots and sample grids"},
+}
+local arch, n, generations, nseeds, epochs, ntest, out = a.arch, a.n, a.generations, a.seeds, a.epochs, a.test, a.out
 local conditional = arch == "cvae-conv"
 
 local train, test = ouro.data.fashion_mnist{split = "train"}, ouro.data.fashion_mnist{split = "test"}

@@ -5,10 +5,13 @@
 --
 --   ouro run scripts/value_of_synthetic.lua [dataset=moons] [h=0.1] [seeds=20] [out=runs/value_of_synthetic]
 local T = ouro.tensor
-local dataset = arg[1] or "moons"
-local h = tonumber(arg[2]) or 0.1
-local nseeds = tonumber(arg[3]) or 20
-local out = arg[4] or "runs/value_of_synthetic"
+local a = ouro.args{
+  {"dataset", "moons", "the real data", choices = {"moons", "circles", "swiss_roll"}},
+  {"h", 0.1, "KDE bandwidth", min = 0},
+  {"seeds", 20, "independent repetitions", min = 1},
+  {"out", "runs/value_of_synthetic", "folder for the records and plots"},
+}
+local dataset, h, nseeds, out = a.dataset, a.h, a.seeds, a.out
 os.execute("mkdir -p '" .. out .. "'")
 
 local function draw(n, rng)

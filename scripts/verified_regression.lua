@@ -6,12 +6,15 @@
 --
 --   ouro run scripts/verified_regression.lua [d=5] [n0=20] [samples=500] [rounds=30] [seeds=20] [out=runs/verified_regression]
 local T = ouro.tensor
-local d = tonumber(arg[1]) or 5
-local n0 = tonumber(arg[2]) or 20
-local samples = tonumber(arg[3]) or 500
-local rounds = tonumber(arg[4]) or 30
-local nseeds = tonumber(arg[5]) or 20
-local out = arg[6] or "runs/verified_regression"
+local a = ouro.args{
+  {"d", 5, "features", min = 1},
+  {"n0", 20, "real samples of the first model", min = 1},
+  {"samples", 500, "synthetic samples per round", min = 1},
+  {"rounds", 30, "rounds of verified retraining", min = 1},
+  {"seeds", 20, "independent repetitions", min = 1},
+  {"out", "runs/verified_regression", "folder for the run records and plots"},
+}
+local d, n0, samples, rounds, nseeds, out = a.d, a.n0, a.samples, a.rounds, a.seeds, a.out
 local sigma = 1.0
 local seeds = {}
 for i = 1, nseeds do seeds[i] = i end

@@ -15,12 +15,15 @@
 -- accepted_frac is the share of draws kept. Writes OUT/nelbo.svg, OUT/fid.svg and, per verifier,
 -- OUT/<name>/samples/gen-XXX.png (a class per row). The reference VAE, the discriminator's
 -- training samples and the feature classifier are cached in OUT, so a rerun goes straight to the loops.
-local per_class = tonumber(arg[1]) or 50
-local rounds = tonumber(arg[2]) or 5
-local nseeds = tonumber(arg[3]) or 2
-local epochs = tonumber(arg[4]) or 30
-local ntest = tonumber(arg[5]) or 2000
-local out = arg[6] or "runs/verified_vae"
+local a = ouro.args{
+  {"per_class", 50, "real images per class", min = 1},
+  {"rounds", 5, "rounds of verified retraining", min = 1},
+  {"seeds", 2, "independent repetitions", min = 1},
+  {"epochs", 30, "training epochs per round", min = 1},
+  {"test", 2000, "held-out test images", min = 10},
+  {"out", "runs/verified_vae", "folder for the run records, plots and sample grids"},
+}
+local per_class, rounds, nseeds, epochs, ntest, out = a.per_class, a.rounds, a.seeds, a.epochs, a.test, a.out
 local q = 0.1
 
 local train, test = ouro.data.fashion_mnist{split = "train"}, ouro.data.fashion_mnist{split = "test"}

@@ -176,7 +176,7 @@ public final class LuaHost {
         lua.setRawField(-2, "nn")
         pushLibrary("ouro.optim", NNBindings.optim)
         lua.setRawField(-2, "optim")
-        for b in UtilBindings.functions + AutogradBindings.functions + LoopBindings.functions + PlotBindings.functions + PluginBindings.functions + Help.functions {
+        for b in UtilBindings.functions + ScriptArgumentBindings.functions + AutogradBindings.functions + LoopBindings.functions + PlotBindings.functions + PluginBindings.functions + Help.functions {
             pushFunction(b.name, doc: b.doc, b.body)
             lua.setRawField(-2, b.name)
             docs["ouro.\(b.name)"] = b.doc
@@ -240,8 +240,14 @@ public final class LuaHost {
         Interruption.with(interruption) { ouro_bridge_pcall(L, nargs, nresults, handler) }
     }
 
+    /// Set by a binding that ends the script on purpose without a failure (ouro.args after
+    /// printing --help): the error that unwinds the script is then not reported.
+    var endQuietly = false
+
     private func call(nargs: Int32, handler: Int32) throws {
+        endQuietly = false
         let status = protectedCall(nargs: nargs, nresults: LUA_MULTRET, handler: handler)
+        if status != LUA_OK && endQuietly { endQuietly = false; return }
         if status != LUA_OK {
             let tb = lua.describe(-1)
             let first = tb.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? tb

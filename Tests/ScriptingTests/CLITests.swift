@@ -100,6 +100,33 @@ struct CLITests {
         #expect(m.err.contains("cannot open"), "\(m.err)")
     }
 
+    /// Every shipped script declares its arguments with ouro.args: --help lists them and stops
+    /// before any work (no run folder appears), --help-json gives them to ouro sweep, and a bad
+    /// value is an error at the script's line that says what was expected.
+    @Test func everyScriptListsItsArguments() throws {
+        let dir = OuroBinary.root.appendingPathComponent("scripts").path
+        let scripts = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".lua") }.sorted()
+        #expect(scripts.count >= 13)
+        let cwd = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-help-\(getpid())")
+        try FileManager.default.createDirectory(at: cwd, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: cwd) }
+        for name in scripts {
+            let path = dir + "/" + name
+            let h = try OuroBinary.run(["run", path, "--help"], cwd: cwd.path)
+            #expect(h.status == 0 && h.out.hasPrefix("usage: ouro run \(path) [name=value ...]"), "\(name): \(h.out)\(h.err)")
+            let j = try OuroBinary.run(["run", path, "--help-json"], cwd: cwd.path)
+            let list = try JSONSerialization.jsonObject(with: Data(j.out.utf8)) as? [[String: Any]] ?? []
+            #expect(j.status == 0 && !list.isEmpty && list.allSatisfy { $0["name"] is String && $0["type"] is String }, "\(name): \(j.out)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cwd.path).isEmpty, "--help did work")
+        let g = try OuroBinary.run(["run", dir + "/gaussian.lua", "--help"], cwd: cwd.path)
+        #expect(g.out.contains("  d            dimension of the Gaussian (an integer ≥ 1; default 10)"), "\(g.out)")
+        let bad = try OuroBinary.run(["run", dir + "/gaussian.lua", "d=0"], cwd: cwd.path)
+        #expect(bad.status == 1 && bad.err.contains("gaussian.lua:") && bad.err.contains("argument 'd': expected an integer ≥ 1, got '0'"), "\(bad.err)")
+        let typo = try OuroBinary.run(["run", dir + "/gaussian.lua", "generatons=3"], cwd: cwd.path)
+        #expect(typo.status == 1 && typo.err.contains("unknown argument 'generatons'; did you mean 'generations'?"), "\(typo.err)")
+    }
+
     @Test func usageErrorsExitTwo() throws {
         #expect(try OuroBinary.run(["frobnicate"]).status == 2)
         #expect(try OuroBinary.run(["run"]).status == 2)
