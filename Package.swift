@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
         // oneDNN's direct float32 convolutions (Debian: libdnnl-dev), one thread per call.
         .target(name: "CDNNL", linkerSettings: [.linkedLibrary("dnnl")]),
+        // A process that ends with its parent (prctl), for a sweep's tasks.
+        .target(name: "CProcess"),
         // Plain C loops used only as the speed reference in `ouro bench`.
         .target(name: "CBenchKernels"),
         .target(name: "Tensor", dependencies: ["CBLAS", "CBLASGuard", "CKernels"],
@@ -44,14 +46,17 @@ let package = Package(
         .target(name: "Data", dependencies: ["Tensor", "CZlib"]),
         .target(name: "Loop", dependencies: ["Models", "Data", "Tensor"]),
         .target(name: "Report", dependencies: ["Tensor", "CPNG"]),
+        // Sweeps: grids of tasks run as processes on local workers or as a Slurm job array, merged.
+        .target(name: "Sweep", dependencies: ["Tensor"]),
         .target(name: "Scripting", dependencies: ["Tensor", "Autograd", "NN", "Models", "Data", "Loop", "Report", "CLua", "CLuaBridge", "CLineEdit"]),
         .executableTarget(name: "ouro", dependencies: [
-            "Scripting", "Tensor", "CBLAS", "CBenchKernels",
+            "Scripting", "Sweep", "Tensor", "CBLAS", "CBenchKernels", "CProcess",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "NN", "Tensor"]),
         .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Report", "Tensor"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Tensor"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Tensor"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
         .testTarget(name: "LoopTests", dependencies: ["Loop", "Models", "Data", "Tensor"]),

@@ -18,15 +18,19 @@ local a = ouro.args{
   {"generations", 100, "generations after the first fit", min = 1},
   {"seeds", 20, "independent chains per workflow (seeds 1…seeds)", min = 1},
   {"out", "runs/gaussian", "folder for the run records and plots"},
+  workflow = {"all", "run one workflow only", choices = {"all", "replace", "accumulate", "accumulate-subsample"}},
+  seed = {type = "integer", help = "run this one seed instead of seeds 1…seeds (what a sweep's task does)", min = 0},
 }
 local d, n, generations, nseeds, out = a.d, a.n, a.generations, a.seeds, a.out
+local workflows = a.workflow == "all" and {"replace", "accumulate", "accumulate-subsample"} or {a.workflow}
 
 local truth = {mean = T.zeros({d}), cov = T.eye(d)}
 local seeds = {}
 for i = 1, nseeds do seeds[i] = i end
+if a.seed then seeds, nseeds = {a.seed}, 1 end
 
 local results = {}
-for _, workflow in ipairs({"replace", "accumulate", "accumulate-subsample"}) do
+for _, workflow in ipairs(workflows) do
   local run = ouro.loop{
     name = string.format("gaussian-d%d-n%d", d, n),
     model = function(seed) return ouro.models.gaussian{truth = truth} end,
@@ -46,21 +50,30 @@ local th = {
   replace = ouro.theory.gaussian{workflow = "replace", n = n, d = d, trace = d, generations = generations},
   accumulate = ouro.theory.gaussian{workflow = "accumulate", n = n, trace = d, generations = generations},
 }
-local runs = {results.replace, results.accumulate, results["accumulate-subsample"]}
+local runs = {}
+for _, wf in ipairs(workflows) do runs[#runs + 1] = results[wf] end
+local function theory(metric)
+  local curves = {}
+  for _, wf in ipairs({"replace", "accumulate"}) do
+    if results[wf] and th[wf][metric] then curves[#curves + 1] = {name = wf .. " (theory)", y = th[wf][metric]} end
+  end
+  return curves
+end
 local band = string.format("Gaussian d=%d n=%d: mean of %d seeds ± 95%% CI", d, n, nseeds)
 ouro.plot{file = out .. "/mean_sq_err.svg", title = band, ylabel = "‖μ̂ − μ₀‖²", logy = true, runs = runs, metric = "mean_sq_err",
-  theory = {{name = "replace (theory)", y = th.replace.mean_sq_err}, {name = "accumulate (theory)", y = th.accumulate.mean_sq_err}}}
+  theory = theory("mean_sq_err")}
 ouro.plot{file = out .. "/cov_log_det_ratio.svg", title = band, ylabel = "log det(Σ̂ Σ₀⁻¹)", runs = runs, metric = "cov_log_det_ratio",
-  theory = {{name = "replace (theory)", y = th.replace.cov_log_det_ratio}}}
+  theory = theory("cov_log_det_ratio")}
 
 --- Mean over seeds at generation t, with two standard errors.
 local function cell(m, t)
   local col = m:select(2, t)
+  if col:numel() < 2 then return string.format("%9.4f ± %-7s", col:mean(), "—") end
   return string.format("%9.4f ± %-7.4f", col:mean(), 2 * col:std({unbiased = true}) / math.sqrt(col:numel()))
 end
 print(string.format("Gaussian fitting, d = %d, n = %d: mean over %d seeds ± 2 standard errors (theory: the closed forms)", d, n, nseeds))
 print(string.format("%-22s %5s %20s %9s %20s %9s", "workflow", "gen", "mean_sq_err", "(theory)", "log det ratio", "(theory)"))
-for _, wf in ipairs({"replace", "accumulate", "accumulate-subsample"}) do
+for _, wf in ipairs(workflows) do
   for _, t in ipairs({1, 10, generations}) do
     if t <= generations then
       local r = results[wf].metrics

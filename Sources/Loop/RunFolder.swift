@@ -13,7 +13,7 @@ import Tensor
 ///   (the folder and `seeds/<seed>/`), only when named like its own records.
 public final class RunFolder {
     public let path: String
-    private var lockFD: Int32 = -1
+    private var folderLock: FolderLock?
 
     static let marker = "run.json"
     static let lockName = "lock"
@@ -96,42 +96,17 @@ public final class RunFolder {
     // MARK: lock
 
     private func lock() throws {
-        let lockPath = path + "/" + RunFolder.lockName
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw LoopError(AtomicFile.failure("cannot create the lock '\(lockPath)'").message) }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let busy = errno == EWOULDBLOCK
-            let holder = RunFolder.holder(fd)
-            close(fd)
-            if busy {
-                throw LoopError("the run folder '\(path)' is in use by another run (\(holder)); wait for it to finish, or choose another `out`")
+        do {
+            folderLock = try FolderLock(folder: path, name: RunFolder.lockName) { holder in
+                "the run folder '\(self.path)' is in use by another run (\(holder)); wait for it to finish, or choose another `out`"
             }
-            throw LoopError(AtomicFile.failure("cannot lock '\(lockPath)'").message)
-        }
-        lockFD = fd
-        var host = [CChar](repeating: 0, count: 256)
-        gethostname(&host, host.count - 1)
-        let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-        let info = "pid \(getpid()) on \(String(cString: host)) (\(command)), since \(ISO8601DateFormatter().string(from: Date()))\n"
-        _ = ftruncate(fd, 0)
-        let bytes = Array(info.utf8)
-        _ = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-    }
-
-    /// What the lock file says about its holder.
-    static func holder(_ fd: Int32) -> String {
-        var buf = [UInt8](repeating: 0, count: 1024)
-        let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        let text = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
-        return text.isEmpty ? "holder unknown" : "held by " + text
+        } catch let e as TensorError { throw LoopError(e.message) }
     }
 
     /// Releases the lock (also on deinit).
     public func unlock() {
-        guard lockFD >= 0 else { return }
-        flock(lockFD, LOCK_UN)
-        close(lockFD)
-        lockFD = -1
+        folderLock?.release()
+        folderLock = nil
     }
 
     // MARK: files

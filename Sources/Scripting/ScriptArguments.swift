@@ -226,3 +226,31 @@ public struct ScriptArguments: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+extension ScriptArguments {
+    /// The declarations a script printed with --help-json.
+    public init(json: String) throws {
+        guard let list = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] else {
+            throw ScriptArgumentError("the script did not print its arguments as JSON (does it call ouro.args before anything else?)")
+        }
+        var arguments: [ScriptArgument] = [], positional = 0
+        for d in list {
+            guard let name = d["name"] as? String, let type = d["type"] as? String, let kind = ScriptArgument.Kind(rawValue: type) else {
+                throw ScriptArgumentError("an argument without a name or type in \(json.prefix(200))")
+            }
+            var def: ScriptArgument.Value?
+            switch (kind, d["default"]) {
+            case (.integer, let n as NSNumber): def = .integer(n.intValue)
+            case (.number, let n as NSNumber): def = .number(n.doubleValue)
+            case (.string, let s as String): def = .string(s)
+            case (.boolean, let b as Bool): def = .boolean(b)
+            default: def = nil
+            }
+            arguments.append(try ScriptArgument(name: name, kind: kind, defaultValue: def, help: d["help"] as? String ?? "",
+                                                choices: d["choices"] as? [String], min: (d["min"] as? NSNumber)?.doubleValue,
+                                                max: (d["max"] as? NSNumber)?.doubleValue, required: d["required"] as? Bool ?? false))
+            if d["position"] != nil { positional += 1 }
+        }
+        try self.init(arguments, positional: positional)
+    }
+}

@@ -1,3 +1,4 @@
+import CProcess
 import ArgumentParser
 import Foundation
 import Scripting
@@ -9,7 +10,7 @@ struct Ouro: ParsableCommand {
         commandName: "ouro",
         abstract: "Ouroboros: self-consuming training loops, scripted in Lua.",
         discussion: "Plain `ouro` on a terminal opens the REPL. The Lua API is described binding by binding: `ouro docs` lists the names, `ouro docs NAME` prints one (the text help(x) shows in the REPL), `ouro docs --markdown` all of them.",
-        subcommands: [Run.self, ReplCommand.self, Docs.self, Plugins.self, Version.self, Bench.self])
+        subcommands: [Run.self, SweepCommand.self, ReplCommand.self, Docs.self, Plugins.self, Version.self, Bench.self])
 }
 
 struct Run: ParsableCommand {
@@ -150,6 +151,13 @@ func blasCoreType() -> String? {
     return nil
 }
 pinBLASThreadsAtLoad()
+// A sweep's task (TaskRunner sets OURO_SWEEP_PARENT) ends when its sweep does, even if the sweep is
+// killed: no orphan goes on writing into a folder the next sweep will resume.
+if let parent = ProcessInfo.processInfo.environment["OURO_SWEEP_PARENT"].flatMap(Int32.init),
+   ouro_end_with_parent(SIGTERM, parent) != 0 {
+    FileHandle.standardError.write(Data("ouro: the sweep that started this task (pid \(parent)) has ended\n".utf8))
+    exit(1)
+}
 // A file-size limit (ulimit -f) makes write() fail with EFBIG, reported as an error, instead of a signal.
 signal(SIGXFSZ, SIG_IGN)
 

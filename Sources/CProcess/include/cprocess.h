@@ -1,0 +1,9 @@
+#ifndef OURO_CPROCESS_H
+#define OURO_CPROCESS_H
+#include <sys/types.h>
+
+/* Asks the kernel to send `sig` to this process when its parent ends (Linux prctl
+   PR_SET_PDEATHSIG), so that a sweep's tasks end with the sweep however it ends. Returns 0, or -1
+   if the parent is already not `parent` (it ended before the request) or the request failed. */
+int ouro_end_with_parent(int sig, pid_t parent);
+#endif

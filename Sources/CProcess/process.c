@@ -1,0 +1,15 @@
+#include "cprocess.h"
+
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+int ouro_end_with_parent(int sig, pid_t parent) {
+#ifdef __linux__
+    if (prctl(PR_SET_PDEATHSIG, sig) != 0) return -1;
+#else
+    (void)sig;
+#endif
+    return getppid() == parent ? 0 : -1;
+}
