@@ -31,7 +31,7 @@
 -- replace's garments lose their shape. At this budget generation 1 is a weak model (blurred
 -- garments, FID ≈ 250), so even accumulate, two thirds of whose data are samples by generation 3,
 -- drifts; replace drifts furthest. More image_iterations make generation 1 better.
--- About 14 minutes on 2 cores with the defaults. A killed run resumes where it stopped.
+-- About 5 minutes on 2 cores with the defaults. A killed run resumes where it stopped.
 local a = ouro.args{
   {"n", 1000, "points per generation", min = 10},
   {"generations", 5, "generations of the point models", min = 1},
