@@ -15,7 +15,7 @@ BIN         = .build/$(CONFIG)/ouro
 BLAS_CORE  := $(shell grep -qw avx512bw /proc/cpuinfo 2>/dev/null && echo SkylakeX || { grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo Haswell; })
 TEST_ENV    = OURO_BIN=$(abspath $(BIN)) OURO_REQUIRE_BIN=1 $(if $(BLAS_CORE),OPENBLAS_CORETYPE=$(BLAS_CORE))
 
-.PHONY: all deps build demo test test-resume fuzz test-deps docs bench bench-gaussian bench-kde bench-nn memcheck clean
+.PHONY: all deps build demo test test-resume test-slurm fuzz test-deps docs bench bench-gaussian bench-kde bench-nn memcheck clean
 
 all: build
 
@@ -47,6 +47,16 @@ test: build test-deps
 ## test-resume: kill -9 at random moments for every model × workflow, then resume (run by CI)
 test-resume: build
 	$(TEST_ENV) OURO_RESUME_MATRIX=1 $(SWIFT) test -c $(CONFIG) --filter ResumeMatrixTests
+
+## test-slurm: a sweep through a real one-node Slurm cluster on loopback (run by CI); skipped with a
+## message where slurm-wlm and munge cannot be installed
+test-slurm: build
+	@if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then \
+	  echo "== installing slurm-wlm and munge"; \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq slurm-wlm munge; } \
+	    || echo "test-slurm: cannot install slurm-wlm and munge"; \
+	fi
+	Tests/slurm/test-slurm.sh $(BIN)
 
 ## fuzz: the random-call fuzz of `make test`, longer (FUZZ_SECONDS per seed, FUZZ_SEEDS seeds)
 FUZZ_SECONDS ?= 60
