@@ -1,31 +1,37 @@
 import Foundation
 import Tensor
 
-/// A sweep on this machine: every task not yet done runs on one of `jobs` workers (one process
-/// each), with progress on stderr; finished tasks are skipped, interrupted ones run again (and
-/// resume), a failed task does not stop the others. Then the finished tasks' metrics are merged.
+/// A sweep on this machine: `jobs` worker processes (`ouro sweep --worker DIR`), each running the
+/// tasks it is handed one after another (TaskRunner), with progress on stderr. Finished tasks are
+/// skipped, interrupted ones run again (and resume), a failed task does not stop the others, and a
+/// worker that dies (a script calling os.exit, a signal) fails only the task it was running and is
+/// replaced. Workers end with the sweep, even a killed one (OURO_SWEEP_PARENT).
 public struct LocalSweep {
-    public let runner: TaskRunner
+    public let folder: SweepFolder
     public let jobs: Int
+    /// Threads per worker (OURO_OP_THREADS), unless the environment sets it.
+    public let threads: Int
+    public let executable: String
 
-    public init(runner: TaskRunner, jobs: Int) {
-        self.runner = runner
+    public init(folder: SweepFolder, jobs: Int, threads: Int, executable: String = TaskRunner.ownExecutable) {
+        self.folder = folder
         self.jobs = max(1, jobs)
+        self.threads = max(1, threads)
+        self.executable = executable
     }
 
     public struct Summary: Equatable {
         public var done = 0, failed = 0, skipped = 0
     }
 
-    /// Runs the tasks (all of them, or `only`); `progress` receives one line per change.
-    public func run(only: [SweepTask]? = nil, progress: @escaping @Sendable (String, Bool) -> Void) throws -> Summary {
-        let folder = runner.folder
-        let all = only ?? folder.tasks
+    /// Runs every task not done; `progress` receives a line per change (and `final` at the end).
+    public func run(progress: @escaping @Sendable (String, Bool) -> Void) throws -> Summary {
         var todo: [SweepTask] = [], summary = Summary()
+        let all = folder.tasks
         for t in all {
             switch folder.status(t) {
             case .done: summary.done += 1; summary.skipped += 1
-            case .running(let host, let pid) where !folder.status(t).isStale(task: folder.taskFolder(t)):
+            case .running(let host, let pid) where !folder.status(t).isStale(sweep: folder.path):
                 throw SweepError("task \(t.index) is running on \(host) (pid \(pid)); wait for it, or look with `ouro sweep --status \(folder.path)`")
             default: todo.append(t)
             }
@@ -38,8 +44,7 @@ public struct LocalSweep {
             var eta = ""
             if finishedHere > 0 && !final {
                 let per = Date().timeIntervalSince(start) / Double(finishedHere)
-                let left = Double(total - s.summary.done - s.summary.failed) * per
-                eta = ", ETA " + LocalSweep.duration(left)
+                eta = ", ETA " + LocalSweep.duration(Double(total - s.summary.done - s.summary.failed) * per)
             }
             progress("sweep: \(s.summary.done)/\(total) done, \(s.running) running, \(s.summary.failed) failed\(eta)", final)
         }
@@ -50,15 +55,24 @@ public struct LocalSweep {
             group.enter()
             Thread.detachNewThread {
                 defer { group.leave() }
+                var worker: Worker?
                 while let t = state.withLock({ s -> SweepTask? in
                     guard let t = s.queue.popFirst() else { return nil }
                     s.running += 1
                     return t
                 }) {
-                    let status: TaskStatus
-                    do { status = try runner.run(t) } catch {
+                    var status = TaskStatus.failed("no worker")
+                    do {
+                        if worker == nil { worker = try Worker(self) }
+                        if let w = worker, w.run(t.index) { status = folder.status(t) }
+                        else {
+                            let how = worker?.end() ?? "did not start"
+                            worker = nil
+                            status = .failed("the worker process running the task ended (\(how))")
+                            try folder.setStatus(t, status)
+                        }
+                    } catch {
                         errors.withLock { $0.append("task \(t.index): \(error)") }
-                        status = .failed("\(error)")
                     }
                     state.withLock { s in
                         s.running -= 1
@@ -66,6 +80,7 @@ public struct LocalSweep {
                     }
                     report(final: false)
                 }
+                _ = worker?.end()
             }
         }
         group.wait()
@@ -78,6 +93,47 @@ public struct LocalSweep {
         var queue: ArraySlice<SweepTask>
         var summary: Summary
         var running = 0
+    }
+
+    /// One `ouro sweep --worker DIR` process: task indices go in on its stdin, each comes back on
+    /// its stdout when the task has ended.
+    final class Worker {
+        let process = Process()
+        let input: FileHandle
+        let output: Int32
+
+        init(_ sweep: LocalSweep) throws {
+            let i = Pipe(), o = Pipe()
+            process.executableURL = URL(fileURLWithPath: sweep.executable)
+            process.arguments = ["sweep", "--worker", sweep.folder.path]
+            var env = ProcessInfo.processInfo.environment
+            if env["OURO_OP_THREADS"] == nil { env["OURO_OP_THREADS"] = String(sweep.threads) }
+            env["OURO_SWEEP_PARENT"] = String(getpid())
+            process.environment = env
+            process.standardInput = i
+            process.standardOutput = o
+            do { try process.run() } catch { throw SweepError("cannot start '\(sweep.executable)': \(error.localizedDescription)") }
+            input = i.fileHandleForWriting
+            output = o.fileHandleForReading.fileDescriptor
+        }
+
+        /// Hands task i over and waits until it has ended; false if the worker died.
+        func run(_ i: Int) -> Bool {
+            guard (try? input.write(contentsOf: Data("\(i)\n".utf8))) != nil else { return false }
+            var line: [UInt8] = [], byte: UInt8 = 0
+            while read(output, &byte, 1) == 1 {
+                if byte == 10 { return String(decoding: line, as: UTF8.self) == String(i) }
+                line.append(byte)
+            }
+            return false
+        }
+
+        /// Closes its stdin (it then exits) and says how it ended.
+        func end() -> String {
+            try? input.close()
+            process.waitUntilExit()
+            return process.terminationReason == .uncaughtSignal ? "signal \(process.terminationStatus)" : "exit status \(process.terminationStatus)"
+        }
     }
 
     static func duration(_ s: Double) -> String {

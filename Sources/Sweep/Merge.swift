@@ -20,31 +20,37 @@ public enum SweepMerge {
     @discardableResult
     public static func merge(_ folder: SweepFolder) throws -> Result {
         let grid = folder.spec.grid
-        var header: [String]?, added: [Int] = [], lines: [String] = [], rows = 0, merged = 0, unfinished: [Int] = []
+        var header: [String]?, added: [Int] = [], out: [UInt8] = [], rows = 0, merged = 0, unfinished: [Int] = []
         for t in folder.tasks {
             guard folder.status(t) == .done else { unfinished.append(t.index); continue }
             merged += 1
             for file in metricFiles(under: folder.taskFolder(t) + "/out") {
                 guard let bytes = try AtomicFile.read(file) else { continue }
-                let table = try CSV.parse(String(decoding: bytes, as: UTF8.self), file: file)
-                guard let h = table.first else { continue }
+                let records = try CSV.records(bytes, file: file)
+                guard let first = records.first else { continue }
+                let h = try CSV.parse(String(decoding: bytes[first.range], as: UTF8.self), file: file).first ?? []
                 if let header {
                     guard Array(header.suffix(h.count)) == h else {
                         throw SweepError("'\(file)' has the columns \(h.joined(separator: ",")), other tasks \(header.suffix(h.count).joined(separator: ",")): not one table")
                     }
                 } else {
                     added = grid.dimensions.indices.filter { !h.contains(grid.dimensions[$0].name) }
-                    header = added.map { grid.dimensions[$0].name } + h
+                    let names = added.map { grid.dimensions[$0].name } + h
+                    header = names
+                    out.append(contentsOf: Array((CSV.line(names) + "\n").utf8))
                 }
-                for row in table.dropFirst() {
-                    guard row.count == h.count else { throw SweepError("'\(file)': a row has \(row.count) fields, its header \(h.count)") }
-                    lines.append(CSV.line(added.map { t.values[$0] } + row))
+                // Each row goes through as its bytes, the task's grid values in front.
+                let prefix = added.isEmpty ? [] : Array((CSV.line(added.map { t.values[$0] }) + ",").utf8)
+                for r in records.dropFirst() {
+                    guard r.fields == h.count else { throw SweepError("'\(file)': a row has \(r.fields) fields, its header \(h.count)") }
+                    out.append(contentsOf: prefix)
+                    out.append(contentsOf: bytes[r.range])
+                    out.append(10)
                     rows += 1
                 }
             }
         }
-        let text = (header.map { [CSV.line($0)] } ?? []) + lines
-        try AtomicFile.write(text.map { $0 + "\n" }.joined(), to: folder.path + "/metrics.csv")
+        try AtomicFile.write(out, to: folder.path + "/metrics.csv")
         return Result(rows: rows, tasks: merged, unfinished: unfinished)
     }
 
@@ -65,6 +71,27 @@ public enum CSV {
         fields.map { f in
             f.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
         }.joined(separator: ",")
+    }
+
+    /// The records of CSV bytes — each one's byte range (without its line break) and field count —
+    /// in one pass that knows quoted fields may hold commas and line breaks.
+    public static func records(_ bytes: [UInt8], file: String) throws -> [(range: Range<Int>, fields: Int)] {
+        var out: [(range: Range<Int>, fields: Int)] = [], start = 0, fields = 1, quoted = false
+        bytes.withUnsafeBufferPointer { b in
+            for i in 0..<b.count {
+                let c = b[i]
+                if c == 34 { quoted.toggle() }                                   // "
+                else if !quoted && c == 44 { fields += 1 }                       // ,
+                else if !quoted && c == 10 {                                     // \n, with a \r before it dropped
+                    let end = i > start && b[i - 1] == 13 ? i - 1 : i
+                    out.append((start..<end, fields))
+                    start = i + 1; fields = 1
+                }
+            }
+        }
+        if quoted { throw SweepError("'\(file)': a quoted field is not closed") }
+        if start < bytes.count { out.append((start..<bytes.count, fields)) }
+        return out
     }
 
     public static func parse(_ text: String, file: String) throws -> [[String]] {

@@ -6,7 +6,7 @@ import Tensor
 ///
 ///     DIR/sweep.json
 ///     DIR/tasks/000007/status     done | failed + the failure's first line | running on HOST pid N
-///     DIR/tasks/000007/stdout, stderr
+///     DIR/tasks/000007/log        what the task printed (stdout and stderr)
 ///     DIR/tasks/000007/out/       the script's out=
 ///     DIR/metrics.csv             every finished task's metrics.csv rows, grid columns first
 ///
@@ -147,15 +147,15 @@ public enum TaskStatus: Equatable, Sendable {
 
     /// Whether the process a `running` status names is gone (on this host; another host's cannot be
     /// checked and counts as alive): no such process, a zombie nobody has reaped yet, or a process
-    /// that is not this task's (its pid reused).
-    public func isStale(task folder: String) -> Bool {
+    /// that is not working for this sweep folder (its pid reused).
+    public func isStale(sweep folder: String) -> Bool {
         guard case .running(let host, let pid) = self, host == SweepFolder.hostName else { return false }
         if kill(pid, 0) != 0 && errno == ESRCH { return true }
         guard let stat = TaskStatus.procFile("/proc/\(pid)/stat").map({ String(decoding: $0, as: UTF8.self) }) else { return false }
         if let close = stat.lastIndex(of: ")"), let state = stat[stat.index(after: close)...].split(separator: " ").first,
            state == "Z" || state == "X" { return true }
         guard let cmd = TaskStatus.procFile("/proc/\(pid)/cmdline") else { return false }
-        return !String(decoding: cmd.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(folder + "/out")
+        return !String(decoding: cmd.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(folder)
     }
 }
 

@@ -1,21 +1,23 @@
 import Foundation
 import Tensor
 
-/// Runs one task of a sweep: `ouro run SCRIPT <arguments> <grid values> seed= out=` as a child
-/// process with its output in the task's folder, its status file kept up to date (running, then
-/// done or failed with the failure's first line). A task that was interrupted is simply run again:
-/// its out= folder holds the loop's records, so the run resumes where it stopped.
+/// Runs tasks of a sweep in this process, one after another: each task is the script run as
+/// `ouro run SCRIPT <arguments> <grid values> seed= out=` would run it, in a fresh interpreter
+/// (`execute`, given by the caller: the Lua host lives above this layer), with stdout and stderr
+/// sent to the task's `log` and its status file kept up to date — running, then done or failed
+/// with the failure's first line. Reusing one process for many tasks is what makes a sweep of small
+/// tasks cost little more than one process doing the same work: a process start costs about as
+/// much as a 100-generation Gaussian task. A task that was interrupted is simply run again: its
+/// out= folder holds the loop's records, so the run resumes where it stopped.
 public struct TaskRunner {
     public let folder: SweepFolder
-    /// The ouro executable to run tasks with.
-    public let executable: String
-    /// Threads per task (OURO_OP_THREADS), unless the environment sets it.
-    public let threads: Int
+    /// Runs the script with these arguments and returns nil, or the message of its failure (what
+    /// `ouro run` would print after "ouro: ").
+    public let execute: (_ script: String, _ arguments: [String]) -> String?
 
-    public init(folder: SweepFolder, executable: String = TaskRunner.ownExecutable, threads: Int = 1) {
+    public init(folder: SweepFolder, execute: @escaping (_ script: String, _ arguments: [String]) -> String?) {
         self.folder = folder
-        self.executable = executable
-        self.threads = threads
+        self.execute = execute
     }
 
     /// This process's own executable (ouro).
@@ -23,9 +25,9 @@ public struct TaskRunner {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
-    /// The child's command line, without the executable.
-    public func command(_ t: SweepTask) -> [String] {
-        ["run", folder.spec.script] + folder.spec.arguments + t.arguments(folder.spec.grid, out: folder.taskFolder(t) + "/out")
+    /// The script's arguments for task t.
+    public func arguments(_ t: SweepTask) -> [String] {
+        folder.spec.arguments + t.arguments(folder.spec.grid, out: folder.taskFolder(t) + "/out")
     }
 
     /// Runs the task to its end and returns its final status.
@@ -34,42 +36,35 @@ public struct TaskRunner {
         let dir = folder.taskFolder(t)
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         catch { throw SweepError("cannot create the task folder '\(dir)': \(error.localizedDescription)") }
-        let args = command(t)
-        try AtomicFile.write(([executable] + args).map(TaskRunner.quote).joined(separator: " ") + "\n", to: dir + "/command")
-        guard FileManager.default.createFile(atPath: dir + "/stdout", contents: nil),
-              FileManager.default.createFile(atPath: dir + "/stderr", contents: nil),
-              let out = FileHandle(forWritingAtPath: dir + "/stdout"), let err = FileHandle(forWritingAtPath: dir + "/stderr") else {
-            throw SweepError("cannot create the output files of task \(t.index) in '\(dir)'")
-        }
-        defer { try? out.close(); try? err.close() }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        if env["OURO_OP_THREADS"] == nil { env["OURO_OP_THREADS"] = String(threads) }
-        env["OURO_SWEEP_PARENT"] = String(getpid())
-        p.environment = env
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        do { try p.run() } catch { throw SweepError("cannot start '\(executable)': \(error.localizedDescription)") }
-        try folder.setStatus(t, .running(host: SweepFolder.hostName, pid: p.processIdentifier))
-        p.waitUntilExit()
-        let status: TaskStatus
-        if p.terminationReason == .exit && p.terminationStatus == 0 { status = .done }
-        else { status = .failed(TaskRunner.failureLine(dir + "/stderr", process: p)) }
+        let args = arguments(t)
+        let log = open(dir + "/log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw AtomicFile.failure("cannot create the log of task \(t.index) in '\(dir)'") }
+        defer { close(log) }
+        try folder.setStatus(t, .running(host: SweepFolder.hostName, pid: getpid()))
+        let failure = TaskRunner.redirected(to: log) { execute(folder.spec.script, args) }
+        let status: TaskStatus = failure.map { .failed($0.split(separator: "\n").first.map(String.init) ?? $0) } ?? .done
         try folder.setStatus(t, status)
         return status
     }
 
-    /// The first line that says what went wrong: the error ouro printed ("ouro: file:line: …"),
-    /// else the last line of stderr, else how the process ended.
-    static func failureLine(_ stderrPath: String, process p: Process) -> String {
-        let text = (try? AtomicFile.read(stderrPath)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) } ?? ""
-        let lines = text.split(separator: "\n").map(String.init)
-        if let e = lines.first(where: { $0.hasPrefix("ouro: ") }) { return String(e.dropFirst(6)) }
-        if p.terminationReason == .uncaughtSignal { return "killed by signal \(p.terminationStatus)" }
-        return lines.last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) ?? "exit status \(p.terminationStatus)"
+    /// How to run task t by hand, as one shell line.
+    public func command(_ t: SweepTask) -> String {
+        ([TaskRunner.ownExecutable, "run", folder.spec.script] + arguments(t)).map(TaskRunner.quote).joined(separator: " ")
+    }
+
+    /// Runs body with this process's stdout and stderr both going to `log`, as a terminal would show
+    /// them (and the failure, if any, written as `ouro run` writes it), then puts them back.
+    static func redirected(to log: Int32, _ body: () -> String?) -> String? {
+        let (out, err) = (log, log)
+        fflush(stdout); fflush(stderr)
+        let savedIn = dup(0), savedOut = dup(1), savedErr = dup(2), null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        dup2(null, 0); dup2(out, 1); dup2(err, 2)                // a task reads nothing: stdin is the sweep's channel
+        let failure = body()
+        if let failure { fputs("ouro: \(failure)\n", stderr) }
+        fflush(stdout); fflush(stderr)
+        dup2(savedIn, 0); dup2(savedOut, 1); dup2(savedErr, 2)
+        for fd in [savedIn, savedOut, savedErr, null] where fd >= 0 { close(fd) }
+        return failure
     }
 
     static func quote(_ s: String) -> String {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Scripting
 import Sweep
+import Tensor
 
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,6 +30,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Run task I of the sweep folder given as the argument (Slurm array elements do this).") var task: Int?
     @Option(help: "With --task: also run tasks I + stride, I + 2·stride, ….") var stride: Int?
     @Flag(help: "Merge the finished tasks' metrics of the sweep folder given as the argument.") var merge = false
+    @Option(help: .hidden) var worker: String?
     @Flag(help: "Write Slurm batch scripts instead of running locally.") var slurm = false
     @Flag(help: "With --slurm: submit them with sbatch.") var submit = false
     @Option(help: "Slurm partition.") var partition: String?
@@ -43,6 +45,7 @@ struct SweepCommand: ParsableCommand {
 
     func dispatch() throws {
         if let dir = status { return try showStatus(dir) }
+        if let dir = worker { return try serveWorker(dir) }
         if let index = task {
             guard let dir = target else { throw SweepError("--task needs the sweep folder: ouro sweep --task I DIR") }
             return try runTasks(dir, index: index)
@@ -65,9 +68,8 @@ struct SweepCommand: ParsableCommand {
         defer { lock.release() }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let workers = max(1, jobs ?? cores)
-        let runner = TaskRunner(folder: folder, threads: max(1, threads ?? cores / workers))
         let tty = isatty(2) != 0
-        let summary = try LocalSweep(runner: runner, jobs: workers).run { line, final in
+        let summary = try LocalSweep(folder: folder, jobs: workers, threads: threads ?? cores / workers).run { line, final in
             let text = tty ? "\r\u{1B}[K" + line + (final ? "\n" : "") : line + "\n"
             FileHandle.standardError.write(Data(text.utf8))
         }
@@ -114,8 +116,8 @@ struct SweepCommand: ParsableCommand {
         let tasks = folder.tasks, step = max(1, stride ?? tasks.count + 1)
         guard index >= 0, index < tasks.count else { throw SweepError("--task \(index): the sweep has tasks 0…\(tasks.count - 1)") }
         let env = ProcessInfo.processInfo.environment
-        let cpus = threads ?? env["SLURM_CPUS_PER_TASK"].flatMap(Int.init) ?? 1
-        let runner = TaskRunner(folder: folder, threads: max(1, cpus))
+        Parallel.threads = max(1, threads ?? env["SLURM_CPUS_PER_TASK"].flatMap(Int.init) ?? 1)
+        let runner = TaskRunner(folder: folder, execute: SweepCommand.execute)
         var failed = 0
         for i in Swift.stride(from: index, to: tasks.count, by: step) {
             let t = tasks[i]
@@ -126,6 +128,32 @@ struct SweepCommand: ParsableCommand {
             }
         }
         if failed > 0 { throw SweepError("\(failed) task(s) failed") }
+    }
+
+    /// Runs a script as `ouro run` does, in a fresh Lua host; nil, or the failure's message.
+    static func execute(_ script: String, _ arguments: [String]) -> String? {
+        do {
+            let host = try LuaHost()
+            try host.run(file: script, args: arguments)
+            return nil
+        } catch let e as ScriptError {
+            return e.description
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// `ouro sweep --worker DIR` (started by a local sweep): reads task indices from stdin, runs each
+    /// (TaskRunner) and answers with its index on stdout once it has ended.
+    func serveWorker(_ dir: String) throws {
+        let folder = try SweepFolder(existing: dir)
+        let tasks = folder.tasks, runner = TaskRunner(folder: folder, execute: SweepCommand.execute)
+        while let line = readLine() {
+            guard let i = Int(line), i >= 0, i < tasks.count else { throw SweepError("worker: no task '\(line)' in \(dir)") }
+            try runner.run(tasks[i])
+            fputs("\(i)\n", stdout)
+            fflush(stdout)
+        }
     }
 
     func writeSlurm(_ folder: SweepFolder) throws {
@@ -157,12 +185,15 @@ struct SweepCommand: ParsableCommand {
             case .done: done += 1
             case .pending: pending += 1
             case .running(let host, let pid):
-                if folder.status(t).isStale(task: folder.taskFolder(t)) { lines.append("task \(t.index) interrupted (\(what)): was running on \(host) pid \(pid)"); pending += 1 }
+                if folder.status(t).isStale(sweep: folder.path) { lines.append("task \(t.index) interrupted (\(what)): was running on \(host) pid \(pid)"); pending += 1 }
                 else {
                     running += 1
                     if !onlyProblems { lines.append("task \(t.index) running on \(host) pid \(pid) (\(what))") }
                 }
-            case .failed(let line): failed += 1; lines.append("task \(t.index) failed (\(what)): \(line)")
+            case .failed(let line):
+                failed += 1
+                lines.append("task \(t.index) failed (\(what)): \(line)")
+                lines.append("  log: \(folder.taskFolder(t))/log; by hand: \(TaskRunner(folder: folder, execute: { _, _ in nil }).command(t))")
             }
         }
         print("\(folder.path): \(folder.spec.grid.taskCount) tasks of \(folder.spec.script): \(done) done, \(running) running, \(failed) failed, \(pending) not started or interrupted")

@@ -151,10 +151,11 @@ func blasCoreType() -> String? {
     return nil
 }
 pinBLASThreadsAtLoad()
-// A sweep's task (TaskRunner sets OURO_SWEEP_PARENT) ends when its sweep does, even if the sweep is
-// killed: no orphan goes on writing into a folder the next sweep will resume.
+// A sweep's worker (LocalSweep sets OURO_SWEEP_PARENT) ends when its sweep does, even if the sweep
+// is killed: no orphan goes on writing into a folder the next sweep will resume. SIGKILL, because
+// it cannot be ignored (an inherited SIG_IGN would keep SIGTERM out) and the records survive it.
 if let parent = ProcessInfo.processInfo.environment["OURO_SWEEP_PARENT"].flatMap(Int32.init),
-   ouro_end_with_parent(SIGTERM, parent) != 0 {
+   ouro_end_with_parent(SIGKILL, parent) != 0 {
     FileHandle.standardError.write(Data("ouro: the sweep that started this task (pid \(parent)) has ended\n".utf8))
     exit(1)
 }

@@ -9,8 +9,9 @@ struct SweepCLITests {
     /// A script whose task fails when x = fail_at, else runs a short Gaussian loop for its one seed.
     static let script = """
         local T = ouro.tensor
-        local a = ouro.args{x = 1, seed = {type = "integer"}, out = "o", fail_at = 0, generations = 3}
+        local a = ouro.args{x = 1, seed = {type = "integer"}, out = "o", fail_at = 0, exit_at = 0, generations = 3}
         if a.x == a.fail_at then error("boom at x=" .. a.x) end
+        if a.x == a.exit_at then print("leaving"); os.exit(3) end
         local truth = {mean = T.zeros({a.x}), cov = T.eye(a.x)}
         ouro.loop{name = "t", model = function(seed) return ouro.models.gaussian{truth = truth} end,
           real = function(seed) local g = ouro.rng(seed):split("data"); return g:normal({20, a.x}), g:normal({50, a.x}) end,
@@ -32,6 +33,8 @@ struct SweepCLITests {
         let r = try OuroBinary.run(args)
         #expect(r.status == 1 && r.err.contains("2 of 6 tasks failed"), "\(r.err)")
         #expect(r.out.contains("merged 84 rows of 4 tasks") && r.out.contains("task 2 failed (x=2 seed=0): \(s):3: boom at x=2"), "\(r.out)")
+        #expect(read(out + "/tasks/0002/log").hasPrefix("ouro: \(s):3: boom at x=2\nstack traceback:"), "the log has the whole error")
+        #expect(r.out.contains("by hand: ") && r.out.contains(" run \(s) fail_at=2 x=2 seed=0 out=\(out)/tasks/0002/out"), "\(r.out)")
         let merged = read(out + "/metrics.csv").split(separator: "\n")
         #expect(merged.first == "x,run,workflow,seed,generation,metric,value")
         #expect(merged.count == 85 && merged.dropFirst().allSatisfy { $0.hasPrefix("1,t,replace,") || $0.hasPrefix("3,t,replace,") })
@@ -44,10 +47,21 @@ struct SweepCLITests {
         #expect(read(out + "/metrics.csv").split(separator: "\n") == merged)
     }
 
+    /// A task that ends its process (os.exit) fails alone: its worker is replaced and the rest run.
+    @Test func aTaskThatExitsFailsAlone() throws {
+        let s = try scratchFile("sweep_exit.lua", Self.script), out = folder("exit")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try OuroBinary.run(["sweep", s, "--grid", "x=1,2,3", "--seeds", "0-1", "--jobs", "2", "--out", out, "--", "exit_at=2"])
+        #expect(r.status == 1 && r.err.contains("sweep: 4/6 done, 0 running, 2 failed"), "\(r.err)")
+        #expect(r.out.contains("task 2 failed (x=2 seed=0): the worker process running the task ended (exit status 3)"), "\(r.out)")
+        #expect(read(out + "/tasks/0002/log") == "leaving\n")
+        #expect(r.out.contains("merged 84 rows of 4 tasks"), "\(r.out)")
+    }
+
     @Test func theScriptsDeclarationsAreCheckedFirst() throws {
         let s = try scratchFile("sweep_check.lua", Self.script), out = folder("check")
         let unknown = try OuroBinary.run(["sweep", s, "--grid", "y=1,2", "--out", out])
-        #expect(unknown.status == 1 && unknown.err.contains("has no argument 'y' (it declares: fail_at, generations, out, seed, x)"), "\(unknown.err)")
+        #expect(unknown.status == 1 && unknown.err.contains("has no argument 'y' (it declares: exit_at, fail_at, generations, out, seed, x)"), "\(unknown.err)")
         let bad = try OuroBinary.run(["sweep", s, "--grid", "x=1,a", "--out", out])
         #expect(bad.status == 1 && bad.err.contains("--grid: argument 'x': expected an integer, got 'a'"), "\(bad.err)")
         let noSeed = try scratchFile("sweep_noseed.lua", "local a = ouro.args{x = 1, out = \"o\"}")
@@ -58,7 +72,7 @@ struct SweepCLITests {
         #expect(!FileManager.default.fileExists(atPath: out), "nothing is created before the checks pass")
     }
 
-    /// Killed mid-sweep (SIGKILL: its running task gets SIGTERM from the kernel), then run again: the
+    /// Killed mid-sweep (SIGKILL: its worker gets SIGKILL from the kernel too), then run again: the
     /// merged table is the same, byte for byte, as an uninterrupted sweep's.
     @Test func aKilledSweepResumesToTheSameTable() throws {
         let s = try scratchFile("sweep_kill.lua", Self.script), whole = folder("whole"), cut = folder("cut")
@@ -81,7 +95,7 @@ struct SweepCLITests {
         kill(p.processIdentifier, SIGKILL)                                 // its task ends with it (OURO_SWEEP_PARENT)
         p.waitUntilExit()
         var st = try OuroBinary.run(["sweep", "--status", cut])
-        while Date() < deadline && st.out.contains(" 1 running") {                // the task's SIGTERM takes a moment
+        while Date() < deadline && st.out.contains(" 1 running") {                // the worker's end takes a moment
             usleep(50_000)
             st = try OuroBinary.run(["sweep", "--status", cut])
         }

@@ -45,6 +45,9 @@ struct SweepTests {
         let text = rows.map(CSV.line).joined(separator: "\n") + "\n"
         #expect(try CSV.parse(text, file: "t") == rows)
         #expect(try CSV.parse("a,b\r\n1,2\r\n", file: "t") == [["a", "b"], ["1", "2"]])
+        let records = try CSV.records(Array(text.utf8), file: "t")
+        #expect(records.map(\.fields) == [3, 3] && records.count == 2, "a quoted line break stays inside its record")
+        #expect(String(decoding: Array(text.utf8)[records[1].range], as: UTF8.self) == CSV.line(rows[1]))
         #expect(throws: SweepError.self) { try CSV.parse("a,\"b\n", file: "t") }
         #expect(throws: SweepError.self) { try CSV.parse("a,b\"c\n", file: "t") }
     }
@@ -80,9 +83,9 @@ struct SweepTests {
             #expect(TaskStatus(text: s.text) == s)
         }
         #expect(TaskStatus(text: "garbage") == .pending)
-        #expect(TaskStatus.running(host: SweepFolder.hostName, pid: 999_999_999).isStale(task: "/t"))
-        #expect(TaskStatus.running(host: SweepFolder.hostName, pid: getpid()).isStale(task: "/not/this/process"), "a reused pid")
-        #expect(!TaskStatus.running(host: "elsewhere", pid: 999_999_999).isStale(task: "/t"))
+        #expect(TaskStatus.running(host: SweepFolder.hostName, pid: 999_999_999).isStale(sweep: "/t"))
+        #expect(TaskStatus.running(host: SweepFolder.hostName, pid: getpid()).isStale(sweep: "/not/this/process"), "a reused pid")
+        #expect(!TaskStatus.running(host: "elsewhere", pid: 999_999_999).isStale(sweep: "/t"))
     }
 
     /// Done tasks' metrics.csv files (nested anywhere under out/) become one table with the grid

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Sweep overhead: 100 Gaussian tasks of one seed each (bench/sweep_gaussian.lua) through `ouro sweep`
+# on 2 local workers, against the same 100 seeds in one process (ouro.loop's 2 seed workers), with
+# the same records written; alternating, best of 3, for each task size (generations per seed).
+# Also the start-up of one `ouro run` of an empty script. Prints a Markdown table for BENCHMARKS.md.
+#   bench/sweep_bench.sh [generations list="100 1000"] [d=10] [n=100]   (SWEEP_BENCH_DIR: where the folders go, default /tmp)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OURO=$(readlink -f "${OURO:-.build/release/ouro}")
+GENS=${1:-100 1000}; D=${2:-10}; N=${3:-100}
+T=$(mktemp -d "${SWEEP_BENCH_DIR:-/tmp}/ouro-sweep-bench.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+now() { python3 -c 'import time; print(time.perf_counter())'; }
+best() { python3 -c "import sys; print(min(float(x) for x in sys.argv[1:]))" "$@"; }
+echo "machine: $(nproc) cores, $(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | xargs); folders on $(df -T "$T" | awk "NR==2 {print \$2}")"
+: > "$T/empty.lua"
+s=$(now); for _ in $(seq 20); do "$OURO" run "$T/empty.lua"; done; e=$(now)
+echo "start-up of \`ouro run\` on an empty script: $(python3 -c "print(f'{($e - $s) / 20 * 1000:.1f}')") ms (mean of 20)"
+echo
+echo "| generations per task | one process, 100 seeds (s) | sweep, 100 tasks on 2 workers (s) | sweep / one process | per task overhead (ms) |"
+echo "|---|---|---|---|---|"
+for G in $GENS; do
+  one=() sweep=()
+  for rep in 1 2 3; do
+    rm -rf "$T/one" "$T/sweep"
+    s=$(now); "$OURO" run bench/sweep_gaussian.lua d="$D" n="$N" generations="$G" seeds=100 out="$T/one"; e=$(now)
+    one+=("$(python3 -c "print($e - $s)")")
+    s=$(now); "$OURO" sweep bench/sweep_gaussian.lua --seeds 1-100 --jobs 2 --out "$T/sweep" -- d="$D" n="$N" generations="$G" > /dev/null 2>&1; e=$(now)
+    sweep+=("$(python3 -c "print($e - $s)")")
+  done
+  bo=$(best "${one[@]}"); bs=$(best "${sweep[@]}")
+  python3 -c "o, s = $bo, $bs; print(f'| $G | {o:.2f} | {s:.2f} | {s / o:.2f}x | {(s - o) / 100 * 2 * 1000:.0f} |')"
+done
