@@ -15,7 +15,7 @@ BIN         = .build/$(CONFIG)/ouro
 BLAS_CORE  := $(shell grep -qw avx512bw /proc/cpuinfo 2>/dev/null && echo SkylakeX || { grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo Haswell; })
 TEST_ENV    = OURO_BIN=$(abspath $(BIN)) OURO_REQUIRE_BIN=1 $(if $(BLAS_CORE),OPENBLAS_CORETYPE=$(BLAS_CORE))
 
-.PHONY: all deps build demo test test-resume test-slurm fuzz test-deps docs bench bench-gaussian bench-kde bench-nn memcheck clean
+.PHONY: all deps build demo test test-resume test-slurm fuzz test-deps docs bench bench-gaussian bench-kde bench-nn bench-sweep memcheck clean
 
 all: build
 
@@ -85,6 +85,10 @@ bench-nn: build
 bench-kde: build
 	@python3 -c "import sklearn" 2>/dev/null || pip install scikit-learn
 	python3 bench/kde_bench.py --ouro $(BIN)
+
+## bench-sweep: what a sweep's task costs beyond its work (100 Gaussian tasks on 2 workers against one process)
+bench-sweep: build
+	bench/sweep_bench.sh "100 1000 3000"
 
 ## docs: regenerate docs/API.md from the bindings' help text (a test checks it is current)
 docs: build

@@ -10,8 +10,9 @@ struct SweepCommand: ParsableCommand {
         abstract: "Run a script over a grid of arguments and seeds: on local workers, or as a Slurm job array.",
         discussion: """
         ouro sweep SCRIPT --grid 'd=1,3,10 n=10,100 workflow=replace,accumulate' --seeds 0-99 [--jobs N] [--out DIR] [-- NAME=VALUE …]
-        runs one process per task: `ouro run SCRIPT NAME=VALUE … d=… n=… seed=… out=DIR/tasks/NNNN/out` (the script reads them with \
-        ouro.args and must declare every grid name, seed when --seeds is given, and out). Progress goes to stderr; every finished \
+        runs every task as `ouro run SCRIPT NAME=VALUE … d=… n=… seed=… out=DIR/tasks/NNNN/out` would, each in a fresh interpreter \
+        inside one of N worker processes, its output in DIR/tasks/NNNN/log (the script reads its arguments with ouro.args and \
+        must declare every grid name, seed when --seeds is given, and out). Progress goes to stderr; every finished \
         task's metrics.csv rows are merged into DIR/metrics.csv with the grid's columns in front. Run the same command again to \
         resume: finished tasks are skipped, interrupted ones resume. A failed task does not stop the others.
         ouro sweep --status DIR lists done, running and failed tasks (with the failure's first line).
