@@ -36,9 +36,11 @@ build: deps
 demo: build
 	$(BIN) run scripts/quickstart.lua
 
-## test-deps: tmux drives the REPL through a real pseudo-terminal in the tests
+## test-deps: tmux drives the REPL through a real pseudo-terminal in the tests; headless Chromium
+## renders `ouro report`'s pages
 test-deps:
 	@command -v tmux >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tmux; }
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 	@python3 -c 'import safetensors, numpy' 2>/dev/null || python3 -m pip install -q safetensors numpy 2>/dev/null || echo "(safetensors for Python not installable: its interoperability test is skipped)"
 
 test: build test-deps

@@ -1,4 +1,5 @@
 import Foundation
+import Report
 import Models
 import Tensor
 
@@ -143,6 +144,10 @@ public final class LoopRunner {
     }
 
     /// Runs every seed; returns when all are done or throws the first failure.
+    /// Whether a finished run with `out` writes its report.html (a sweep's tasks do not: the
+    /// sweep writes one page for all of them).
+    nonisolated(unsafe) public static var writesReport = true
+
     public func run() throws -> LoopResult {
         defer { store?.close() }
         let started = Date()
@@ -190,6 +195,11 @@ public final class LoopRunner {
             manifest["wall_seconds"] = Date().timeIntervalSince(started)
             manifest["seconds_per_generation"] = Dictionary(uniqueKeysWithValues: zip(config.seeds.map(String.init), timings))
             try store.writeManifest(manifest)
+            // the page to look at (ouro report): a failure to draw it is a warning, not a lost run
+            if failure == nil && LoopRunner.writesReport {
+                do { try HTMLReport.write(folder: store.dir) }
+                catch { FileHandle.standardError.write(Data("ouro.loop: could not write \(store.dir)/report.html: \(error)\n".utf8)) }
+            }
         }
         if let failure { throw failure }
         return collect(rows)

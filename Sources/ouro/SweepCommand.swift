@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Loop
+import Report
 import Scripting
 import Sweep
 import Tensor
@@ -57,6 +59,7 @@ struct SweepCommand: ParsableCommand {
             let lock = try folder.lock()
             defer { lock.release() }
             report(try SweepMerge.merge(folder), folder)
+            print("report: " + (try HTMLReport.write(folder: folder.path)))
             return
         }
         guard let script = target else { throw SweepError("give the script to sweep: ouro sweep SCRIPT --grid '…' (see ouro sweep --help)") }
@@ -75,6 +78,8 @@ struct SweepCommand: ParsableCommand {
             FileHandle.standardError.write(Data(text.utf8))
         }
         report(try SweepMerge.merge(folder), folder)
+        do { print("report: " + (try HTMLReport.write(folder: folder.path))) }
+        catch { FileHandle.standardError.write(Data("ouro sweep: could not write the report: \(error)\n".utf8)) }
         if summary.failed > 0 {
             try showStatus(folder.path, onlyProblems: true)
             fflush(stdout)
@@ -119,6 +124,7 @@ struct SweepCommand: ParsableCommand {
         let env = ProcessInfo.processInfo.environment
         Parallel.threads = max(1, threads ?? env["SLURM_CPUS_PER_TASK"].flatMap(Int.init) ?? 1)
         let runner = TaskRunner(folder: folder, execute: SweepCommand.execute)
+        LoopRunner.writesReport = false                       // the merge job's report covers the tasks
         var failed = 0
         for i in Swift.stride(from: index, to: tasks.count, by: step) {
             let t = tasks[i]
@@ -149,6 +155,7 @@ struct SweepCommand: ParsableCommand {
     func serveWorker(_ dir: String) throws {
         let folder = try SweepFolder(existing: dir)
         let tasks = folder.tasks, runner = TaskRunner(folder: folder, execute: SweepCommand.execute)
+        LoopRunner.writesReport = false                       // the sweep's own report covers its tasks
         while let line = readLine() {
             guard let i = Int(line), i >= 0, i < tasks.count else { throw SweepError("worker: no task '\(line)' in \(dir)") }
             try runner.run(tasks[i])

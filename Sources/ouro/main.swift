@@ -10,7 +10,7 @@ struct Ouro: ParsableCommand {
         commandName: "ouro",
         abstract: "Ouroboros: self-consuming training loops, scripted in Lua.",
         discussion: "Plain `ouro` on a terminal opens the REPL. The Lua API is described binding by binding: `ouro docs` lists the names, `ouro docs NAME` prints one (the text help(x) shows in the REPL), `ouro docs --markdown` all of them.",
-        subcommands: [Run.self, SweepCommand.self, ReplCommand.self, Docs.self, Plugins.self, Version.self, Bench.self])
+        subcommands: [Run.self, SweepCommand.self, ReportCommand.self, ReplCommand.self, Docs.self, Plugins.self, Version.self, Bench.self])
 }
 
 struct Run: ParsableCommand {

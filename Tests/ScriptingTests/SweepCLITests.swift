@@ -35,6 +35,7 @@ struct SweepCLITests {
         #expect(r.out.contains("merged 84 rows of 4 tasks") && r.out.contains("task 2 failed (x=2 seed=0): \(s):3: boom at x=2"), "\(r.out)")
         #expect(read(out + "/tasks/0002/log").hasPrefix("ouro: \(s):3: boom at x=2\nstack traceback:"), "the log has the whole error")
         #expect(r.out.contains("by hand: ") && r.out.contains(" run \(s) fail_at=2 x=2 seed=0 out=\(out)/tasks/0002/out"), "\(r.out)")
+        #expect(r.out.contains("report: \(out)/report.html") && read(out + "/report.html").contains("<th>x</th><th>workflow</th>"), "the sweep's report")
         let merged = read(out + "/metrics.csv").split(separator: "\n")
         #expect(merged.first == "x,run,workflow,seed,generation,metric,value")
         #expect(merged.count == 85 && merged.dropFirst().allSatisfy { $0.hasPrefix("1,t,replace,") || $0.hasPrefix("3,t,replace,") })

@@ -1,6 +1,7 @@
 import Foundation
 import Tensor
 import Testing
+import Report
 import Sweep
 
 /// The sweep's pieces without processes: grids, seeds, folders, statuses and the merge.
@@ -48,8 +49,8 @@ struct SweepTests {
         let records = try CSV.records(Array(text.utf8), file: "t")
         #expect(records.map(\.fields) == [3, 3] && records.count == 2, "a quoted line break stays inside its record")
         #expect(String(decoding: Array(text.utf8)[records[1].range], as: UTF8.self) == CSV.line(rows[1]))
-        #expect(throws: SweepError.self) { try CSV.parse("a,\"b\n", file: "t") }
-        #expect(throws: SweepError.self) { try CSV.parse("a,b\"c\n", file: "t") }
+        #expect(throws: ReportError.self) { try CSV.parse("a,\"b\n", file: "t") }
+        #expect(throws: ReportError.self) { try CSV.parse("a,b\"c\n", file: "t") }
     }
 
     @Test func folderRefusesAnotherSweepAndForeignFolders() throws {

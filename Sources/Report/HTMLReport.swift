@@ -1,0 +1,227 @@
+import Foundation
+import Tensor
+
+/// One self-contained HTML page for a run folder (or a folder of runs, as a script's `out`) or a
+/// sweep folder: its configuration, every metric plotted against generation per workflow (mean of
+/// the seeds with a 95% band; for a sweep, one plot per grid cell), a summary table of the last
+/// generation, and the sample images and texts found in it — inline SVG and PNG, no script, nothing
+/// fetched from the network, so the page opens anywhere and can be mailed as it is.
+public enum HTMLReport {
+    /// Writes DIR/report.html and returns its path.
+    @discardableResult
+    public static func write(folder dir: String) throws -> String {
+        let path = dir + "/report.html"
+        do { try AtomicFile.write(try html(folder: dir), to: path) } catch let e as TensorError { throw ReportError(e.message) }
+        return path
+    }
+
+    /// Most grid cells drawn (the summary table has them all), images and texts shown.
+    static let maxCells = 24, maxImages = 48, maxTexts = 24
+
+    public static func html(folder dir: String) throws -> String {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { throw ReportError("'\(dir)' is not a folder") }
+        let sweepSpec = try? AtomicFile.read(dir + "/sweep.json").flatMap { $0 }
+        var files = allFiles(under: dir)
+        var grid: [String] = [], config: [(String, String)] = [], tables: [String] = []
+        if let spec = sweepSpec {
+            let json = (try? JSONSerialization.jsonObject(with: Data(spec))) as? [String: Any]
+            let dims = ((json?["grid"] as? [String: Any])?["dimensions"] as? [[String: Any]]) ?? []
+            // a workflow dimension is drawn as the lines of each plot, not as cells
+            grid = dims.compactMap { $0["name"] as? String }.filter { $0 != "workflow" }
+            config.append(("sweep.json", String(decoding: spec, as: UTF8.self)))
+            tables = fm.fileExists(atPath: dir + "/metrics.csv") ? [dir + "/metrics.csv"] : []
+            files = files.filter { !$0.hasPrefix("tasks/") }            // the tasks' own files: see their folders
+        } else {
+            tables = files.filter { ($0 as NSString).lastPathComponent == "metrics.csv" }.map { dir + "/" + $0 }
+            for f in files where (f as NSString).lastPathComponent == "run.json" {
+                if let b = try? AtomicFile.read(dir + "/" + f).flatMap({ $0 }) { config.append((f, String(decoding: b, as: UTF8.self))) }
+            }
+        }
+        let data = try MetricTable(files: tables, grid: grid)
+        let title = URL(fileURLWithPath: dir).standardizedFileURL.lastPathComponent
+        var body = "<h1>\(escape(title))</h1>\n"
+        body += "<p class=\"what\">\(sweepSpec != nil ? "Sweep" : "Run") report: \(data.rows) metric values, \(data.metrics.count) metrics, workflows \(escape(data.workflows.joined(separator: ", ")))\(grid.isEmpty ? "" : ", \(data.cells.count) grid cells of \(escape(grid.joined(separator: " × ")))"). Plots show the mean over seeds with a band that is the 95% confidence interval of that mean.</p>\n"
+        body += "<h2>Configuration</h2>\n"
+        for (name, text) in config.prefix(12) { body += "<details><summary>\(escape(name))</summary><pre>\(escape(String(text.prefix(20000))))</pre></details>\n" }
+        if config.isEmpty { body += "<p>No run.json or sweep.json found.</p>\n" }
+        body += "<h2>Metrics</h2>\n"
+        if data.metrics.isEmpty { body += "<p>No metrics.csv with rows found.</p>\n" }
+        for metric in data.metrics {
+            body += "<h3>\(escape(metric))</h3>\n<div class=\"plots\">\n"
+            for cell in data.cells.prefix(maxCells) {
+                let series = data.workflows.compactMap { wf -> PlotSeries? in
+                    guard let points = data[MetricTable.Key(cell: cell, metric: metric, workflow: wf)], !points.isEmpty else { return nil }
+                    let gens = points.keys.sorted(), bands = gens.map { Summary.meanBand(points[$0]!) }
+                    return PlotSeries(name: wf, x: gens.map(Double.init), y: bands.map(\.mean), lower: bands.map(\.lower), upper: bands.map(\.upper))
+                }
+                guard !series.isEmpty else { continue }
+                let cellName = zip(grid, cell).map { "\($0)=\($1)" }.joined(separator: " ")
+                let chart = LineChart(title: cellName.isEmpty ? metric : cellName, xLabel: "generation", yLabel: metric, series: series,
+                                      width: grid.isEmpty ? 760 : 480, height: grid.isEmpty ? 440 : 320)
+                if let svg = try? chart.svg() { body += "<figure>\(inlineSVG(svg))</figure>\n" }
+                else { body += "<p>(\(escape(metric))\(cellName.isEmpty ? "" : " at " + escape(cellName)): nothing finite to plot)</p>\n" }
+            }
+            if data.cells.count > maxCells { body += "<p>(the first \(maxCells) of \(data.cells.count) grid cells; all are in the table below)</p>\n" }
+            body += "</div>\n"
+        }
+        body += summaryTable(data, grid: grid)
+        let images = files.filter { $0.hasSuffix(".png") }
+        if !images.isEmpty {
+            body += "<h2>Images</h2>\n<div class=\"images\">\n"
+            for f in images.prefix(maxImages) {
+                guard let b = try? AtomicFile.read(dir + "/" + f).flatMap({ $0 }) else { continue }
+                body += "<figure><img alt=\"\(escape(f))\" src=\"data:image/png;base64,\(Data(b).base64EncodedString())\"><figcaption>\(escape(f))</figcaption></figure>\n"
+            }
+            if images.count > maxImages { body += "<p>(the first \(maxImages) of \(images.count) images)</p>\n" }
+            body += "</div>\n"
+        }
+        let texts = files.filter { $0.hasSuffix(".txt") && $0.contains("samples/") }
+        if !texts.isEmpty {
+            body += "<h2>Sampled texts</h2>\n"
+            for f in texts.prefix(maxTexts) {
+                guard let b = try? AtomicFile.read(dir + "/" + f).flatMap({ $0 }) else { continue }
+                body += "<details><summary>\(escape(f))</summary><pre>\(escape(String(String(decoding: b, as: UTF8.self).prefix(4000))))</pre></details>\n"
+            }
+        }
+        return """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) — ouro report</title>
+        <style>
+        body { font-family: sans-serif; margin: 2em; max-width: 1600px; color: #222; }
+        .plots, .images { display: flex; flex-wrap: wrap; gap: 1em; }
+        figure { margin: 0; } figcaption { font-size: 80%; color: #555; }
+        img { image-rendering: pixelated; max-width: 480px; }
+        table { border-collapse: collapse; font-size: 90%; } td, th { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; }
+        th { background: #f4f4f4; } pre { background: #f8f8f8; padding: 0.5em; overflow-x: auto; } .what { color: #444; }
+        </style></head><body>
+        \(body)</body></html>
+
+        """
+    }
+
+    /// The last generation of every (cell, workflow, metric): mean and 95% interval over the seeds.
+    static func summaryTable(_ data: MetricTable, grid: [String]) -> String {
+        guard !data.metrics.isEmpty else { return "" }
+        var t = "<h2>Summary: the last generation</h2>\n<table><tr>"
+        for g in grid { t += "<th>\(escape(g))</th>" }
+        t += "<th>workflow</th><th>generation</th><th>seeds</th>"
+        for m in data.metrics { t += "<th>\(escape(m))</th>" }
+        t += "</tr>\n"
+        for cell in data.cells {
+            for wf in data.workflows {
+                let cols = data.metrics.map { data[MetricTable.Key(cell: cell, metric: $0, workflow: wf)] }
+                guard let last = cols.compactMap({ $0?.keys.max() }).max() else { continue }
+                t += "<tr>" + cell.map { "<td>\(escape($0))</td>" }.joined() + "<td>\(escape(wf))</td><td>\(last)</td>"
+                t += "<td>\(cols.compactMap { $0?[last]?.count }.max() ?? 0)</td>"
+                for c in cols {
+                    guard let v = c?[last] else { t += "<td></td>"; continue }
+                    let b = Summary.meanBand(v)
+                    t += "<td>\(fmt(b.mean))" + (v.count > 1 ? " [\(fmt(b.lower)), \(fmt(b.upper))]" : "") + "</td>"
+                }
+                t += "</tr>\n"
+            }
+        }
+        return t + "</table>\n"
+    }
+
+    static func fmt(_ v: Double) -> String { v.isFinite ? String(format: "%.4g", v) : "\(v)" }
+
+    /// Files under dir (relative paths, sorted; report.html and temporaries left out).
+    static func allFiles(under dir: String) -> [String] {
+        guard let e = FileManager.default.enumerator(atPath: dir) else { return [] }
+        var out: [String] = []
+        while let rel = e.nextObject() as? String {
+            let name = (rel as NSString).lastPathComponent
+            guard name != "report.html", !name.contains(AtomicFile.temporaryMarker) else { continue }
+            out.append(rel)
+        }
+        return out.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    static func inlineSVG(_ svg: String) -> String {
+        guard svg.hasPrefix("<?xml"), let end = svg.range(of: "?>") else { return svg }
+        return String(svg[end.upperBound...])
+    }
+
+    static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.count)
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}
+
+/// The loop's tidy metrics (run, workflow, seed, generation, metric, value, and a sweep's grid
+/// columns in front) grouped for plotting: per grid cell, metric and workflow, the values of every
+/// seed at every generation. Read in one pass over the bytes (a sweep's table can have millions of
+/// rows), the names interned as they first appear.
+struct MetricTable {
+    struct Key: Hashable { let cell: [String], metric: String, workflow: String }
+    var metrics: [String] = [], workflows: [String] = [], cells: [[String]] = []
+    var rows = 0
+    /// series[cell][metric][workflow][generation] = the seeds' values
+    private var series: [[[[[Double]]]]] = []
+
+    /// The seeds' values by generation for one key, or nil.
+    subscript(_ key: Key) -> [Int: [Double]]? {
+        guard let c = cells.firstIndex(of: key.cell), let m = metrics.firstIndex(of: key.metric),
+              let w = workflows.firstIndex(of: key.workflow), c < series.count, m < series[c].count, w < series[c][m].count else { return nil }
+        var out: [Int: [Double]] = [:]
+        for (g, v) in series[c][m][w].enumerated() where !v.isEmpty { out[g] = v }
+        return out.isEmpty ? nil : out
+    }
+
+    init(files: [String], grid: [String]) throws {
+        var metricIndex: [String: Int] = [:], workflowIndex: [String: Int] = [:], cellIndex: [[String]: Int] = [:]
+        for file in files {
+            guard let bytes = try AtomicFile.read(file) else { continue }
+            let records = try CSV.records(bytes, file: file)
+            guard let first = records.first else { continue }
+            let header = try CSV.parse(String(decoding: bytes[first.range], as: UTF8.self), file: file).first ?? []
+            func column(_ name: String) throws -> Int {
+                guard let i = header.firstIndex(of: name) else { throw ReportError("'\(file)' has no column '\(name)' (columns: \(header.joined(separator: ",")))") }
+                return i
+            }
+            let (wc, gc, mc, vc) = (try column("workflow"), try column("generation"), try column("metric"), try column("value"))
+            let gridColumns = try grid.map { name in try column(name) }
+            for r in records.dropFirst() where r.fields == header.count {
+                let f = MetricTable.fields(bytes, r.range, count: header.count)
+                guard let gen = Int(f[gc]), gen >= 0, gen < 1_000_000 else { continue }
+                let cell = gridColumns.map { f[$0] }
+                let c = cellIndex[cell] ?? { cellIndex[cell] = cells.count; cells.append(cell); series.append([]); return cells.count - 1 }()
+                let m = metricIndex[f[mc]] ?? { metricIndex[f[mc]] = metrics.count; metrics.append(f[mc]); return metrics.count - 1 }()
+                let w = workflowIndex[f[wc]] ?? { workflowIndex[f[wc]] = workflows.count; workflows.append(f[wc]); return workflows.count - 1 }()
+                while series[c].count <= m { series[c].append([]) }
+                while series[c][m].count <= w { series[c][m].append([]) }
+                while series[c][m][w].count <= gen { series[c][m][w].append([]) }
+                series[c][m][w][gen].append(Double(f[vc]) ?? .nan)
+                rows += 1
+            }
+        }
+        if cells.isEmpty { cells = [[]] }
+    }
+
+    /// The fields of one record: split at commas, unless it has quotes (then parsed as CSV).
+    static func fields(_ bytes: [UInt8], _ range: Range<Int>, count: Int) -> [String] {
+        let slice = bytes[range]
+        if slice.contains(34), let row = try? CSV.parse(String(decoding: slice, as: UTF8.self), file: "").first { return row }
+        var out: [String] = [], start = range.lowerBound
+        out.reserveCapacity(count)
+        for i in range where bytes[i] == 44 {
+            out.append(String(decoding: bytes[start..<i], as: UTF8.self))
+            start = i + 1
+        }
+        out.append(String(decoding: bytes[start..<range.upperBound], as: UTF8.self))
+        return out
+    }
+}
