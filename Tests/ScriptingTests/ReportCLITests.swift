@@ -61,4 +61,25 @@ struct ReportCLITests {
             Issue.record("the page logged: \(line)")
         }
     }
+
+    /// A sweep's page: a plot per grid cell and metric, the grid's columns in the summary table.
+    @Test(.enabled(if: ReportCLITests.chromium != nil || OuroBinary.required, "chromium is not installed (make test installs it)"))
+    func aSweepsReportRendersInChromium() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ouro-sweep-report-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: out)
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let script = try scratchFile("report_sweep.lua", SweepCLITests.script)
+        let r = try OuroBinary.run(["sweep", script, "--grid", "x=1,2", "--seeds", "0-2", "--out", out])
+        #expect(r.status == 0 && r.out.contains("report: \(out)/report.html"), "\(r.err)")
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        #expect(html.contains("<th>x</th><th>workflow</th><th>generation</th><th>seeds</th>") && html.contains("<td>2</td><td>replace</td><td>3</td><td>3</td>"),
+                "the summary table has a row per cell: x = 2 at generation 3 over 3 seeds")
+        let dom = try browse(out + "/report.html", ["--dump-dom"])
+        #expect(dom.status == 0, "\(dom.err)")
+        let svgs = dom.out.components(separatedBy: "<svg").count - 1
+        #expect(svgs == 14, "7 metrics × 2 grid cells drawn, got \(svgs)")
+        for line in dom.err.split(separator: "\n") where line.contains("CONSOLE") || line.contains("Uncaught") {
+            Issue.record("the page logged: \(line)")
+        }
+    }
 }
