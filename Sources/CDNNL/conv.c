@@ -197,13 +197,11 @@ int ouro_dnnl_run(int kind, const ouro_dnnl_conv *s, const float *a, const float
     char *ws = (char *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);
     void *data[3] = {(void *)a, (void *)b, out};
     dnnl_memory_t user[3] = {0}, inner[3] = {0}, scratch = NULL, mbias = NULL;
-    const dnnl_memory_desc_t *smd = NULL;
     int ok = 1, before = single_thread();
     dnnl_memory_desc_t sdesc;
     dnnl_dims_t sdims = {(dnnl_dim_t)(p->workspace - 64 - p->scratch_offset)}; /* the scratchpad region */
     ok = dnnl_memory_desc_init_by_tag(&sdesc, 1, sdims, dnnl_u8, dnnl_x) == dnnl_success;
-    smd = &sdesc;
-    if (ok) ok = dnnl_memory_create(&scratch, smd, engine, ws + p->scratch_offset) == dnnl_success;
+    if (ok) ok = dnnl_memory_create(&scratch, &sdesc, engine, ws + p->scratch_offset) == dnnl_success;
     for (int i = 0; i < 3 && ok; i++) {
         operand *o = &p->op[i];
         ok = dnnl_memory_create(&user[i], &o->plain, engine, data[i]) == dnnl_success;

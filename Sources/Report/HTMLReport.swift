@@ -23,7 +23,7 @@ public enum HTMLReport {
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { throw ReportError("'\(dir)' is not a folder") }
         let sweepSpec = try? AtomicFile.read(dir + "/sweep.json").flatMap { $0 }
-        var files = allFiles(under: dir)
+        var files = files(under: dir)
         var grid: [String] = [], config: [(String, String)] = [], tables: [String] = []
         if let spec = sweepSpec {
             let json = (try? JSONSerialization.jsonObject(with: Data(spec))) as? [String: Any]
@@ -128,8 +128,8 @@ public enum HTMLReport {
 
     static func fmt(_ v: Double) -> String { v.isFinite ? String(format: "%.4g", v) : "\(v)" }
 
-    /// Files under dir (relative paths, sorted; report.html and temporaries left out).
-    static func allFiles(under dir: String) -> [String] {
+    /// Files under dir (relative paths, in byte order; report.html and temporaries left out).
+    public static func files(under dir: String) -> [String] {
         guard let e = FileManager.default.enumerator(atPath: dir) else { return [] }
         var out: [String] = []
         while let rel = e.nextObject() as? String {

@@ -53,7 +53,7 @@ enum ScriptArgumentBindings {
         guard lua.rawField(-1, "arg") == LUA_TTABLE else { lua.pop(); return ([], "SCRIPT") }
         defer { lua.pop() }
         var tokens: [String] = []
-        for i in 1...max(1, lua.rawLength(-1)) {
+        for i in 1..<(lua.rawLength(-1) + 1) {
             defer { lua.pop() }
             if lua.rawIndex(-1, i) == LUA_TNIL { break }
             tokens.append(lua.type(-1) == LUA_TSTRING ? lua.toString(-1) ?? "" : lua.describe(-1))
@@ -88,7 +88,7 @@ enum ScriptArgumentBindings {
         let lua = a.lua
         var list: [ScriptArgument] = [], named: [ScriptArgument] = []
         let n = lua.rawLength(1)
-        for i in 1...max(1, n) where n > 0 {
+        for i in 1..<(n + 1) {
             defer { lua.pop() }
             guard lua.rawIndex(1, i) == LUA_TTABLE else {
                 throw a.fail("entry \(i) must be a table {name, default, help, ...}, got \(lua.typeName(-1))")
@@ -132,7 +132,7 @@ enum ScriptArgumentBindings {
         }
         var def: ScriptArgument.Value?, help = "", type: String?, choices: [String]?, lo: Double?, hi: Double?, required = false
         if let t = table {
-            _ = try fieldKeys(a, t, name: name, first: first)
+            try checkFields(a, t, name: name, first: first)
             _ = lua.rawIndex(t, first)
             def = try value(lua.top)
             lua.pop()
@@ -145,7 +145,7 @@ enum ScriptArgumentBindings {
             if lua.rawField(t, "choices") == LUA_TTABLE {
                 let c = lua.top
                 choices = []
-                for i in 1...max(1, lua.rawLength(c)) where lua.rawLength(c) > 0 {
+                for i in 1..<(lua.rawLength(c) + 1) {
                     defer { lua.pop() }
                     let ty = lua.rawIndex(c, i)
                     guard ty == LUA_TSTRING || ty == LUA_TNUMBER else { throw a.fail("argument '\(name)': choices must be strings or numbers") }
@@ -186,10 +186,10 @@ enum ScriptArgumentBindings {
         } catch let e as ScriptArgumentError { throw a.fail(e.description) }
     }
 
-    /// Checks that a declaration table has only known fields (and at most two values by index).
-    static func fieldKeys(_ a: Args, _ t: Int32, name: String, first: Int) throws -> [String] {
+    /// Checks that a declaration table has only known fields (and at most two values by index);
+    /// like Args.checkOptions, but index keys are allowed too.
+    static func checkFields(_ a: Args, _ t: Int32, name: String, first: Int) throws {
         let lua = a.lua
-        var keys: [String] = []
         lua_pushnil(lua.L)
         while lua_next(lua.L, t) != 0 {
             lua.pop()
@@ -200,9 +200,7 @@ enum ScriptArgumentBindings {
                 if let near = Args.closest(to: k, in: fields) { throw a.fail("argument '\(name)': unknown field '\(k)'; did you mean '\(near)'?") }
                 throw a.fail("argument '\(name)': unknown field \(k) (valid: \(fields.joined(separator: ", ")))")
             }
-            keys.append(k)
         }
-        return keys
     }
 
     static func string(_ a: Args, _ t: Int32, index: Int?, field: String, name: String) throws -> String? {

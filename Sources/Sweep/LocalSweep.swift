@@ -29,9 +29,10 @@ public struct LocalSweep {
         var todo: [SweepTask] = [], summary = Summary()
         let all = folder.tasks
         for t in all {
-            switch folder.status(t) {
+            let status = folder.status(t)
+            switch status {
             case .done: summary.done += 1; summary.skipped += 1
-            case .running(let host, let pid) where !folder.status(t).isStale(sweep: folder.path):
+            case .running(let host, let pid) where !status.isStale(sweep: folder.path):
                 throw SweepError("task \(t.index) is running on \(host) (pid \(pid)); wait for it, or look with `ouro sweep --status \(folder.path)`")
             default: todo.append(t)
             }

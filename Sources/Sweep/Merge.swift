@@ -60,12 +60,7 @@ public enum SweepMerge {
 
     /// metrics.csv files under `dir`, by path.
     static func metricFiles(under dir: String) -> [String] {
-        guard let e = FileManager.default.enumerator(atPath: dir) else { return [] }
-        var found: [String] = []
-        while let rel = e.nextObject() as? String {
-            if (rel as NSString).lastPathComponent == "metrics.csv" { found.append(rel) }
-        }
-        return found.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { dir + "/" + $0 }
+        HTMLReport.files(under: dir).filter { ($0 as NSString).lastPathComponent == "metrics.csv" }.map { dir + "/" + $0 }
     }
 }
 

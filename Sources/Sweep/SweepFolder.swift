@@ -78,6 +78,16 @@ public struct SweepFolder {
         return path + "/tasks/" + String(repeating: "0", count: max(0, width - name.count)) + name
     }
 
+    /// The script's arguments for task t: the sweep's own, then the grid's, seed= and out=.
+    public func arguments(_ t: SweepTask) -> [String] {
+        spec.arguments + t.arguments(spec.grid, out: taskFolder(t) + "/out")
+    }
+
+    /// How to run task t by hand, as one shell line.
+    public func command(_ t: SweepTask) -> String {
+        ([TaskRunner.ownExecutable, "run", spec.script] + arguments(t)).map(TaskRunner.quote).joined(separator: " ")
+    }
+
     public func status(_ t: SweepTask) -> TaskStatus {
         guard let bytes = try? AtomicFile.read(taskFolder(t) + "/status") else { return .pending }
         return TaskStatus(text: String(decoding: bytes, as: UTF8.self))

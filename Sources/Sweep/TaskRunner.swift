@@ -25,18 +25,13 @@ public struct TaskRunner {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
-    /// The script's arguments for task t.
-    public func arguments(_ t: SweepTask) -> [String] {
-        folder.spec.arguments + t.arguments(folder.spec.grid, out: folder.taskFolder(t) + "/out")
-    }
-
     /// Runs the task to its end and returns its final status.
     @discardableResult
     public func run(_ t: SweepTask) throws -> TaskStatus {
         let dir = folder.taskFolder(t)
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         catch { throw SweepError("cannot create the task folder '\(dir)': \(error.localizedDescription)") }
-        let args = arguments(t)
+        let args = folder.arguments(t)
         let log = open(dir + "/log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard log >= 0 else { throw AtomicFile.failure("cannot create the log of task \(t.index) in '\(dir)'") }
         defer { close(log) }
@@ -47,18 +42,12 @@ public struct TaskRunner {
         return status
     }
 
-    /// How to run task t by hand, as one shell line.
-    public func command(_ t: SweepTask) -> String {
-        ([TaskRunner.ownExecutable, "run", folder.spec.script] + arguments(t)).map(TaskRunner.quote).joined(separator: " ")
-    }
-
     /// Runs body with this process's stdout and stderr both going to `log`, as a terminal would show
     /// them (and the failure, if any, written as `ouro run` writes it), then puts them back.
     static func redirected(to log: Int32, _ body: () -> String?) -> String? {
-        let (out, err) = (log, log)
         fflush(stdout); fflush(stderr)
         let savedIn = dup(0), savedOut = dup(1), savedErr = dup(2), null = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        dup2(null, 0); dup2(out, 1); dup2(err, 2)                // a task reads nothing: stdin is the sweep's channel
+        dup2(null, 0); dup2(log, 1); dup2(log, 2)                // a task reads nothing: stdin is the sweep's channel
         let failure = body()
         if let failure { fputs("ouro: \(failure)\n", stderr) }
         fflush(stdout); fflush(stderr)

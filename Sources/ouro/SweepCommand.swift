@@ -201,7 +201,7 @@ struct SweepCommand: ParsableCommand {
             case .failed(let line):
                 failed += 1
                 lines.append("task \(t.index) failed (\(what)): \(line)")
-                lines.append("  log: \(folder.taskFolder(t))/log; by hand: \(TaskRunner(folder: folder, execute: { _, _ in nil }).command(t))")
+                lines.append("  log: \(folder.taskFolder(t))/log; by hand: \(folder.command(t))")
             }
         }
         print("\(folder.path): \(folder.spec.grid.taskCount) tasks of \(folder.spec.script): \(done) done, \(running) running, \(failed) failed, \(pending) not started or interrupted")
