@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "Loop", dependencies: ["Models", "Data", "Tensor", "Report"]),
         .target(name: "Report", dependencies: ["Tensor", "CPNG"]),
         // Sweeps: grids of tasks run as processes on local workers or as a Slurm job array, merged.
-        .target(name: "Sweep", dependencies: ["Tensor", "Report"]),
+        .target(name: "Sweep", dependencies: ["Tensor", "Report", "CProcess"]),
         .target(name: "Scripting", dependencies: ["Tensor", "Autograd", "NN", "Models", "Data", "Loop", "Report", "CLua", "CLuaBridge", "CLineEdit"]),
         .executableTarget(name: "ouro", dependencies: [
             "Scripting", "Sweep", "Report", "Loop", "Tensor", "CBLAS", "CBenchKernels", "CProcess",

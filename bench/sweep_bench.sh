@@ -22,10 +22,11 @@ echo "|---|---|---|---|---|"
 for G in $GENS; do
   one=() sweep=()
   for rep in 1 2 3; do
-    rm -rf "$T/one" "$T/sweep"
-    s=$(now); "$OURO" run bench/sweep_gaussian.lua d="$D" n="$N" generations="$G" seeds=100 out="$T/one"; e=$(now)
+    # fresh folders, all deleted at the end: ext4 slows the creation of files right after many
+    # deletions (it skips recently freed inodes), which would charge one side for the other's rm
+    s=$(now); "$OURO" run bench/sweep_gaussian.lua d="$D" n="$N" generations="$G" seeds=100 out="$T/one-$G-$rep"; e=$(now)
     one+=("$(python3 -c "print($e - $s)")")
-    s=$(now); "$OURO" sweep bench/sweep_gaussian.lua --seeds 1-100 --jobs 2 --out "$T/sweep" -- d="$D" n="$N" generations="$G" > /dev/null 2>&1; e=$(now)
+    s=$(now); "$OURO" sweep bench/sweep_gaussian.lua --seeds 1-100 --jobs 2 --out "$T/sweep-$G-$rep" -- d="$D" n="$N" generations="$G" > /dev/null 2>&1; e=$(now)
     sweep+=("$(python3 -c "print($e - $s)")")
   done
   bo=$(best "${one[@]}"); bs=$(best "${sweep[@]}")

@@ -1,5 +1,7 @@
+#define _GNU_SOURCE
 #include "cprocess.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -12,4 +14,8 @@ int ouro_end_with_parent(int sig, pid_t parent) {
     (void)sig;
 #endif
     return getppid() == parent ? 0 : -1;
+}
+
+int ouro_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
 }

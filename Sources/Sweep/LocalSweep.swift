@@ -56,6 +56,11 @@ public struct LocalSweep {
             group.enter()
             Thread.detachNewThread {
                 defer { group.leave() }
+                // A worker that died makes writing to it fail (EPIPE) instead of raising SIGPIPE here.
+                var pipeSignal = sigset_t()
+                sigemptyset(&pipeSignal)
+                sigaddset(&pipeSignal, SIGPIPE)
+                pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
                 var worker: Worker?
                 while let t = state.withLock({ s -> SweepTask? in
                     guard let t = s.queue.popFirst() else { return nil }
@@ -99,30 +104,21 @@ public struct LocalSweep {
     /// One `ouro sweep --worker DIR` process: task indices go in on its stdin, each comes back on
     /// its stdout when the task has ended.
     final class Worker {
-        let process = Process()
-        let input: FileHandle
-        let output: Int32
+        let child: ChildProcess
 
         init(_ sweep: LocalSweep) throws {
-            let i = Pipe(), o = Pipe()
-            process.executableURL = URL(fileURLWithPath: sweep.executable)
-            process.arguments = ["sweep", "--worker", sweep.folder.path]
             var env = ProcessInfo.processInfo.environment
             if env["OURO_OP_THREADS"] == nil { env["OURO_OP_THREADS"] = String(sweep.threads) }
             env["OURO_SWEEP_PARENT"] = String(getpid())
-            process.environment = env
-            process.standardInput = i
-            process.standardOutput = o
-            do { try process.run() } catch { throw SweepError("cannot start '\(sweep.executable)': \(error.localizedDescription)") }
-            input = i.fileHandleForWriting
-            output = o.fileHandleForReading.fileDescriptor
+            child = try ChildProcess(sweep.executable, ["sweep", "--worker", sweep.folder.path], environment: env,
+                                     pipeInput: true, pipeOutput: true)
         }
 
         /// Hands task i over and waits until it has ended; false if the worker died.
         func run(_ i: Int) -> Bool {
-            guard (try? input.write(contentsOf: Data("\(i)\n".utf8))) != nil else { return false }
+            guard child.write("\(i)\n") else { return false }
             var line: [UInt8] = [], byte: UInt8 = 0
-            while read(output, &byte, 1) == 1 {
+            while read(child.output, &byte, 1) == 1 {
                 if byte == 10 { return String(decoding: line, as: UTF8.self) == String(i) }
                 line.append(byte)
             }
@@ -131,9 +127,8 @@ public struct LocalSweep {
 
         /// Closes its stdin (it then exits) and says how it ended.
         func end() -> String {
-            try? input.close()
-            process.waitUntilExit()
-            return process.terminationReason == .uncaughtSignal ? "signal \(process.terminationStatus)" : "exit status \(process.terminationStatus)"
+            child.closeInput()
+            return child.wait().description
         }
     }
 

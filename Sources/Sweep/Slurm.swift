@@ -71,16 +71,13 @@ public struct SlurmSweep {
     }
 
     static func sbatch(_ tool: String, _ args: [String]) throws -> String {
-        let p = Process(), out = Pipe(), err = Pipe()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [tool] + args
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { throw SweepError("cannot run \(tool): \(error.localizedDescription)") }
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        let p: ChildProcess
+        do { p = try ChildProcess(tool, args, pipeOutput: true, pipeErrors: true, searchPath: true) }
+        catch { throw SweepError("cannot run \(tool): \(error)") }
+        let (o, e) = p.readAll()
+        let ended = p.wait()
         let text = String(decoding: o, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard p.terminationStatus == 0, let id = text.split(separator: ";").first, !id.isEmpty else {
+        guard ended == .exited(0), let id = text.split(separator: ";").first, !id.isEmpty else {
             throw SweepError("\(tool) \(args.joined(separator: " ")) failed: \(String(decoding: e, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         return String(id)

@@ -24,10 +24,20 @@ public final class FolderLock {
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count - 1)
         let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-        let info = "pid \(getpid()) on \(String(cString: host)) (\(command)), since \(ISO8601DateFormatter().string(from: Date()))\n"
+        let info = "pid \(getpid()) on \(String(cString: host)) (\(command)), since \(FolderLock.utcNow())\n"
         _ = ftruncate(fd, 0)
         let bytes = Array(info.utf8)
         _ = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// The time now as ISO 8601 in UTC, e.g. 2026-12-02T21:36:35Z (strftime: Foundation's date
+    /// formatters load ICU's time zone data, milliseconds a lock, and every sweep task takes one).
+    static func utcNow() -> String {
+        var now = time(nil), parts = tm()
+        gmtime_r(&now, &parts)
+        var text = [CChar](repeating: 0, count: 32)
+        let n = strftime(&text, text.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
+        return String(decoding: text[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// What the lock file says about its holder ("held by pid … on …").

@@ -90,15 +90,9 @@ struct SweepCommand: ParsableCommand {
     /// Checks the grid against the script's own declarations (its --help-json): every name is an
     /// argument, every value one it accepts, and seed= and out= exist.
     func validate(script: String, grid g: SweepGrid) throws {
-        let p = Process(), pipe = Pipe(), err = Pipe()
-        p.executableURL = URL(fileURLWithPath: TaskRunner.ownExecutable)
-        p.arguments = ["run", script, "--help-json"]
-        p.standardOutput = pipe
-        p.standardError = err
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
+        let p = try ChildProcess(TaskRunner.ownExecutable, ["run", script, "--help-json"], pipeOutput: true, pipeErrors: true)
+        let (data, e) = p.readAll()
+        guard p.wait() == .exited(0) else {
             throw SweepError("cannot read the arguments of '\(script)': \(String(decoding: e, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         let declared: ScriptArguments

@@ -6,4 +6,7 @@
    PR_SET_PDEATHSIG), so that a sweep's tasks end with the sweep however it ends. Returns 0, or -1
    if the parent is already not `parent` (it ended before the request) or the request failed. */
 int ouro_end_with_parent(int sig, pid_t parent);
+
+/* pipe2(fds, O_CLOEXEC): a pipe whose ends no child started meanwhile by another thread inherits. */
+int ouro_pipe_cloexec(int fds[2]);
 #endif
