@@ -317,6 +317,19 @@ public final class RunStore {
         try folder.write(out, to: dir + "/metrics.csv")
     }
 
+    /// Writes theory.csv, the model's closed-form expectations (TheoryReporting) in metrics.csv's
+    /// columns without the seed: run, workflow, generation, metric, value; metrics by name, then
+    /// generations 1…T. Nothing for no curves.
+    public func writeTheory(_ curves: [String: [Double]]) throws {
+        guard !curves.isEmpty else { return }
+        var out = "run,workflow,generation,metric,value\n"
+        let prefix = CSV.field(run) + "," + CSV.field(workflow) + ","
+        for name in curves.keys.sorted() {
+            for (i, v) in curves[name]!.enumerated() { out += prefix + "\(i + 1)," + CSV.field(name) + "," + CSV.number(v) + "\n" }
+        }
+        try folder.write(Array(out.utf8), to: dir + "/theory.csv")
+    }
+
     public func writeManifest(_ manifest: [String: Any]) throws {
         try folder.write(Array((JSONText.encode(manifest) + "\n").utf8), to: dir + "/manifest.json")
     }

@@ -244,6 +244,18 @@ public final class LoopRunner {
     }
 
     /// One seed, from where its records stop to the last generation.
+    /// The closed forms of a model that has them (TheoryReporting), for the built-in replace and
+    /// accumulate without a verifier: what they assume.
+    func writeTheory(_ model: GenerativeModel, realRows: Int, into store: RunStore) throws {
+        guard let m = model as? TheoryReporting, callbacks.verifier == nil, config.keepTop == nil else { return }
+        switch config.workflow {
+        case .replace, .accumulate:
+            try store.writeTheory(m.theory(workflow: config.workflow.name, samples: config.samples ?? realRows,
+                                           realRows: realRows, generations: config.generations))
+        default: return
+        }
+    }
+
     func runSeed(_ seed: Int, stop: () -> Bool) throws -> ([MetricRow], [Double]) {
         var generation = 1
         do {
@@ -251,6 +263,7 @@ public final class LoopRunner {
             // The user's object is never changed: the seed works on a fresh, prepared copy.
             let seedModel = try callbacks.makeModel(seed, 1).fresh()
             try seedModel.prepare(forSeedWithReal: train)
+            if seed == config.seeds.first, let store { try writeTheory(seedModel, realRows: train.count, into: store) }
             // Neural models checkpoint their weights each generation; their batches are not stored
             // but drawn again from the weights on resume (same generator streams: same bits).
             let checkpointed = store != nil && seedModel is WeightCheckpointing

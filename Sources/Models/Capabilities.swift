@@ -11,6 +11,15 @@ public protocol ConditionalModel: GenerativeModel {
     func sample(x: Tensor, rng: RNG) throws -> Tensor
 }
 
+/// A model whose self-consuming loop has closed forms (Theory): the expected value of some of its
+/// metrics at generations 1…T (generation 1 the fit on real data alone, as the loop numbers them),
+/// by metric name — for a plain loop of `workflow` (no verifier, no filter) that draws `samples`
+/// rows per generation and starts from `realRows` real rows. Empty where no closed form applies.
+/// The loop records them next to the metrics (theory.csv); reports draw them dashed.
+public protocol TheoryReporting: GenerativeModel {
+    func theory(workflow: String, samples: Int, realRows: Int, generations: Int) -> [String: [Double]]
+}
+
 /// A model whose fitted parameters can be read by name, in a fixed order (empty before fit).
 public protocol ParameterReporting: GenerativeModel {
     var parameters: [(name: String, value: Tensor)] { get }

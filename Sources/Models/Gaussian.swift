@@ -5,7 +5,7 @@ import Tensor
 /// Kazdan et al.) or with the unbiased N−1 divisor. Sampling goes through the Cholesky factor;
 /// a covariance that is no longer positive definite is reported (`cov_singular` = 1) and
 /// sampled through its eigen-decomposition with negative eigenvalues clipped — never a crash.
-public final class GaussianModel: StatisticsFittable, ParameterReporting {
+public final class GaussianModel: StatisticsFittable, ParameterReporting, TheoryReporting {
     public enum CovarianceEstimator: String { case mle, unbiased }
 
     public let family = "gaussian"
@@ -61,6 +61,19 @@ public final class GaussianModel: StatisticsFittable, ParameterReporting {
 
     private init(estimator: CovarianceEstimator, jitter: Double, truth: (mean: Tensor, cov: Tensor)?, snapshot: TruthSnapshot?) {
         self.estimator = estimator; self.jitter = jitter; self.truth = truth; truthSnapshot = snapshot
+    }
+
+    /// With the truth known, the MLE covariance and no jitter, n = samples = real rows: E‖μ̂_t − μ₀‖²
+    /// and E tr Σ̂_t / tr Σ₀ under replace and accumulate, and E log det(Σ̂_t Σ₀⁻¹) under replace
+    /// (n > d) — Theory.gaussian and Theory.gaussianLogDet.
+    public func theory(workflow: String, samples: Int, realRows: Int, generations: Int) -> [String: [Double]] {
+        guard let t = truthSnapshot, estimator == .mle, jitter == 0, samples == realRows,
+              let g = try? Theory.gaussian(workflow: workflow, n: samples, trace: t.trace, generations: generations) else { return [:] }
+        var out = ["mean_sq_err": g.meanSqErr, "cov_trace_ratio": g.covTraceRatio]
+        if workflow == "replace", let ld = try? Theory.gaussianLogDet(n: samples, d: t.d, generations: generations) {
+            out["cov_log_det_ratio"] = ld.mean
+        }
+        return out
     }
 
     public var dim: Int? { meanValues.isEmpty ? nil : meanValues.count }

@@ -7,7 +7,7 @@ import Tensor
 /// at the design it was first fitted on (in a loop: the seed's real covariates), which fresh copies
 /// keep (the fixed design X). The fit solves the normal equations by Cholesky, or through the
 /// pseudo-inverse when XᵀX is singular (the minimum-norm solution, as lstsq gives).
-public final class LinearRegressionModel: StatisticsFittable, ConditionalModel, ParameterReporting {
+public final class LinearRegressionModel: StatisticsFittable, ConditionalModel, ParameterReporting, TheoryReporting {
     public let family = "linear_regression"
     public let noise: Double
     /// Where unconditional samples put their covariates: the fixed design (Gerstgrasser et al.),
@@ -44,6 +44,15 @@ public final class LinearRegressionModel: StatisticsFittable, ConditionalModel, 
     }
 
     public func fresh() throws -> GenerativeModel { LinearRegressionModel(noise: noise, truth: truth, fresh: freshCovariates, design: design) }
+
+    /// With the true weights known and the fixed design relabelled whole each generation (samples =
+    /// real rows = T): E‖ŵ_t − w*‖² under replace and accumulate (Theory.linearRegression), for an
+    /// isotropic Gaussian design whose real labels carry this model's noise σ.
+    public func theory(workflow: String, samples: Int, realRows: Int, generations: Int) -> [String: [Double]] {
+        guard let w = truth, !freshCovariates, samples == realRows,
+              let e = try? Theory.linearRegression(workflow: workflow, d: w.count, t: realRows, sigma2: noise * noise, generations: generations) else { return [:] }
+        return ["param_sq_err": e]
+    }
 
     /// In a loop, the fixed design is the seed's real covariates (Gerstgrasser et al.'s X).
     public func prepare(forSeedWithRealData real: Tensor) throws {

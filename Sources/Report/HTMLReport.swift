@@ -24,7 +24,7 @@ public enum HTMLReport {
         guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { throw ReportError("'\(dir)' is not a folder") }
         let sweepSpec = try? AtomicFile.read(dir + "/sweep.json").flatMap { $0 }
         var files = files(under: dir)
-        var grid: [String] = [], config: [(String, String)] = [], tables: [String] = []
+        var grid: [String] = [], config: [(String, String)] = [], tables: [String] = [], theoryTables: [String] = []
         if let spec = sweepSpec {
             let json = (try? JSONSerialization.jsonObject(with: Data(spec))) as? [String: Any]
             let dims = ((json?["grid"] as? [String: Any])?["dimensions"] as? [[String: Any]]) ?? []
@@ -32,17 +32,20 @@ public enum HTMLReport {
             grid = dims.compactMap { $0["name"] as? String }.filter { $0 != "workflow" }
             config.append(("sweep.json", String(decoding: spec, as: UTF8.self)))
             tables = fm.fileExists(atPath: dir + "/metrics.csv") ? [dir + "/metrics.csv"] : []
+            theoryTables = fm.fileExists(atPath: dir + "/theory.csv") ? [dir + "/theory.csv"] : []
             files = files.filter { !$0.hasPrefix("tasks/") }            // the tasks' own files: see their folders
         } else {
             tables = files.filter { ($0 as NSString).lastPathComponent == "metrics.csv" }.map { dir + "/" + $0 }
+            theoryTables = files.filter { ($0 as NSString).lastPathComponent == "theory.csv" }.map { dir + "/" + $0 }
             for f in files where (f as NSString).lastPathComponent == "run.json" {
                 if let b = try? AtomicFile.read(dir + "/" + f).flatMap({ $0 }) { config.append((f, String(decoding: b, as: UTF8.self))) }
             }
         }
         let data = try MetricTable(files: tables, grid: grid)
+        let theory = try MetricTable(files: theoryTables, grid: grid)
         let title = URL(fileURLWithPath: dir).standardizedFileURL.lastPathComponent
         var body = "<h1>\(escape(title))</h1>\n"
-        body += "<p class=\"what\">\(sweepSpec != nil ? "Sweep" : "Run") report: \(data.rows) metric values, \(data.metrics.count) metrics, workflows \(escape(data.workflows.joined(separator: ", ")))\(grid.isEmpty ? "" : ", \(data.cells.count) grid cells of \(escape(grid.joined(separator: " × ")))"). Plots show the mean over seeds with a band that is the 95% confidence interval of that mean.</p>\n"
+        body += "<p class=\"what\">\(sweepSpec != nil ? "Sweep" : "Run") report: \(data.rows) metric values, \(data.metrics.count) metrics, workflows \(escape(data.workflows.joined(separator: ", ")))\(grid.isEmpty ? "" : ", \(data.cells.count) grid cells of \(escape(grid.joined(separator: " × ")))"). Plots show the mean over seeds with a band that is the 95% confidence interval of that mean\(theory.rows > 0 ? "; dashed lines are the closed-form expectations (theory) of the models that have them" : "").</p>\n"
         body += "<h2>Configuration</h2>\n"
         for (name, text) in config.prefix(12) { body += "<details><summary>\(escape(name))</summary><pre>\(escape(String(text.prefix(20000))))</pre></details>\n" }
         if config.isEmpty { body += "<p>No run.json or sweep.json found.</p>\n" }
@@ -51,10 +54,16 @@ public enum HTMLReport {
         for metric in data.metrics {
             body += "<h3>\(escape(metric))</h3>\n<div class=\"plots\">\n"
             for cell in data.cells.prefix(maxCells) {
-                let series = data.workflows.compactMap { wf -> PlotSeries? in
-                    guard let points = data[MetricTable.Key(cell: cell, metric: metric, workflow: wf)], !points.isEmpty else { return nil }
+                var series: [PlotSeries] = []
+                for (i, wf) in data.workflows.enumerated() {
+                    let key = MetricTable.Key(cell: cell, metric: metric, workflow: wf)
+                    guard let points = data[key], !points.isEmpty else { continue }
                     let gens = points.keys.sorted(), bands = gens.map { Summary.meanBand(points[$0]!) }
-                    return PlotSeries(name: wf, x: gens.map(Double.init), y: bands.map(\.mean), lower: bands.map(\.lower), upper: bands.map(\.upper))
+                    series.append(PlotSeries(name: wf, x: gens.map(Double.init), y: bands.map(\.mean), lower: bands.map(\.lower), upper: bands.map(\.upper), colorIndex: i))
+                    if let curve = theory.curve(key) {
+                        let gens = curve.keys.sorted()
+                        series.append(PlotSeries(name: wf + " (theory)", x: gens.map(Double.init), y: gens.map { curve[$0]! }, dashed: true, colorIndex: i))
+                    }
                 }
                 guard !series.isEmpty else { continue }
                 let cellName = zip(grid, cell).map { "\($0)=\($1)" }.joined(separator: " ")
@@ -66,7 +75,7 @@ public enum HTMLReport {
             if data.cells.count > maxCells { body += "<p>(the first \(maxCells) of \(data.cells.count) grid cells; all are in the table below)</p>\n" }
             body += "</div>\n"
         }
-        body += summaryTable(data, grid: grid)
+        body += summaryTable(data, theory: theory, grid: grid)
         let images = files.filter { $0.hasSuffix(".png") }
         if !images.isEmpty {
             body += "<h2>Images</h2>\n<div class=\"images\">\n"
@@ -101,8 +110,9 @@ public enum HTMLReport {
         """
     }
 
-    /// The last generation of every (cell, workflow, metric): mean and 95% interval over the seeds.
-    static func summaryTable(_ data: MetricTable, grid: [String]) -> String {
+    /// The last generation of every (cell, workflow, metric): mean and 95% interval over the seeds,
+    /// and the theory's value where there is one.
+    static func summaryTable(_ data: MetricTable, theory: MetricTable, grid: [String]) -> String {
         guard !data.metrics.isEmpty else { return "" }
         var t = "<h2>Summary: the last generation</h2>\n<table><tr>"
         for g in grid { t += "<th>\(escape(g))</th>" }
@@ -111,14 +121,16 @@ public enum HTMLReport {
         t += "</tr>\n"
         for cell in data.cells {
             for wf in data.workflows {
-                let cols = data.metrics.map { data[MetricTable.Key(cell: cell, metric: $0, workflow: wf)] }
+                let keys = data.metrics.map { MetricTable.Key(cell: cell, metric: $0, workflow: wf) }
+                let cols = keys.map { data[$0] }
                 guard let last = cols.compactMap({ $0?.keys.max() }).max() else { continue }
                 t += "<tr>" + cell.map { "<td>\(escape($0))</td>" }.joined() + "<td>\(escape(wf))</td><td>\(last)</td>"
                 t += "<td>\(cols.compactMap { $0?[last]?.count }.max() ?? 0)</td>"
-                for c in cols {
+                for (key, c) in zip(keys, cols) {
                     guard let v = c?[last] else { t += "<td></td>"; continue }
                     let b = Summary.meanBand(v)
-                    t += "<td>\(fmt(b.mean))" + (v.count > 1 ? " [\(fmt(b.lower)), \(fmt(b.upper))]" : "") + "</td>"
+                    let expected = theory.curve(key)?[last].map { "; theory \(fmt($0))" } ?? ""
+                    t += "<td>\(fmt(b.mean))" + (v.count > 1 ? " [\(fmt(b.lower)), \(fmt(b.upper))]" : "") + expected + "</td>"
                 }
                 t += "</tr>\n"
             }
@@ -171,6 +183,18 @@ struct MetricTable {
     var rows = 0
     /// series[cell][metric][workflow][generation] = the seeds' values
     private var series: [[[[[Double]]]]] = []
+
+    /// A theory table's curve for one key: its value by generation, or nil if there is none or the
+    /// files disagree at some generation (two runs with different closed forms in one folder).
+    func curve(_ key: Key) -> [Int: Double]? {
+        guard let points = self[key] else { return nil }
+        var out: [Int: Double] = [:]
+        for (g, v) in points {
+            guard let first = v.first, v.allSatisfy({ abs($0 - first) <= 1e-12 * max(1, abs(first)) }) else { return nil }
+            out[g] = first
+        }
+        return out
+    }
 
     /// The seeds' values by generation for one key, or nil.
     subscript(_ key: Key) -> [Int: [Double]]? {

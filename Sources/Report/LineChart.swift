@@ -36,7 +36,7 @@ public struct LineChart {
         try ChartValidation.validate(self)
         let transform = ValueTransform(logarithmic: logY)
         let prepared = series.enumerated().map { i, s in
-            PreparedSeries(s, color: Palette.color(at: i), transform: transform)
+            PreparedSeries(s, color: Palette.color(at: s.colorIndex ?? i), transform: transform)
         }
         let xs = prepared.flatMap(\.xValues)
         let ys = prepared.flatMap(\.yValues)
@@ -71,9 +71,12 @@ public struct PlotSeries {
     public var dashed: Bool
     /// Draws each point as a dot, without a line or band: a scatter (of samples, say).
     public var markers: Bool
+    /// Which of the palette's colours (nil: the series' position in the chart), so that a theory
+    /// curve can share its workflow's colour.
+    public var colorIndex: Int?
 
     /// Creates a series; counts are checked when the chart is rendered.
-    public init(name: String, x: [Double], y: [Double], lower: [Double]? = nil, upper: [Double]? = nil, dashed: Bool = false, markers: Bool = false) {
+    public init(name: String, x: [Double], y: [Double], lower: [Double]? = nil, upper: [Double]? = nil, dashed: Bool = false, markers: Bool = false, colorIndex: Int? = nil) {
         self.name = name
         self.x = x
         self.y = y
@@ -81,6 +84,7 @@ public struct PlotSeries {
         self.upper = upper
         self.dashed = dashed
         self.markers = markers
+        self.colorIndex = colorIndex
     }
 
     /// Whether a band is drawn for this series.

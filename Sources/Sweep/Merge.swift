@@ -5,7 +5,8 @@ import Tensor
 /// Merging a sweep's results: every finished task's metrics.csv files (the loop's records, found
 /// anywhere under its out= folder, in path order) into one tidy table, DIR/metrics.csv, with the
 /// grid's columns in front (a grid dimension the records already have as a column, such as
-/// workflow, is not repeated). Rows follow the task order, then the files', then their own.
+/// workflow, is not repeated). Rows follow the task order, then the files', then their own. The
+/// models' closed forms (theory.csv) are merged the same way into DIR/theory.csv, once per cell.
 public enum SweepMerge {
     public struct Result: Equatable {
         public let rows: Int
@@ -20,12 +21,30 @@ public enum SweepMerge {
 
     @discardableResult
     public static func merge(_ folder: SweepFolder) throws -> Result {
+        var unfinished: [Int] = []
+        let done = folder.tasks.filter { t in
+            guard folder.status(t) == .done else { unfinished.append(t.index); return false }
+            return true
+        }
+        var listing: [Int: [String]] = [:]                    // each task's files, listed once
+        for t in done { listing[t.index] = HTMLReport.files(under: folder.taskFolder(t) + "/out") }
+        let metrics = try table("metrics.csv", of: done, in: folder, listing: listing)
+        try AtomicFile.write(metrics.bytes, to: folder.path + "/metrics.csv")
+        // The closed forms (theory.csv, from models that have them) depend on the grid cell, not
+        // the seed: the first finished task of each cell speaks for it.
+        var seen = Set<[String]>()
+        let theory = try table("theory.csv", of: done.filter { seen.insert($0.values).inserted }, in: folder, listing: listing)
+        if theory.rows > 0 { try AtomicFile.write(theory.bytes, to: folder.path + "/theory.csv") }
+        return Result(rows: metrics.rows, tasks: done.count, unfinished: unfinished)
+    }
+
+    /// The files called `name` under each task's out= folder as one table, the grid's values in front.
+    static func table(_ name: String, of tasks: [SweepTask], in folder: SweepFolder, listing: [Int: [String]]) throws -> (bytes: [UInt8], rows: Int) {
         let grid = folder.spec.grid
-        var header: [String]?, added: [Int] = [], out: [UInt8] = [], rows = 0, merged = 0, unfinished: [Int] = []
-        for t in folder.tasks {
-            guard folder.status(t) == .done else { unfinished.append(t.index); continue }
-            merged += 1
-            for file in metricFiles(under: folder.taskFolder(t) + "/out") {
+        var header: [String]?, added: [Int] = [], out: [UInt8] = [], rows = 0
+        for t in tasks {
+            let dir = folder.taskFolder(t) + "/out"
+            for file in (listing[t.index] ?? []).filter({ ($0 as NSString).lastPathComponent == name }).map({ dir + "/" + $0 }) {
                 guard let bytes = try AtomicFile.read(file) else { continue }
                 let records: [(range: Range<Int>, fields: Int)], h: [String]
                 do {
@@ -54,13 +73,6 @@ public enum SweepMerge {
                 }
             }
         }
-        try AtomicFile.write(out, to: folder.path + "/metrics.csv")
-        return Result(rows: rows, tasks: merged, unfinished: unfinished)
-    }
-
-    /// metrics.csv files under `dir`, by path.
-    static func metricFiles(under dir: String) -> [String] {
-        HTMLReport.files(under: dir).filter { ($0 as NSString).lastPathComponent == "metrics.csv" }.map { dir + "/" + $0 }
+        return (out, rows)
     }
 }
-

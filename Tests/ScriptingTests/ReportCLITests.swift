@@ -11,6 +11,8 @@ struct ReportCLITests {
         ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
+    func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
     func browse(_ html: String, _ args: [String]) throws -> OuroBinary.Result {
         guard let browser = Self.chromium else { throw OuroBinary.CLIError.unusable("no chromium") }
         return try OuroBinary.run(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
@@ -45,6 +47,9 @@ struct ReportCLITests {
         let metrics = ["nll", "mean_sq_err"]
         for m in metrics { #expect(html.contains("<h3>\(m)</h3>"), "a plot of \(m)") }
         #expect(html.contains("<td>replace</td><td>6</td><td>3</td>"), "the summary table: replace at generation 6 over 3 seeds")
+        // the Gaussian's closed forms (the runs' theory.csv), dashed in their workflow's colour
+        for wf in ["replace", "accumulate"] { #expect(html.contains(">\(wf) (theory)<"), "a theory line for \(wf) in the legends") }
+        #expect(html.contains("stroke-dasharray") && html.contains("; theory "), "dashed theory lines, and theory in the summary table")
 
         let shot = dir + "/shot.png"
         let s = try browse(dir + "/report.html", ["--screenshot=" + shot])
@@ -74,6 +79,10 @@ struct ReportCLITests {
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         #expect(html.contains("<th>x</th><th>workflow</th><th>generation</th><th>seeds</th>") && html.contains("<td>2</td><td>replace</td><td>3</td><td>3</td>"),
                 "the summary table has a row per cell: x = 2 at generation 3 over 3 seeds")
+        #expect(html.contains(">replace (theory)<") && html.contains("; theory "), "the cells' closed forms from the merged theory.csv")
+        let theory = read(out + "/theory.csv")
+        #expect(theory.hasPrefix("x,run,workflow,generation,metric,value\n") && theory.contains("\n2,t,replace,3,mean_sq_err,"),
+                "theory.csv merged with the grid's column")
         let dom = try browse(out + "/report.html", ["--dump-dom"])
         #expect(dom.status == 0, "\(dom.err)")
         let svgs = dom.out.components(separatedBy: "<svg").count - 1

@@ -114,5 +114,28 @@ struct SweepTests {
             3,"g,x",accumulate,7,1,mse,3.5
 
             """)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/theory.csv"), "no task has a theory.csv: none merged")
+    }
+
+    /// Closed forms depend on the cell, not the seed: the merged theory.csv has each cell once.
+    @Test func mergeTakesTheTheoryOncePerCell() throws {
+        let dir = scratch("merge-theory")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let s = try script(dir + "-src")
+        let f = try SweepFolder(path: dir, creating: try SweepSpec(script: s, grid: SweepGrid(grid: "n=10,20", seeds: "1-3"), arguments: []))
+        for t in f.tasks {
+            let out = f.taskFolder(t) + "/out"
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try "run,workflow,seed,generation,metric,value\ng,replace,\(t.seed!),1,mse,\(t.index)\n".write(toFile: out + "/metrics.csv", atomically: true, encoding: .utf8)
+            try "run,workflow,generation,metric,value\ng,replace,1,mse,0.\(t.values[0])\n".write(toFile: out + "/theory.csv", atomically: true, encoding: .utf8)
+            try f.setStatus(t, t.index == 0 ? .failed("boom") : .done)
+        }
+        #expect(try SweepMerge.merge(f) == SweepMerge.Result(rows: 5, tasks: 5, unfinished: [0]))
+        #expect(try String(contentsOfFile: dir + "/theory.csv", encoding: .utf8) == """
+            n,run,workflow,generation,metric,value
+            10,g,replace,1,mse,0.10
+            20,g,replace,1,mse,0.20
+
+            """, "one row per cell, from its first finished task")
     }
 }

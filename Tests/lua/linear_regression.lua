@@ -58,6 +58,25 @@ for _, wf in ipairs({"replace", "accumulate"}) do
   end
 end
 
+-- the closed form recorded beside the run (theory.csv), for the fixed design only
+local lrdir = os.tmpname(); os.remove(lrdir)
+local function lr_run(covariates, out)
+  ouro.loop{name = "lr", model = function() return ouro.models.linear_regression{noise = sigma, truth = {w = wd}, covariates = covariates} end,
+    real = function(seed) local X = ouro.rng(seed):normal({Tn, d}); return T.cat({X, X:mm(wd):reshape({Tn, 1})}, 2) end,
+    generations = 3, workflow = "accumulate", seeds = {1, 2}, out = out}()
+  local f = io.open(out .. "/theory.csv", "rb")
+  if not f then return nil end
+  local text = f:read("a"); f:close()
+  return text
+end
+local text = assert(lr_run("fixed", lrdir .. "/fixed"), "theory.csv for the fixed design")
+local th = ouro.theory.linear_regression{workflow = "accumulate", d = d, T = Tn, sigma2 = sigma ^ 2, generations = 3}
+local got = {}
+for g, v in text:gmatch("lr,accumulate,(%d),param_sq_err,([^\n]+)\n") do got[tonumber(g)] = tonumber(v) end
+for t = 1, 3 do assert(got[t] == th[t], string.format("theory.csv generation %d: %s vs %.17g", t, tostring(got[t]), th[t])) end
+assert(lr_run("fresh", lrdir .. "/fresh") == nil, "fresh covariates: no closed form, no theory.csv")
+os.execute("rm -rf '" .. lrdir .. "'")
+
 -- noise = 0: the label density is a point mass (+inf on the fitted line, −inf off it), never NaN
 local exact = ouro.models.linear_regression{noise = 0}:fit(T.new({{1, 0, 2}, {0, 1, -1}}))    -- XᵀX = I: ŵ = (2, −1) exactly
 local lp = exact:log_prob(T.new({{1, 0, 2}, {1, 0, 2.5}}))

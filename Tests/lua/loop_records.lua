@@ -27,6 +27,45 @@ assert(r1.metrics.mean_sq_err:select(2, 1):eq(r.metrics.mean_sq_err:select(2, 1)
 local direct = gaussian():fit(real):evaluate(test)
 near(r.metrics.nll[1][1], direct.nll, 1e-12, "generation 1 nll")
 
+-- the model's closed forms beside the records (theory.csv), as ouro.theory computes them, for a
+-- plain replace or accumulate whose assumptions hold; none where they do not
+local function theory_csv(path)
+  local text = read(path)
+  if not text then return nil end
+  assert(text:sub(1, 37) == "run,workflow,generation,metric,value\n", text:sub(1, 60))
+  local curves = {}
+  for wf, g, m, v in text:gmatch("rec,([%w-]+),(%d+),([%w_]+),([^\n]+)\n") do
+    curves[m] = curves[m] or {}
+    curves[m][tonumber(g)] = tonumber(v)
+    assert(wf == "accumulate" or wf == "replace", wf)
+  end
+  return curves
+end
+local function same_curve(got, want, what)
+  assert(got and #got == 4, what .. ": 4 generations")
+  for t = 1, 4 do assert(got[t] == want[t], string.format("%s, generation %d: %.17g vs %.17g", what, t, got[t], want[t])) end
+end
+local acc = theory_csv(dir .. "/a/theory.csv")
+local want = ouro.theory.gaussian{workflow = "accumulate", n = n, trace = d, generations = 4}
+same_curve(acc.mean_sq_err, want.mean_sq_err, "accumulate mean_sq_err")
+same_curve(acc.cov_trace_ratio, want.cov_trace_ratio, "accumulate cov_trace_ratio")
+assert(acc.cov_log_det_ratio == nil, "log det: replace only")
+ouro.loop(base{out = dir .. "/rt", workflow = "replace"})()
+local rep = theory_csv(dir .. "/rt/theory.csv")
+want = ouro.theory.gaussian{workflow = "replace", n = n, d = d, trace = d, generations = 4}
+for _, m in ipairs({"mean_sq_err", "cov_trace_ratio", "cov_log_det_ratio"}) do same_curve(rep[m], want[m], "replace " .. m) end
+for name, cfg in pairs{
+  subsample = {workflow = "accumulate-subsample"},
+  verifier = {workflow = "replace", verifier = function(batch) return batch:select(2, 1):gt(-100) end},
+  unbiased = {workflow = "replace", model = function() return ouro.models.gaussian{truth = truth, covariance = "unbiased"} end},
+  no_truth = {workflow = "replace", model = function() return ouro.models.gaussian() end},
+  more_samples = {workflow = "replace", samples = 2 * n},
+} do
+  cfg.out = dir .. "/nt-" .. name
+  ouro.loop(base(cfg))()
+  assert(read(dir .. "/nt-" .. name .. "/metrics.csv") and not read(dir .. "/nt-" .. name .. "/theory.csv"), name .. ": no theory.csv")
+end
+
 -- rerunning a finished run loads it; a different configuration in the same folder is refused
 local again = ouro.loop(base{out = dir .. "/a", workflow = "accumulate"})()
 assert(again.metrics.kl:eq(r.metrics.kl):sum() == 8)
