@@ -176,13 +176,15 @@ public enum HTMLReport {
 /// The loop's tidy metrics (run, workflow, seed, generation, metric, value, and a sweep's grid
 /// columns in front) grouped for plotting: per grid cell, metric and workflow, the values of every
 /// seed at every generation. Read in one pass over the bytes (a sweep's table can have millions of
-/// rows), the names interned as they first appear.
+/// rows): fields are byte ranges, names interned as they first appear (a few recent ones compared
+/// byte for byte before any hashing), numbers parsed in place.
 struct MetricTable {
     struct Key: Hashable { let cell: [String], metric: String, workflow: String }
     var metrics: [String] = [], workflows: [String] = [], cells: [[String]] = []
     var rows = 0
-    /// series[cell][metric][workflow][generation] = the seeds' values
-    private var series: [[[[[Double]]]]] = []
+    /// values[series][generation] = the seeds' values, a series being one (cell, metric, workflow)
+    private var values: [[[Double]]] = []
+    private var seriesIndex: [Int: Int] = [:]
 
     /// A theory table's curve for one key: its value by generation, or nil if there is none or the
     /// files disagree at some generation (two runs with different closed forms in one folder).
@@ -199,53 +201,116 @@ struct MetricTable {
     /// The seeds' values by generation for one key, or nil.
     subscript(_ key: Key) -> [Int: [Double]]? {
         guard let c = cells.firstIndex(of: key.cell), let m = metrics.firstIndex(of: key.metric),
-              let w = workflows.firstIndex(of: key.workflow), c < series.count, m < series[c].count, w < series[c][m].count else { return nil }
+              let w = workflows.firstIndex(of: key.workflow), let id = seriesIndex[MetricTable.pack(c, m, w)] else { return nil }
         var out: [Int: [Double]] = [:]
-        for (g, v) in series[c][m][w].enumerated() where !v.isEmpty { out[g] = v }
+        for (g, v) in values[id].enumerated() where !v.isEmpty { out[g] = v }
         return out.isEmpty ? nil : out
     }
 
+    static func pack(_ c: Int, _ m: Int, _ w: Int) -> Int { c << 42 | m << 21 | w }
+
     init(files: [String], grid: [String]) throws {
-        var metricIndex: [String: Int] = [:], workflowIndex: [String: Int] = [:], cellIndex: [[String]: Int] = [:]
+        var metricNames = Interner(), workflowNames = Interner(), cellNames = Interner()
+        // each row's series, generation and value, grouped into `values` at the end
+        var rowSeries: [Int32] = [], rowGeneration: [Int32] = [], rowValue: [Double] = []
+        var generations: [Int] = [], seriesIndex: [Int: Int] = [:]      // per series: its largest generation + 1
+        func record(_ c: Int, _ m: Int, _ w: Int, _ gen: Int, _ v: Double) {
+            let key = MetricTable.pack(c, m, w)
+            let id = seriesIndex[key] ?? { seriesIndex[key] = generations.count; generations.append(0); return generations.count - 1 }()
+            generations[id] = max(generations[id], gen + 1)
+            rowSeries.append(Int32(id)); rowGeneration.append(Int32(gen)); rowValue.append(v)
+        }
         for file in files {
             guard let bytes = try AtomicFile.read(file) else { continue }
-            let records = try CSV.records(bytes, file: file)
-            guard let first = records.first else { continue }
-            let header = try CSV.parse(String(decoding: bytes[first.range], as: UTF8.self), file: file).first ?? []
-            func column(_ name: String) throws -> Int {
-                guard let i = header.firstIndex(of: name) else { throw ReportError("'\(file)' has no column '\(name)' (columns: \(header.joined(separator: ",")))") }
-                return i
-            }
-            let (wc, gc, mc, vc) = (try column("workflow"), try column("generation"), try column("metric"), try column("value"))
-            let gridColumns = try grid.map { name in try column(name) }
-            for r in records.dropFirst() where r.fields == header.count {
-                let f = MetricTable.fields(bytes, r.range, count: header.count)
-                guard let gen = Int(f[gc]), gen >= 0, gen < 1_000_000 else { continue }
-                let cell = gridColumns.map { f[$0] }
-                let c = cellIndex[cell] ?? { cellIndex[cell] = cells.count; cells.append(cell); series.append([]); return cells.count - 1 }()
-                let m = metricIndex[f[mc]] ?? { metricIndex[f[mc]] = metrics.count; metrics.append(f[mc]); return metrics.count - 1 }()
-                let w = workflowIndex[f[wc]] ?? { workflowIndex[f[wc]] = workflows.count; workflows.append(f[wc]); return workflows.count - 1 }()
-                while series[c].count <= m { series[c].append([]) }
-                while series[c][m].count <= w { series[c][m].append([]) }
-                while series[c][m][w].count <= gen { series[c][m][w].append([]) }
-                series[c][m][w][gen].append(Double(f[vc]) ?? .nan)
-                rows += 1
+            try bytes.withUnsafeBufferPointer { b in
+                var header: [String]?, wc = 0, gc = 0, mc = 0, vc = 0, gridColumns: [Int] = []
+                var bounds: [Range<Int>] = []
+                try CSV.forEachRecord(b, file: file) { range, commas, quoted in
+                    guard let h = header else {
+                        let names = try CSV.parse(String(decoding: UnsafeBufferPointer(rebasing: b[range]), as: UTF8.self), file: file).first ?? []
+                        func column(_ name: String) throws -> Int {
+                            guard let i = names.firstIndex(of: name) else { throw ReportError("'\(file)' has no column '\(name)' (columns: \(names.joined(separator: ",")))") }
+                            return i
+                        }
+                        (wc, gc, mc, vc) = (try column("workflow"), try column("generation"), try column("metric"), try column("value"))
+                        gridColumns = try grid.map { try column($0) }
+                        header = names
+                        return
+                    }
+                    guard commas.count + 1 == h.count else { return }
+                    if quoted {                                           // rare: the record parsed as CSV
+                        guard let f = (try? CSV.parse(String(decoding: UnsafeBufferPointer(rebasing: b[range]), as: UTF8.self), file: file))?.first?.map({ Array($0.utf8) }),
+                              f.count == h.count, let gen = f[gc].withUnsafeBufferPointer({ MetricTable.integer($0) }), gen < 1_000_000 else { return }
+                        record(cellNames.index(ofArrays: gridColumns.map { f[$0] }), metricNames.index(ofArrays: [f[mc]]),
+                               workflowNames.index(ofArrays: [f[wc]]), gen, f[vc].withUnsafeBufferPointer { MetricTable.number($0) })
+                        return
+                    }
+                    bounds.removeAll(keepingCapacity: true)
+                    var from = range.lowerBound
+                    for c in commas { bounds.append(from..<c); from = c + 1 }
+                    bounds.append(from..<range.upperBound)
+                    func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: b[bounds[i]]) }
+                    guard let gen = MetricTable.integer(field(gc)), gen < 1_000_000 else { return }
+                    record(cellNames.index(of: gridColumns.map { field($0) }), metricNames.index(of: [field(mc)]),
+                           workflowNames.index(of: [field(wc)]), gen, MetricTable.number(field(vc)))
+                }
             }
         }
+        rows = rowValue.count
+        values = generations.map { [[Double]](repeating: [], count: $0) }
+        for i in 0..<rows { values[Int(rowSeries[i])][Int(rowGeneration[i])].append(rowValue[i]) }
+        self.seriesIndex = seriesIndex
+        metrics = metricNames.names.map { $0[0] }
+        workflows = workflowNames.names.map { $0[0] }
+        cells = cellNames.names
         if cells.isEmpty { cells = [[]] }
     }
 
-    /// The fields of one record: split at commas, unless it has quotes (then parsed as CSV).
-    static func fields(_ bytes: [UInt8], _ range: Range<Int>, count: Int) -> [String] {
-        let slice = bytes[range]
-        if slice.contains(34), let row = try? CSV.parse(String(decoding: slice, as: UTF8.self), file: "").first { return row }
-        var out: [String] = [], start = range.lowerBound
-        out.reserveCapacity(count)
-        for i in range where bytes[i] == 44 {
-            out.append(String(decoding: bytes[start..<i], as: UTF8.self))
-            start = i + 1
+    /// A non-negative decimal integer, or nil.
+    static func integer(_ f: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !f.isEmpty, f.count <= 12 else { return nil }
+        var v = 0
+        for c in f { guard c >= 48 && c <= 57 else { return nil }; v = v * 10 + Int(c - 48) }
+        return v
+    }
+
+    /// A number as the loop writes it (or anything strtod reads: nan, inf); NaN if it is none.
+    static func number(_ f: UnsafeBufferPointer<UInt8>) -> Double {
+        guard !f.isEmpty, f.count < 64 else { return .nan }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buf in
+            for (i, c) in f.enumerated() { buf[i] = CChar(bitPattern: c) }
+            buf[f.count] = 0
+            var end: UnsafeMutablePointer<CChar>?
+            let v = strtod(buf.baseAddress!, &end)
+            return end == buf.baseAddress! + f.count ? v : .nan
         }
-        out.append(String(decoding: bytes[start..<range.upperBound], as: UTF8.self))
-        return out
+    }
+}
+
+/// Names (tuples of byte strings: a metric, a workflow, a grid cell's values) numbered in the order
+/// they first appear. The last few are compared byte for byte first: a table's rows repeat a
+/// handful of names over and over.
+struct Interner {
+    private(set) var names: [[String]] = []
+    private var index: [[[UInt8]]: Int] = [:]
+    private var recent: [(bytes: [[UInt8]], id: Int)] = []
+
+    mutating func index(of fields: [UnsafeBufferPointer<UInt8>]) -> Int {
+        for r in recent where r.bytes.count == fields.count
+            && zip(r.bytes, fields).allSatisfy({ a, b in a.count == b.count && (b.isEmpty || a.withUnsafeBufferPointer { memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 }) }) {
+            return r.id
+        }
+        return index(ofArrays: fields.map { Array($0) })
+    }
+
+    mutating func index(ofArrays fields: [[UInt8]]) -> Int {
+        let id = index[fields] ?? {
+            index[fields] = names.count
+            names.append(fields.map { String(decoding: $0, as: UTF8.self) })
+            return names.count - 1
+        }()
+        if recent.count >= 16 { recent.removeFirst() }
+        recent.append((fields, id))
+        return id
     }
 }

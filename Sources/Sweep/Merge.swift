@@ -28,51 +28,66 @@ public enum SweepMerge {
         }
         var listing: [Int: [String]] = [:]                    // each task's files, listed once
         for t in done { listing[t.index] = HTMLReport.files(under: folder.taskFolder(t) + "/out") }
-        let metrics = try table("metrics.csv", of: done, in: folder, listing: listing)
-        try AtomicFile.write(metrics.bytes, to: folder.path + "/metrics.csv")
+        let metrics = try write("metrics.csv", of: done, in: folder, listing: listing)
         // The closed forms (theory.csv, from models that have them) depend on the grid cell, not
         // the seed: the first finished task of each cell speaks for it.
         var seen = Set<[String]>()
-        let theory = try table("theory.csv", of: done.filter { seen.insert($0.values).inserted }, in: folder, listing: listing)
-        if theory.rows > 0 { try AtomicFile.write(theory.bytes, to: folder.path + "/theory.csv") }
-        return Result(rows: metrics.rows, tasks: done.count, unfinished: unfinished)
+        let cells = done.filter { seen.insert($0.values).inserted }
+        if cells.contains(where: { listing[$0.index]?.contains { ($0 as NSString).lastPathComponent == "theory.csv" } == true }) {
+            try write("theory.csv", of: cells, in: folder, listing: listing)
+        }
+        return Result(rows: metrics, tasks: done.count, unfinished: unfinished)
     }
 
-    /// The files called `name` under each task's out= folder as one table, the grid's values in front.
-    static func table(_ name: String, of tasks: [SweepTask], in folder: SweepFolder, listing: [Int: [String]]) throws -> (bytes: [UInt8], rows: Int) {
+    /// Writes DIR/`name`: the files called `name` under each task's out= folder as one table, the
+    /// grid's values in front; streamed (a sweep's table can be larger than is worth holding).
+    /// Returns the number of rows.
+    @discardableResult
+    static func write(_ name: String, of tasks: [SweepTask], in folder: SweepFolder, listing: [Int: [String]]) throws -> Int {
         let grid = folder.spec.grid
-        var header: [String]?, added: [Int] = [], out: [UInt8] = [], rows = 0
-        for t in tasks {
-            let dir = folder.taskFolder(t) + "/out"
-            for file in (listing[t.index] ?? []).filter({ ($0 as NSString).lastPathComponent == name }).map({ dir + "/" + $0 }) {
-                guard let bytes = try AtomicFile.read(file) else { continue }
-                let records: [(range: Range<Int>, fields: Int)], h: [String]
-                do {
-                    records = try CSV.records(bytes, file: file)
-                    guard let first = records.first else { continue }
-                    h = try CSV.parse(String(decoding: bytes[first.range], as: UTF8.self), file: file).first ?? []
-                } catch let e as ReportError { throw SweepError(e.message) }
-                if let header {
-                    guard Array(header.suffix(h.count)) == h else {
-                        throw SweepError("'\(file)' has the columns \(h.joined(separator: ",")), other tasks \(header.suffix(h.count).joined(separator: ",")): not one table")
+        var header: [String]?, added: [Int] = [], rows = 0
+        try AtomicFile.write(to: folder.path + "/" + name) { emit in
+            var out: [UInt8] = []
+            out.reserveCapacity(1 << 20)
+            func flush() throws { try out.withUnsafeBytes { try emit($0) }; out.removeAll(keepingCapacity: true) }
+            for t in tasks {
+                let dir = folder.taskFolder(t) + "/out"
+                for file in (listing[t.index] ?? []).filter({ ($0 as NSString).lastPathComponent == name }).map({ dir + "/" + $0 }) {
+                    guard let bytes = try AtomicFile.read(file), !bytes.isEmpty else { continue }
+                    let firstLine = bytes.firstIndex(of: 10) ?? bytes.count
+                    let h: [String]
+                    do { h = try CSV.parse(String(decoding: bytes[..<firstLine], as: UTF8.self), file: file).first ?? [] }
+                    catch let e as ReportError { throw SweepError(e.message) }
+                    if let header {
+                        guard Array(header.suffix(h.count)) == h else {
+                            throw SweepError("'\(file)' has the columns \(h.joined(separator: ",")), other tasks \(header.suffix(h.count).joined(separator: ",")): not one table")
+                        }
+                    } else {
+                        added = grid.dimensions.indices.filter { !h.contains(grid.dimensions[$0].name) }
+                        let names = added.map { grid.dimensions[$0].name } + h
+                        header = names
+                        out.append(contentsOf: Array((CSV.line(names) + "\n").utf8))
                     }
-                } else {
-                    added = grid.dimensions.indices.filter { !h.contains(grid.dimensions[$0].name) }
-                    let names = added.map { grid.dimensions[$0].name } + h
-                    header = names
-                    out.append(contentsOf: Array((CSV.line(names) + "\n").utf8))
-                }
-                // Each row goes through as its bytes, the task's grid values in front.
-                let prefix = added.isEmpty ? [] : Array((CSV.line(added.map { t.values[$0] }) + ",").utf8)
-                for r in records.dropFirst() {
-                    guard r.fields == h.count else { throw SweepError("'\(file)': a row has \(r.fields) fields, its header \(h.count)") }
-                    out.append(contentsOf: prefix)
-                    out.append(contentsOf: bytes[r.range])
-                    out.append(10)
-                    rows += 1
+                    // Each row goes through as its bytes, the task's grid values in front.
+                    let prefix = added.isEmpty ? [] : Array((CSV.line(added.map { t.values[$0] }) + ",").utf8)
+                    do {
+                        try bytes.withUnsafeBufferPointer { b in
+                            var first = true
+                            try CSV.forEachRecord(b, file: file) { range, commas, _ in
+                                if first { first = false; return }             // the header
+                                guard commas.count + 1 == h.count else { throw SweepError("'\(file)': a row has \(commas.count + 1) fields, its header \(h.count)") }
+                                out.append(contentsOf: prefix)
+                                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[range]))
+                                out.append(10)
+                                rows += 1
+                                if out.count >= 1 << 20 { try flush() }
+                            }
+                        }
+                    } catch let e as ReportError { throw SweepError(e.message) }
                 }
             }
+            try flush()
         }
-        return (out, rows)
+        return rows
     }
 }

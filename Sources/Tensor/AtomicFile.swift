@@ -27,12 +27,18 @@ public enum AtomicFile {
     }
 
     public static func write(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
+        try write(to: path) { emit in try emit(bytes) }
+    }
+
+    /// Writes what `produce` emits, chunk by chunk, to a temporary file that then replaces `path`:
+    /// for outputs too large to build in memory first (a sweep's merged table).
+    public static func write(to path: String, _ produce: (_ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         try validate(path)
         let tmp = path + temporaryMarker + "\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure("cannot create '\(tmp)'") }
         do {
-            try writeAll(fd, bytes, path: tmp)
+            try produce { try writeAll(fd, $0, path: tmp) }
             guard close(fd) == 0 else { let e = failure("cannot write '\(tmp)'"); unlink(tmp); throw e }
         } catch {
             close(fd); unlink(tmp)
