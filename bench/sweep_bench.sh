@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sweep overhead: 100 Gaussian tasks of one seed each (bench/sweep_gaussian.lua) through `ouro sweep`
 # on 2 local workers, against the same 100 seeds in one process (ouro.loop's 2 seed workers), with
-# the same records written; alternating, best of 3, for each task size (generations per seed).
+# the same records written; alternating, best of 5, for each task size (generations per seed).
 # Also the start-up of one `ouro run` of an empty script. Prints a Markdown table for BENCHMARKS.md.
 #   bench/sweep_bench.sh [generations list="100 1000"] [d=10] [n=100]   (SWEEP_BENCH_DIR: where the folders go, default /tmp)
 set -euo pipefail
@@ -21,7 +21,7 @@ echo "| generations per task | one process, 100 seeds (s) | sweep, 100 tasks on 
 echo "|---|---|---|---|---|"
 for G in $GENS; do
   one=() sweep=()
-  for rep in 1 2 3; do
+  for rep in 1 2 3 4 5; do
     # fresh folders, all deleted at the end: ext4 slows the creation of files right after many
     # deletions (it skips recently freed inodes), which would charge one side for the other's rm
     s=$(now); "$OURO" run bench/sweep_gaussian.lua d="$D" n="$N" generations="$G" seeds=100 out="$T/one-$G-$rep"; e=$(now)

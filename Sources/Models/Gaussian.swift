@@ -21,12 +21,15 @@ public final class GaussianModel: StatisticsFittable, ParameterReporting, Theory
         let mean: [Double], cov: [Double], d: Int
         let cholesky: [Double]?          // nil when the true covariance is not positive definite
         let logdet: Double, trace: Double
+        /// As the configuration shows it (made once: a run asks for it several times).
+        let text: String
         init(mean: Tensor, cov: Tensor) throws {
             let m = mean.toDoubles(), c = cov.toDoubles(), n = mean.shape[0]
             let l = DenseMatrix.cholesky(c, n)
             self.mean = m; self.cov = c; d = n; cholesky = l
             logdet = try l.map { DenseMatrix.logdet(cholesky: $0, n) } ?? Linalg.slogdet(cov).logabsdet
             trace = DenseMatrix.trace(c, n)
+            text = "mean \(m), cov \(c)"
         }
     }
 
@@ -83,7 +86,7 @@ public final class GaussianModel: StatisticsFittable, ParameterReporting, Theory
 
     public var configuration: [String: String] {
         var c = ["family": family, "covariance": estimator.rawValue, "jitter": "\(jitter)"]
-        if let t = truthSnapshot { c["truth"] = "mean \(t.mean), cov \(t.cov)" }
+        if let t = truthSnapshot { c["truth"] = t.text }
         return c
     }
 

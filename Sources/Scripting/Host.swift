@@ -59,7 +59,7 @@ public final class LuaHost {
     /// BLAS runs on one thread unless OURO_BLAS_THREADS says otherwise; ouro parallelises across
     /// seeds instead.
     public static func configureBLASThreads() {
-        let env = ProcessInfo.processInfo.environment["OURO_BLAS_THREADS"].flatMap { Int($0) }
+        let env = getenv("OURO_BLAS_THREADS").flatMap { Int(String(cString: $0)) }     // (not ProcessInfo: a copy of the whole environment per host)
         Linalg.setThreads(env ?? 1)
     }
 

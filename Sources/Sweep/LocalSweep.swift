@@ -13,11 +13,26 @@ public struct LocalSweep {
     public let threads: Int
     public let executable: String
 
-    public init(folder: SweepFolder, jobs: Int, threads: Int, executable: String = TaskRunner.ownExecutable) {
+    /// Workers started before the folder was ready (`startWorkers`), taken first.
+    let started: [Worker]
+
+    public init(folder: SweepFolder, jobs: Int, threads: Int, executable: String = TaskRunner.ownExecutable, started: Workers? = nil) {
         self.folder = folder
         self.jobs = max(1, jobs)
         self.threads = max(1, threads)
         self.executable = executable
+        self.started = started?.workers ?? []
+    }
+
+    /// Worker processes started ahead, while the caller still checks the script and makes the
+    /// folder (a worker opens the folder at its first task): their start-up overlaps that work.
+    public struct Workers {
+        let workers: [Worker]
+    }
+
+    /// Starts `count` workers for the sweep folder at `path`.
+    public static func startWorkers(_ count: Int, folder path: String, threads: Int, executable: String = TaskRunner.ownExecutable) throws -> Workers {
+        Workers(workers: try (0..<max(0, count)).map { _ in try Worker(folder: path, threads: max(1, threads), executable: executable) })
     }
 
     public struct Summary: Equatable {
@@ -52,8 +67,9 @@ public struct LocalSweep {
         report(final: false)
         let errors = Locked<[String]>([])
         let group = DispatchGroup()
-        for _ in 0..<min(jobs, todo.count) {
+        for k in 0..<min(jobs, todo.count) {
             group.enter()
+            let ready = k < started.count ? started[k] : nil
             Thread.detachNewThread {
                 defer { group.leave() }
                 // A worker that died makes writing to it fail (EPIPE) instead of raising SIGPIPE here.
@@ -61,7 +77,7 @@ public struct LocalSweep {
                 sigemptyset(&pipeSignal)
                 sigaddset(&pipeSignal, SIGPIPE)
                 pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
-                var worker: Worker?
+                var worker: Worker? = ready
                 while let t = state.withLock({ s -> SweepTask? in
                     guard let t = s.queue.popFirst() else { return nil }
                     s.running += 1
@@ -69,7 +85,7 @@ public struct LocalSweep {
                 }) {
                     var status = TaskStatus.failed("no worker")
                     do {
-                        if worker == nil { worker = try Worker(self) }
+                        if worker == nil { worker = try Worker(folder: folder.path, threads: threads, executable: executable) }
                         if let w = worker, w.run(t.index) { status = folder.status(t) }
                         else {
                             let how = worker?.end() ?? "did not start"
@@ -90,6 +106,7 @@ public struct LocalSweep {
             }
         }
         group.wait()
+        for w in started.dropFirst(min(jobs, todo.count)) { _ = w.end() }     // started but not needed
         report(final: true)
         if let first = errors.withLock({ $0.first }) { throw SweepError(first) }
         return state.withLock { $0.summary }
@@ -106,12 +123,11 @@ public struct LocalSweep {
     final class Worker {
         let child: ChildProcess
 
-        init(_ sweep: LocalSweep) throws {
+        init(folder: String, threads: Int, executable: String) throws {
             var env = ProcessInfo.processInfo.environment
-            if env["OURO_OP_THREADS"] == nil { env["OURO_OP_THREADS"] = String(sweep.threads) }
+            if env["OURO_OP_THREADS"] == nil { env["OURO_OP_THREADS"] = String(threads) }
             env["OURO_SWEEP_PARENT"] = String(getpid())
-            child = try ChildProcess(sweep.executable, ["sweep", "--worker", sweep.folder.path], environment: env,
-                                     pipeInput: true, pipeOutput: true)
+            child = try ChildProcess(executable, ["sweep", "--worker", folder], environment: env, pipeInput: true, pipeOutput: true)
         }
 
         /// Hands task i over and waits until it has ended; false if the worker died.

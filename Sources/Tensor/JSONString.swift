@@ -4,6 +4,8 @@ import Foundation
 /// escaper behind the project's JSON (run manifests, safetensors headers).
 public enum JSONString {
     public static func quoted(_ s: String) -> String {
+        // most strings need no escape: one pass over the bytes, then a single copy
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + s + "\"" }
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

@@ -64,16 +64,19 @@ struct SweepCommand: ParsableCommand {
         }
         guard let script = target else { throw SweepError("give the script to sweep: ouro sweep SCRIPT --grid '…' (see ouro sweep --help)") }
         let g = try SweepGrid(grid: grid, seeds: seeds)
-        try validate(script: script, grid: g)
         let name = URL(fileURLWithPath: script).deletingPathExtension().lastPathComponent
-        let folder = try SweepFolder(path: out ?? "runs/sweep-\(name)", creating: SweepSpec(script: script, grid: g, arguments: scriptArgs))
+        let path = out ?? "runs/sweep-\(name)"
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let workers = max(1, jobs ?? cores), perWorker = threads ?? cores / workers
+        // A local sweep's workers start now: their start-up overlaps the checks below.
+        let started = slurm ? nil : try LocalSweep.startWorkers(min(workers, g.taskCount), folder: path, threads: perWorker)
+        try validate(script: script, grid: g)
+        let folder = try SweepFolder(path: path, creating: SweepSpec(script: script, grid: g, arguments: scriptArgs))
         if slurm { return try writeSlurm(folder) }
         let lock = try folder.lock()
         defer { lock.release() }
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let workers = max(1, jobs ?? cores)
         let tty = isatty(2) != 0
-        let summary = try LocalSweep(folder: folder, jobs: workers, threads: threads ?? cores / workers).run { line, final in
+        let summary = try LocalSweep(folder: folder, jobs: workers, threads: perWorker, started: started).run { line, final in
             let text = tty ? "\r\u{1B}[K" + line + (final ? "\n" : "") : line + "\n"
             FileHandle.standardError.write(Data(text.utf8))
         }
@@ -147,12 +150,15 @@ struct SweepCommand: ParsableCommand {
     /// `ouro sweep --worker DIR` (started by a local sweep): reads task indices from stdin, runs each
     /// (TaskRunner) and answers with its index on stdout once it has ended.
     func serveWorker(_ dir: String) throws {
-        let folder = try SweepFolder(existing: dir)
-        let tasks = folder.tasks, runner = TaskRunner(folder: folder, execute: SweepCommand.execute)
         LoopRunner.writesReport = false                       // the sweep's own report covers its tasks
-        while let line = readLine() {
-            guard let i = Int(line), i >= 0, i < tasks.count else { throw SweepError("worker: no task '\(line)' in \(dir)") }
-            try runner.run(tasks[i])
+        var runner: TaskRunner?, tasks: [SweepTask] = []     // the folder is read at the first task: the
+        while let line = readLine() {                         // worker may start before it is made
+            if runner == nil {
+                runner = TaskRunner(folder: try SweepFolder(existing: dir), execute: SweepCommand.execute)
+                tasks = runner!.folder.tasks
+            }
+            guard let r = runner, let i = Int(line), i >= 0, i < tasks.count else { throw SweepError("worker: no task '\(line)' in \(dir)") }
+            try r.run(tasks[i])
             fputs("\(i)\n", stdout)
             fflush(stdout)
         }
