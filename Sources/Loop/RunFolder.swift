@@ -62,8 +62,8 @@ public final class RunFolder {
 
     /// Names in a folder (no "." or "..").
     static func entries(_ path: String) throws -> [String] {
-        do { return try FileManager.default.contentsOfDirectory(atPath: path) }
-        catch { throw LoopError("cannot read the run folder '\(path)': \(reason(error))") }
+        guard let names = Directory.names(at: path) else { throw LoopError("cannot read the run folder '\(path)': \(String(cString: strerror(errno)))") }
+        return names
     }
 
     /// Refuses a folder that holds anything but a mark, our lock and temporaries of our mark.
@@ -121,11 +121,11 @@ public final class RunFolder {
     private func removeOwnTemporaries() throws {
         var dirs = [path, path + "/samples"]
         let seeds = path + "/seeds"
-        if let names = try? FileManager.default.contentsOfDirectory(atPath: seeds) {
+        if let names = Directory.names(at: seeds) {
             dirs += names.filter { Int($0) != nil }.map { seeds + "/" + $0 }
         }
         for dir in dirs {
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where RunFolder.isOwnTemporary(name) {
+            for name in Directory.names(at: dir) ?? [] where RunFolder.isOwnTemporary(name) {
                 unlink(dir + "/" + name)
             }
         }

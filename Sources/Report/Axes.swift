@@ -163,7 +163,7 @@ enum LogTicks {
 }
 
 /// Deterministic number-to-text conversion for coordinates and tick labels.
-enum NumberFormatting {
+public enum NumberFormatting {
     /// Largest coordinate magnitude written; keeps output short and valid for absurd sizes.
     private static let coordinateLimit = 1.0e9
 
@@ -175,9 +175,27 @@ enum NumberFormatting {
     }
 
     /// `value` with exactly `decimals` digits after the point, never "-0".
-    static func fixed(_ value: Double, decimals: Int) -> String {
-        let text = String(format: "%.\(min(max(decimals, 0), 15))f", value)
-        return dropNegativeZero(text)
+    public static func fixed(_ value: Double, decimals: Int) -> String {
+        let d = min(max(decimals, 0), 15)
+        return dropNegativeZero(fastFixed(value, decimals: d) ?? String(format: "%.\(d)f", value))
+    }
+
+    private static let powersOfTen: [Double] = [1, 10, 100, 1e3, 1e4, 1e5, 1e6]
+
+    /// printf's "%.Nf" without printf (a chart writes thousands of coordinates; Foundation's
+    /// formatting was a tenth of a sweep's report): value × 10ᴺ rounded, when that product is
+    /// far enough from a tie that rounding it gives what rounding the exact value gives; nil
+    /// otherwise (printf decides).
+    private static func fastFixed(_ value: Double, decimals d: Int) -> String? {
+        guard d < powersOfTen.count, value.isFinite, abs(value) < 1e9 else { return nil }
+        let scaled = abs(value) * powersOfTen[d], r = scaled.rounded()
+        guard abs(abs(scaled - r) - 0.5) > 4 * scaled.ulp else { return nil }
+        var digits = String(UInt64(r))
+        if d > 0 {
+            if digits.count <= d { digits = String(repeating: "0", count: d + 1 - digits.count) + digits }
+            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -d))
+        }
+        return value.sign == .minus ? "-" + digits : digits
     }
 
     /// A label for a linear-axis tick at `value` on an axis whose ticks are `step` apart.

@@ -142,14 +142,10 @@ public enum HTMLReport {
 
     /// Files under dir (relative paths, in byte order; report.html and temporaries left out).
     public static func files(under dir: String) -> [String] {
-        guard let e = FileManager.default.enumerator(atPath: dir) else { return [] }
-        var out: [String] = []
-        while let rel = e.nextObject() as? String {
-            let name = (rel as NSString).lastPathComponent
-            guard name != "report.html", !name.contains(AtomicFile.temporaryMarker) else { continue }
-            out.append(rel)
+        Directory.walk(dir).filter { rel in
+            let name = rel.split(separator: "/").last.map(String.init) ?? rel
+            return name != "report.html" && !name.contains(AtomicFile.temporaryMarker)
         }
-        return out.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     static func inlineSVG(_ svg: String) -> String {

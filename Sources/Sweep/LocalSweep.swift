@@ -28,6 +28,12 @@ public struct LocalSweep {
     /// folder (a worker opens the folder at its first task): their start-up overlaps that work.
     public struct Workers {
         let workers: [Worker]
+
+        /// The arguments `script` declares (its --help-json), read by the first worker (no
+        /// process started for it); nil if there is no worker.
+        public func declaredArguments(of script: String) throws -> String? {
+            try workers.first?.declaredArguments(of: script)
+        }
     }
 
     /// Starts `count` workers for the sweep folder at `path`.
@@ -133,12 +139,39 @@ public struct LocalSweep {
         /// Hands task i over and waits until it has ended; false if the worker died.
         func run(_ i: Int) -> Bool {
             guard child.write("\(i)\n") else { return false }
+            return readLine() == String(i)
+        }
+
+        /// Asks for the arguments `script` declares: "arguments N" and the path's N bytes go in,
+        /// "ok N" or "failed N" and N bytes (the JSON, or the failure) come back.
+        func declaredArguments(of script: String) throws -> String {
+            func fail(_ why: String) -> SweepError { SweepError("cannot read the arguments of '\(script)': \(why)") }
+            guard child.write("arguments \(script.utf8.count)\n" + script) else { throw fail("the process running it ended (\(end()))") }
+            let header = readLine().split(separator: " ")
+            guard header.count == 2, header[0] == "ok" || header[0] == "failed", let n = Int(header[1]), n >= 0,
+                  let body = readBytes(n) else { throw fail("the process running it ended (\(end()))") }
+            let text = String(decoding: body, as: UTF8.self)
+            guard header[0] == "ok" else { throw fail(text) }
+            return text
+        }
+
+        /// A line of its stdout (without the newline); what was read if it ended first.
+        private func readLine() -> String {
             var line: [UInt8] = [], byte: UInt8 = 0
-            while read(child.output, &byte, 1) == 1 {
-                if byte == 10 { return String(decoding: line, as: UTF8.self) == String(i) }
-                line.append(byte)
+            while read(child.output, &byte, 1) == 1 && byte != 10 { line.append(byte) }
+            return String(decoding: line, as: UTF8.self)
+        }
+
+        /// Exactly n bytes of its stdout, or nil if it ended first.
+        private func readBytes(_ n: Int) -> [UInt8]? {
+            var out = [UInt8](repeating: 0, count: n), at = 0
+            while at < n {
+                let k = out.withUnsafeMutableBytes { read(child.output, $0.baseAddress! + at, n - at) }
+                if k < 0 && errno == EINTR { continue }
+                guard k > 0 else { return nil }
+                at += k
             }
-            return false
+            return out
         }
 
         /// Closes its stdin (it then exits) and says how it ended.

@@ -42,6 +42,26 @@ public struct TaskRunner {
         return status
     }
 
+    /// The arguments `script` declares, as `ouro run SCRIPT --help-json` prints them (what a
+    /// sweep checks its grid against), read in this process; or the failure's message.
+    public static func declaredArguments(of script: String, execute: (_ script: String, _ arguments: [String]) -> String?) -> Result<String, SweepError> {
+        guard let file = tmpfile() else { return .failure(SweepError("cannot make a temporary file: \(String(cString: strerror(errno)))")) }
+        defer { fclose(file) }
+        let fd = fileno(file)
+        if let failure = TaskRunner.redirected(to: fd, { execute(script, ["--help-json"]) }) {
+            return .failure(SweepError(failure))
+        }
+        var bytes: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 65536)
+        lseek(fd, 0, SEEK_SET)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+        }
+        return .success(String(decoding: bytes, as: UTF8.self))
+    }
+
     /// Runs body with this process's stdout and stderr both going to `log`, as a terminal would show
     /// them (and the failure, if any, written as `ouro run` writes it), then puts them back.
     static func redirected(to log: Int32, _ body: () -> String?) -> String? {

@@ -70,7 +70,7 @@ struct SweepCommand: ParsableCommand {
         let workers = max(1, jobs ?? cores), perWorker = threads ?? cores / workers
         // A local sweep's workers start now: their start-up overlaps the checks below.
         let started = slurm ? nil : try LocalSweep.startWorkers(min(workers, g.taskCount), folder: path, threads: perWorker)
-        try validate(script: script, grid: g)
+        try validate(script: script, grid: g, workers: started)
         let folder = try SweepFolder(path: path, creating: SweepSpec(script: script, grid: g, arguments: scriptArgs))
         if slurm { return try writeSlurm(folder) }
         let lock = try folder.lock()
@@ -90,16 +90,23 @@ struct SweepCommand: ParsableCommand {
         }
     }
 
-    /// Checks the grid against the script's own declarations (its --help-json): every name is an
-    /// argument, every value one it accepts, and seed= and out= exist.
-    func validate(script: String, grid g: SweepGrid) throws {
-        let p = try ChildProcess(TaskRunner.ownExecutable, ["run", script, "--help-json"], pipeOutput: true, pipeErrors: true)
-        let (data, e) = p.readAll()
-        guard p.wait() == .exited(0) else {
-            throw SweepError("cannot read the arguments of '\(script)': \(String(decoding: e, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
+    /// Checks the grid against the script's own declarations (its --help-json, read by a worker
+    /// already started, or by a child process): every name is an argument, every value one it
+    /// accepts, and seed= and out= exist.
+    func validate(script: String, grid g: SweepGrid, workers: LocalSweep.Workers?) throws {
+        var json = try workers?.declaredArguments(of: script)
+        if json == nil {
+            let p = try ChildProcess(TaskRunner.ownExecutable, ["run", script, "--help-json"], pipeOutput: true, pipeErrors: true)
+            let (data, e) = p.readAll()
+            guard p.wait() == .exited(0) else {
+                var why = String(decoding: e, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                if why.hasPrefix("ouro: ") { why.removeFirst("ouro: ".count) }
+                throw SweepError("cannot read the arguments of '\(script)': \(why)")
+            }
+            json = String(decoding: data, as: UTF8.self)
         }
         let declared: ScriptArguments
-        do { declared = try ScriptArguments(json: String(decoding: data, as: UTF8.self)) }
+        do { declared = try ScriptArguments(json: json ?? "") }
         catch { throw SweepError("'\(script)': \(error)") }
         var needed = g.dimensions.map { ($0.name, $0.values) } + [("out", ["x"])]
         if !g.seeds.isEmpty { needed.append(("seed", g.seeds.prefix(1).map(String.init))) }
@@ -147,12 +154,31 @@ struct SweepCommand: ParsableCommand {
         }
     }
 
+    /// A worker's answer to "arguments N" (then the script's path, N bytes): "ok N" and the
+    /// script's --help-json, or "failed N" and why.
+    func answerDeclaredArguments(_ line: String) throws {
+        guard let n = Int(line.dropFirst("arguments ".count)), n >= 0, n <= 1 << 16 else { throw SweepError("worker: bad request '\(line)'") }
+        var path = [UInt8](repeating: 0, count: n)
+        guard fread(&path, 1, n, stdin) == n else { throw SweepError("worker: the script's path ended early") }
+        let (status, text): (String, String)
+        switch TaskRunner.declaredArguments(of: String(decoding: path, as: UTF8.self), execute: SweepCommand.execute) {
+        case .success(let json): (status, text) = ("ok", json)
+        case .failure(let e): (status, text) = ("failed", e.description)
+        }
+        fputs("\(status) \(text.utf8.count)\n\(text)", stdout)
+        fflush(stdout)
+    }
+
     /// `ouro sweep --worker DIR` (started by a local sweep): reads task indices from stdin, runs each
     /// (TaskRunner) and answers with its index on stdout once it has ended.
     func serveWorker(_ dir: String) throws {
         LoopRunner.writesReport = false                       // the sweep's own report covers its tasks
         var runner: TaskRunner?, tasks: [SweepTask] = []     // the folder is read at the first task: the
         while let line = readLine() {                         // worker may start before it is made
+            if line.hasPrefix("arguments ") {                 // the sweep checking the script's arguments
+                try answerDeclaredArguments(line)
+                continue
+            }
             if runner == nil {
                 runner = TaskRunner(folder: try SweepFolder(existing: dir), execute: SweepCommand.execute)
                 tasks = runner!.folder.tasks

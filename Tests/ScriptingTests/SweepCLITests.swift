@@ -70,6 +70,15 @@ struct SweepCLITests {
         #expect(seeds.status == 1 && seeds.err.contains("has no argument 'seed'"), "\(seeds.err)")
         let grid = try OuroBinary.run(["sweep", s, "--grid", "x=1,1", "--out", out])
         #expect(grid.status == 1 && grid.err.contains("repeats a value"), "\(grid.err)")
+        // A script that fails before declaring: read by a worker (locally) or a child (--slurm).
+        let broken = try scratchFile("sweep_broken.lua", "error('no arguments here')")
+        for extra in [[], ["--slurm"]] {
+            let r = try OuroBinary.run(["sweep", broken, "--seeds", "0-1", "--out", out] + extra)
+            #expect(r.status == 1 && r.err.contains("cannot read the arguments of '\(broken)': \(broken):1: no arguments here"), "\(extra): \(r.err)")
+        }
+        let leaving = try scratchFile("sweep_leaving.lua", "os.exit(4)")
+        let left = try OuroBinary.run(["sweep", leaving, "--seeds", "0-1", "--out", out])
+        #expect(left.status == 1 && left.err.contains("cannot read the arguments of '\(leaving)': the process running it ended (exit status 4)"), "\(left.err)")
         #expect(!FileManager.default.fileExists(atPath: out), "nothing is created before the checks pass")
     }
 
