@@ -2,7 +2,8 @@
 # Sweep overhead: 100 Gaussian tasks of one seed each (bench/sweep_gaussian.lua) through `ouro sweep`
 # on 2 local workers, against the same 100 seeds in one process (ouro.loop's 2 seed workers), with
 # the same records written; alternating, best of 5, for each task size (generations per seed).
-# Also the start-up of one `ouro run` of an empty script. Prints a Markdown table for BENCHMARKS.md.
+# Also the start-up of one `ouro run` of an empty script, and scripts/gaussian.lua swept over 100
+# seeds against the same in one process (SWEEP_BENCH_SCRIPT= skips it). Prints Markdown tables.
 #   bench/sweep_bench.sh [generations list="100 1000"] [d=10] [n=100]   (SWEEP_BENCH_DIR: where the folders go, default /tmp)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,3 +33,22 @@ for G in $GENS; do
   bo=$(best "${one[@]}"); bs=$(best "${sweep[@]}")
   python3 -c "o, s = $bo, $bs; print(f'| $G | {o:.2f} | {s:.2f} | {s / o:.2f}x | {(s - o) / 100 * 2 * 1000:.0f} |')"
 done
+
+# The Kazdan et al. Figure 1 script itself: scripts/gaussian.lua (replace, accumulate and
+# accumulate-subsample, 100 generations each, d = 10, n = 100) for seeds 1-100 in one process
+# (its two plots and table) against a sweep of 100 tasks, one seed= each (records only; the
+# sweep's report plots them).
+if [ -n "${SWEEP_BENCH_SCRIPT:-1}" ]; then
+  one=() sweep=()
+  for rep in 1 2 3 4 5; do
+    s=$(now); "$OURO" run scripts/gaussian.lua seeds=100 out="$T/gone-$rep" > /dev/null 2>&1; e=$(now)
+    one+=("$(python3 -c "print($e - $s)")")
+    s=$(now); "$OURO" sweep scripts/gaussian.lua --seeds 1-100 --jobs 2 --out "$T/gsweep-$rep" > /dev/null 2>&1; e=$(now)
+    sweep+=("$(python3 -c "print($e - $s)")")
+  done
+  bo=$(best "${one[@]}"); bs=$(best "${sweep[@]}")
+  echo
+  echo "| scripts/gaussian.lua, 100 seeds | one process (s) | sweep, 100 tasks on 2 workers (s) | sweep / one process | per task overhead (ms) |"
+  echo "|---|---|---|---|---|"
+  python3 -c "o, s = $bo, $bs; print(f'| 3 workflows × 100 generations | {o:.2f} | {s:.2f} | {s / o:.2f}x | {(s - o) / 100 * 2 * 1000:.0f} |')"
+fi

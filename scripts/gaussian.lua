@@ -19,7 +19,7 @@ local a = ouro.args{
   {"seeds", 20, "independent chains per workflow (seeds 1…seeds)", min = 1},
   {"out", "runs/gaussian", "folder for the run records and plots"},
   workflow = {"all", "run one workflow only", choices = {"all", "replace", "accumulate", "accumulate-subsample"}},
-  seed = {type = "integer", help = "run this one seed instead of seeds 1…seeds (what a sweep's task does)", min = 0},
+  seed = {type = "integer", help = "run this one seed instead of seeds 1…seeds, records only, no plots (what a sweep's task does)", min = 0},
 }
 local d, n, generations, nseeds, out = a.d, a.n, a.generations, a.seeds, a.out
 local workflows = a.workflow == "all" and {"replace", "accumulate", "accumulate-subsample"} or {a.workflow}
@@ -59,11 +59,14 @@ local function theory(metric)
   end
   return curves
 end
-local band = string.format("Gaussian d=%d n=%d: mean of %d seeds ± 95%% CI", d, n, nseeds)
-ouro.plot{file = out .. "/mean_sq_err.svg", title = band, ylabel = "‖μ̂ − μ₀‖²", logy = true, runs = runs, metric = "mean_sq_err",
-  theory = theory("mean_sq_err")}
-ouro.plot{file = out .. "/cov_log_det_ratio.svg", title = band, ylabel = "log det(Σ̂ Σ₀⁻¹)", runs = runs, metric = "cov_log_det_ratio",
-  theory = theory("cov_log_det_ratio")}
+-- One seed= (a sweep's task) records only: the sweep's report plots every task's records together.
+if not a.seed then
+  local band = string.format("Gaussian d=%d n=%d: mean of %d seeds ± 95%% CI", d, n, nseeds)
+  ouro.plot{file = out .. "/mean_sq_err.svg", title = band, ylabel = "‖μ̂ − μ₀‖²", logy = true, runs = runs, metric = "mean_sq_err",
+    theory = theory("mean_sq_err")}
+  ouro.plot{file = out .. "/cov_log_det_ratio.svg", title = band, ylabel = "log det(Σ̂ Σ₀⁻¹)", runs = runs, metric = "cov_log_det_ratio",
+    theory = theory("cov_log_det_ratio")}
+end
 
 --- Mean over seeds at generation t, with two standard errors.
 local function cell(m, t)
@@ -84,4 +87,4 @@ for _, wf in ipairs(workflows) do
     end
   end
 end
-print("plots: " .. out .. "/mean_sq_err.svg, " .. out .. "/cov_log_det_ratio.svg")
+if not a.seed then print("plots: " .. out .. "/mean_sq_err.svg, " .. out .. "/cov_log_det_ratio.svg") end

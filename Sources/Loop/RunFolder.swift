@@ -18,7 +18,7 @@ public final class RunFolder {
     static let marker = "run.json"
     static let lockName = "lock"
     /// Files the loop writes atomically (their temporaries may be left by a kill).
-    static let recordNames: Set<String> = [marker, "manifest.json", "metrics.csv", "pool.npy", "pool-meta.npy", "report.html"]
+    static let recordNames: Set<String> = [marker, "manifest.json", "metrics.csv", "theory.csv", "pool.npy", "pool-meta.npy", "report.html"]
 
     /// Claims `path` for a run with `identity` (described by `description`, the canonical
     /// configuration stored in the mark for people to read).

@@ -23,7 +23,7 @@ public enum HTMLReport {
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { throw ReportError("'\(dir)' is not a folder") }
         let sweepSpec = try? AtomicFile.read(dir + "/sweep.json").flatMap { $0 }
-        var files = files(under: dir)
+        var files = files(under: dir, skipping: sweepSpec == nil ? [] : ["tasks"])   // a sweep's tasks: see their folders
         var grid: [String] = [], config: [(String, String)] = [], tables: [String] = [], theoryTables: [String] = []
         if let spec = sweepSpec {
             let json = (try? JSONSerialization.jsonObject(with: Data(spec))) as? [String: Any]
@@ -33,7 +33,7 @@ public enum HTMLReport {
             config.append(("sweep.json", String(decoding: spec, as: UTF8.self)))
             tables = fm.fileExists(atPath: dir + "/metrics.csv") ? [dir + "/metrics.csv"] : []
             theoryTables = fm.fileExists(atPath: dir + "/theory.csv") ? [dir + "/theory.csv"] : []
-            files = files.filter { !$0.hasPrefix("tasks/") }            // the tasks' own files: see their folders
+            files = files.filter { $0 != "tasks" }
         } else {
             tables = files.filter { ($0 as NSString).lastPathComponent == "metrics.csv" }.map { dir + "/" + $0 }
             theoryTables = files.filter { ($0 as NSString).lastPathComponent == "theory.csv" }.map { dir + "/" + $0 }
@@ -141,8 +141,8 @@ public enum HTMLReport {
     static func fmt(_ v: Double) -> String { v.isFinite ? String(format: "%.4g", v) : "\(v)" }
 
     /// Files under dir (relative paths, in byte order; report.html and temporaries left out).
-    public static func files(under dir: String) -> [String] {
-        Directory.walk(dir).filter { rel in
+    public static func files(under dir: String, skipping: Set<String> = []) -> [String] {
+        Directory.walk(dir, skipping: skipping).filter { rel in
             let name = rel.split(separator: "/").last.map(String.init) ?? rel
             return name != "report.html" && !name.contains(AtomicFile.temporaryMarker)
         }

@@ -45,14 +45,15 @@ public struct LocalSweep {
         public var done = 0, failed = 0, skipped = 0
     }
 
-    /// Runs every task not done; `progress` receives a line per change (and `final` at the end).
-    public func run(progress: @escaping @Sendable (String, Bool) -> Void) throws -> Summary {
+    /// Runs every task not done; `progress` receives a line per change (and `final` at the end);
+    /// `ended` hears of every task that has ended (for a merge running beside the sweep).
+    public func run(ended: EndedTasks? = nil, progress: @escaping @Sendable (String, Bool) -> Void) throws -> Summary {
         var todo: [SweepTask] = [], summary = Summary()
         let all = folder.tasks
         for t in all {
             let status = folder.status(t)
             switch status {
-            case .done: summary.done += 1; summary.skipped += 1
+            case .done: summary.done += 1; summary.skipped += 1; ended?.end(t.index)
             case .running(let host, let pid) where !status.isStale(sweep: folder.path):
                 throw SweepError("task \(t.index) is running on \(host) (pid \(pid)); wait for it, or look with `ouro sweep --status \(folder.path)`")
             default: todo.append(t)
@@ -106,6 +107,7 @@ public struct LocalSweep {
                         s.running -= 1
                         if status == .done { s.summary.done += 1 } else { s.summary.failed += 1 }
                     }
+                    ended?.end(t.index)
                     report(final: false)
                 }
                 _ = worker?.end()
@@ -113,9 +115,30 @@ public struct LocalSweep {
         }
         group.wait()
         for w in started.dropFirst(min(jobs, todo.count)) { _ = w.end() }     // started but not needed
+        ended?.endAll()
         report(final: true)
         if let first = errors.withLock({ $0.first }) { throw SweepError(first) }
         return state.withLock { $0.summary }
+    }
+
+    /// Runs every task not done with the merge beside them (it takes each task as soon as it
+    /// and those before it have ended, so little is left to merge at the end); the merge's
+    /// outcome is returned, not thrown: the sweep's own summary comes first.
+    public func runAndMerge(progress: @escaping @Sendable (String, Bool) -> Void) throws -> (Summary, Result<SweepMerge.Result, Error>) {
+        let ended = EndedTasks(), merged = Locked<Result<SweepMerge.Result, Error>?>(nil), mergeDone = DispatchSemaphore(value: 0)
+        let folder = self.folder
+        Thread.detachNewThread {
+            merged.withLock { $0 = Result { try SweepMerge.merge(folder, as: ended) } }
+            mergeDone.signal()
+        }
+        let summary: Summary
+        do { summary = try run(ended: ended, progress: progress) } catch {
+            ended.cancel()                        // the merge stops, leaving no file
+            mergeDone.wait()
+            throw error
+        }
+        mergeDone.wait()
+        return (summary, merged.withLock { $0 } ?? .failure(SweepError("the merge did not run")))
     }
 
     struct State {

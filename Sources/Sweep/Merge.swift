@@ -19,22 +19,27 @@ public enum SweepMerge {
         }
     }
 
+    /// Merges the finished tasks. With `ended` (a local sweep's), it runs beside the sweep: each
+    /// task is merged as soon as it and all before it have ended, so little is left at the end.
     @discardableResult
-    public static func merge(_ folder: SweepFolder) throws -> Result {
-        var unfinished: [Int] = []
-        let done = folder.tasks.filter { t in
+    public static func merge(_ folder: SweepFolder, as ended: EndedTasks? = nil) throws -> Result {
+        var unfinished: [Int] = [], done: [SweepTask] = []
+        var listing: [Int: [String]] = [:]                    // each task's files, listed once
+        let finished = folder.tasks.lazy.filter { t in
+            guard ended?.wait(for: t.index) ?? true else { return false }
             guard folder.status(t) == .done else { unfinished.append(t.index); return false }
+            listing[t.index] = HTMLReport.files(under: folder.taskFolder(t) + "/out")
+            done.append(t)
             return true
         }
-        var listing: [Int: [String]] = [:]                    // each task's files, listed once
-        for t in done { listing[t.index] = HTMLReport.files(under: folder.taskFolder(t) + "/out") }
-        let metrics = try write("metrics.csv", of: done, in: folder, listing: listing)
+        let metrics = try write("metrics.csv", of: finished, in: folder, listing: { listing[$0.index] ?? [] },
+                                stopped: { ended?.cancelled == true })
         // The closed forms (theory.csv, from models that have them) depend on the grid cell, not
         // the seed: the first finished task of each cell speaks for it.
         var seen = Set<[String]>()
         let cells = done.filter { seen.insert($0.values).inserted }
         if cells.contains(where: { listing[$0.index]?.contains { ($0 as NSString).lastPathComponent == "theory.csv" } == true }) {
-            try write("theory.csv", of: cells, in: folder, listing: listing)
+            try write("theory.csv", of: cells, in: folder, listing: { listing[$0.index] ?? [] })
         }
         return Result(rows: metrics, tasks: done.count, unfinished: unfinished)
     }
@@ -43,7 +48,8 @@ public enum SweepMerge {
     /// grid's values in front; streamed (a sweep's table can be larger than is worth holding).
     /// Returns the number of rows.
     @discardableResult
-    static func write(_ name: String, of tasks: [SweepTask], in folder: SweepFolder, listing: [Int: [String]]) throws -> Int {
+    static func write(_ name: String, of tasks: some Sequence<SweepTask>, in folder: SweepFolder, listing: (SweepTask) -> [String],
+                      stopped: () -> Bool = { false }) throws -> Int {
         let grid = folder.spec.grid
         var header: [String]?, added: [Int] = [], rows = 0
         try AtomicFile.write(to: folder.path + "/" + name) { emit in
@@ -52,7 +58,7 @@ public enum SweepMerge {
             func flush() throws { try out.withUnsafeBytes { try emit($0) }; out.removeAll(keepingCapacity: true) }
             for t in tasks {
                 let dir = folder.taskFolder(t) + "/out"
-                for file in (listing[t.index] ?? []).filter({ ($0 as NSString).lastPathComponent == name }).map({ dir + "/" + $0 }) {
+                for file in listing(t).filter({ ($0 as NSString).lastPathComponent == name }).map({ dir + "/" + $0 }) {
                     guard let bytes = try AtomicFile.read(file), !bytes.isEmpty else { continue }
                     let firstLine = bytes.firstIndex(of: 10) ?? bytes.count
                     let h: [String]
@@ -86,8 +92,45 @@ public enum SweepMerge {
                     } catch let e as ReportError { throw SweepError(e.message) }
                 }
             }
+            // stopped: throwing here leaves no file (the temporary is removed)
+            if stopped() { throw SweepError("the merge stopped with the sweep") }
             try flush()
         }
         return rows
+    }
+}
+
+/// The tasks of a local sweep that have ended (done, failed or found done), for the merge that
+/// runs beside it: the merge waits here for the next task in order.
+public final class EndedTasks: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var ended = Set<Int>(), all = false, stopped = false
+
+    /// Whether the sweep stopped with an error.
+    public var cancelled: Bool { condition.lock(); defer { condition.unlock() }; return stopped }
+
+    public init() {}
+
+    /// Task i has ended.
+    public func end(_ i: Int) {
+        condition.lock(); ended.insert(i); condition.broadcast(); condition.unlock()
+    }
+
+    /// Every task has ended (the sweep is over): the merge takes what is done and finishes.
+    public func endAll() {
+        condition.lock(); all = true; condition.broadcast(); condition.unlock()
+    }
+
+    /// The sweep stopped with an error: the merge stops too, writing nothing.
+    public func cancel() {
+        condition.lock(); stopped = true; all = true; condition.broadcast(); condition.unlock()
+    }
+
+    /// Waits until task i has ended; false if the merge was cancelled.
+    func wait(for i: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !all && !ended.contains(i) { condition.wait() }
+        return !stopped
     }
 }

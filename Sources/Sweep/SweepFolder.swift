@@ -62,12 +62,26 @@ public struct SweepFolder {
     }
 
     /// Claims the folder for this process (local runs, merges).
+    /// Takes the folder's lock, then removes what a killed sweep may have left of its own
+    /// atomic writes (`metrics.csv.tmp-<pid>` and the like; nothing else).
     public func lock() throws -> FolderLock {
+        let lock: FolderLock
         do {
-            return try FolderLock(folder: path, name: ".lock") { holder in
+            lock = try FolderLock(folder: path, name: ".lock") { holder in
                 "the sweep folder '\(self.path)' is in use by another sweep (\(holder)); wait for it, or look with `ouro sweep --status \(self.path)`"
             }
         } catch let e as TensorError { throw SweepError(e.message) }
+        for name in Directory.names(at: path) ?? [] where SweepFolder.isOwnTemporary(name) { unlink(path + "/" + name) }
+        return lock
+    }
+
+    /// The files a sweep writes atomically into its folder (their temporaries may be left by a kill).
+    static let recordNames: Set<String> = [markName, "metrics.csv", "theory.csv", "report.html"]
+
+    static func isOwnTemporary(_ name: String) -> Bool {
+        guard let r = name.range(of: AtomicFile.temporaryMarker, options: .backwards) else { return false }
+        let pid = name[r.upperBound...]
+        return recordNames.contains(String(name[..<r.lowerBound])) && !pid.isEmpty && pid.allSatisfy(\.isNumber)
     }
 
     public var tasks: [SweepTask] { spec.grid.tasks }

@@ -20,16 +20,17 @@ public enum Directory {
     }
 
     /// Every entry under the folder `path` (files and folders, relative paths, in byte order),
-    /// descending into sub-folders but not through symbolic links; an unreadable folder counts
+    /// descending into sub-folders (but not through symbolic links, nor into those whose relative
+    /// path is in `skipping`: they are listed, not their contents); an unreadable folder counts
     /// as empty.
-    public static func walk(_ path: String) -> [String] {
+    public static func walk(_ path: String, skipping: Set<String> = []) -> [String] {
         var out: [String] = []
         func visit(_ dir: String, _ prefix: String) {
             for name in names(at: dir) ?? [] {
                 let rel = prefix + name, full = dir + "/" + name
                 out.append(rel)
                 var s = stat()
-                if lstat(full, &s) == 0 && (s.st_mode & S_IFMT) == S_IFDIR { visit(full, rel + "/") }
+                if !skipping.contains(rel) && lstat(full, &s) == 0 && (s.st_mode & S_IFMT) == S_IFDIR { visit(full, rel + "/") }
             }
         }
         visit(path, "")

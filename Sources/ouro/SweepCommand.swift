@@ -76,11 +76,11 @@ struct SweepCommand: ParsableCommand {
         let lock = try folder.lock()
         defer { lock.release() }
         let tty = isatty(2) != 0
-        let summary = try LocalSweep(folder: folder, jobs: workers, threads: perWorker, started: started).run { line, final in
+        let (summary, merged) = try LocalSweep(folder: folder, jobs: workers, threads: perWorker, started: started).runAndMerge { line, final in
             let text = tty ? "\r\u{1B}[K" + line + (final ? "\n" : "") : line + "\n"
             FileHandle.standardError.write(Data(text.utf8))
         }
-        report(try SweepMerge.merge(folder), folder)
+        report(try merged.get(), folder)
         do { print("report: " + (try HTMLReport.write(folder: folder.path))) }
         catch { FileHandle.standardError.write(Data("ouro sweep: could not write the report: \(error)\n".utf8)) }
         if summary.failed > 0 {
