@@ -90,7 +90,7 @@ bench-kde: build
 
 ## bench-sweep: what a sweep's task costs beyond its work (100 Gaussian tasks on 2 workers against one process)
 bench-sweep: build
-	bench/sweep_bench.sh "100 1000 3000"
+	bench/sweep_bench.sh "100 300 1000 3000"
 
 ## docs: regenerate docs/API.md from the bindings' help text (a test checks it is current)
 docs: build

@@ -104,6 +104,14 @@ void ouro_bridge_push_function(lua_State *L, void *box) {
     lua_pushcclosure(L, trampoline, 1);
 }
 
+void *ouro_bridge_function_box(lua_State *L, int i) {
+    if (lua_tocfunction(L, i) != trampoline) return NULL;
+    if (!lua_getupvalue(L, i, 1)) return NULL;
+    void *box = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return box;
+}
+
 void ouro_bridge_push_function_upvalue(lua_State *L, void *box) {
     lua_pushlightuserdata(L, box);
     lua_insert(L, -2);

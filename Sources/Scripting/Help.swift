@@ -94,14 +94,11 @@ enum Help {
         return lines.joined(separator: "\n")
     }
 
+    /// The help text of a function the host made (its box knows it); nil for any other value.
     private static func documented(_ lua: Lua, _ i: Int32) -> String? {
-        let at = lua_absindex(lua.L, i)
-        lua.rawField(ouro_lua_registryindex(), LuaHost.docsTable)
-        defer { lua.pop(2) }
-        guard lua.type(-1) == LUA_TTABLE else { lua.pushNil(); return nil }
-        lua_pushvalue(lua.L, at)
-        lua_rawget(lua.L, -2)
-        return lua.toString(-1)
+        guard let box = ouro_bridge_function_box(lua.L, i) else { return nil }
+        let doc = Unmanaged<LuaFunction>.fromOpaque(box).takeUnretainedValue().doc
+        return doc.isEmpty ? nil : doc
     }
 
     private static func definedAt(_ lua: Lua, _ i: Int32) -> String {

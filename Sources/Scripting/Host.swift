@@ -25,8 +25,27 @@ public struct Binding {
 public final class LuaHost {
     public let L: OpaquePointer
     private var functions: [LuaFunction] = []
-    /// Help text of every public binding, by qualified name ("ouro.tensor.zeros", "Tensor:sum").
-    public internal(set) var docs: [String: String] = [:]
+    /// Help text of every public binding, by qualified name ("ouro.tensor.zeros", "Tensor:sum"):
+    /// made from the bindings registered when first asked for (a host made for one sweep task
+    /// never asks; building it cost as much as the rest of the host).
+    public var docs: [String: String] {
+        if let d = docsMade { return d }
+        var d: [String: String] = [:]
+        for group in docGroups {
+            for b in group.bindings where !(group.skipEmpty && b.doc.isEmpty) { d[group.prefix + b.name] = b.doc }
+        }
+        docsMade = d
+        return d
+    }
+    private var docsMade: [String: String]?
+    /// Bindings registered, with the prefix their names take in `docs` ("ouro.tensor.", "Tensor:").
+    private var docGroups: [(prefix: String, bindings: [Binding], skipEmpty: Bool)] = []
+
+    /// Adds bindings' help texts under prefix + name.
+    func document(_ prefix: String, _ bindings: [Binding], skipEmpty: Bool = false) {
+        docGroups.append((prefix, bindings, skipEmpty))
+        docsMade = nil
+    }
     var allocatedSinceGC = 0
     /// This host's interruption request (its own, beside the process's Ctrl-C): set while it runs
     /// code, so long Swift computations it started can be stopped without stopping other hosts.
@@ -77,20 +96,8 @@ public final class LuaHost {
     func pushFunction(_ name: String, doc: String, isMethod: Bool = false, _ body: @escaping (Args) throws -> Int32) {
         let f = LuaFunction(name: name, doc: doc, isMethod: isMethod, body: body)
         functions.append(f)
-        ouro_bridge_push_function(L, Unmanaged.passUnretained(f).toOpaque())
-        // Remember the doc string keyed by the function value, for help().
-        guard !doc.isEmpty else { return }
-        lua.rawField(ouro_lua_registryindex(), LuaHost.docsTable)
-        if lua_type(L, -1) == LUA_TTABLE {
-            lua_pushvalue(L, -2)
-            lua.push(doc)
-            lua_rawset(L, -3)
-        }
-        lua.pop()
+        ouro_bridge_push_function(L, Unmanaged.passUnretained(f).toOpaque())     // help(f) finds f.doc through it
     }
-
-    /// Registry key of the table mapping function values to their help text.
-    static let docsTable = "ouro.docs"
 
     /// Pushes a Lua function whose upvalue 2 is the value now on top of the stack (popped):
     /// bindings reach it at `lua_upvalueindex(2)`.
@@ -106,8 +113,8 @@ public final class LuaHost {
         for b in bindings {
             pushFunction(b.name, doc: b.doc, b.body)
             lua.setRawField(-2, b.name)
-            docs["\(prefix).\(b.name)"] = b.doc
         }
+        document(prefix + ".", bindings)
     }
 
     /// Registers a userdata class: a locked metatable named `kind` with `__gc`, `__name`,
@@ -129,18 +136,18 @@ public final class LuaHost {
         for m in meta {
             pushFunction(m.name, doc: m.doc, m.body)
             lua.setRawField(-2, m.name)
-            if !m.doc.isEmpty { docs["\(display):\(m.name)"] = m.doc }
         }
+        document(display + ":", meta, skipEmpty: true)
         lua.newTable(nrec: methods.count)
         for m in methods {
             pushFunction(m.name, doc: m.doc, isMethod: true, m.body)
             lua.setRawField(-2, m.name)
-            docs["\(display):\(m.name)"] = m.doc
         }
+        document(display + ":", methods)
         if let index {
             lua.setRawField(-2, "__methods")
             pushFunction("__index", doc: index.doc, index.body)
-            docs["\(display):__index"] = index.doc
+            document(display + ":", [index])
         }
         lua.setRawField(-2, "__index")
         lua.pop()
@@ -149,8 +156,6 @@ public final class LuaHost {
     // MARK: the ouro table
 
     private func installOuro() {
-        lua.newTable()
-        lua.setRawField(ouro_lua_registryindex(), LuaHost.docsTable)
         Sources.install(lua)
         lua.newTable()
         lua.push(LuaHost.version); lua.setRawField(-2, "version")
@@ -176,11 +181,12 @@ public final class LuaHost {
         lua.setRawField(-2, "nn")
         pushLibrary("ouro.optim", NNBindings.optim)
         lua.setRawField(-2, "optim")
-        for b in UtilBindings.functions + ScriptArgumentBindings.functions + AutogradBindings.functions + LoopBindings.functions + PlotBindings.functions + PluginBindings.functions + Help.functions {
+        let top = UtilBindings.functions + ScriptArgumentBindings.functions + AutogradBindings.functions + LoopBindings.functions + PlotBindings.functions + PluginBindings.functions + Help.functions
+        for b in top {
             pushFunction(b.name, doc: b.doc, b.body)
             lua.setRawField(-2, b.name)
-            docs["ouro.\(b.name)"] = b.doc
         }
+        document("ouro.", top)
         // global `ouro`, and package.loaded.ouro so that require "ouro" works
         lua_pushvalue(L, -1)
         lua_setglobal(L, "ouro")

@@ -7,12 +7,14 @@ enum RNGBindings {
         host.registerClass(kind: Userdata.rng, display: "RNG", methods: methods, meta: [
             Binding("__tostring", "") { a in a.lua.push("ouro.rng(key \(try a.rng(1).key))"); return 1 },
         ])
-        host.pushFunction("rng", doc: "ouro.rng(seed) — a seeded, splittable random generator; the same seed gives the same numbers, bit for bit.") { a in
-            let seed = try a.integer(1)
-            Userdata.push(a.lua, RNG(seed: seed), kind: Userdata.rng)
-            return 1
-        }
-        host.docs["ouro.rng"] = "ouro.rng(seed) — a seeded, splittable random generator."
+        host.pushFunction(rng.name, doc: rng.doc, rng.body)
+        host.document("ouro.", [rng])
+    }
+
+    static let rng = Binding("rng", "ouro.rng(seed) — a seeded, splittable random generator; the same seed gives the same numbers, bit for bit.") { a in
+        let seed = try a.integer(1)
+        Userdata.push(a.lua, RNG(seed: seed), kind: Userdata.rng)
+        return 1
     }
 
     /// The shape argument of a sampler: a table or a single size.

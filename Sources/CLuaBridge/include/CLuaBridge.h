@@ -19,6 +19,8 @@ void ouro_bridge_set_dispatch(ouro_dispatch_fn fn);
 void ouro_bridge_push_function(lua_State *L, void *box);
 /* The same with the value on top of the stack (popped) as upvalue 2, reachable from Swift. */
 void ouro_bridge_push_function_upvalue(lua_State *L, void *box);
+/* The box of the Swift function at index i (pushed by the two above), or NULL for any other value. */
+void *ouro_bridge_function_box(lua_State *L, int i);
 
 /* A new state whose allocator tracks (and can cap) memory; NULL if out of memory. */
 lua_State *ouro_bridge_newstate(void);
