@@ -322,12 +322,19 @@ public final class RunStore {
     /// generations 1…T. Nothing for no curves.
     public func writeTheory(_ curves: [String: [Double]]) throws {
         guard !curves.isEmpty else { return }
-        var out = "run,workflow,generation,metric,value\n"
-        let prefix = CSV.field(run) + "," + CSV.field(workflow) + ","
+        var out = Array("run,workflow,generation,metric,value\n".utf8)
+        let prefix = Array((CSV.field(run) + "," + CSV.field(workflow) + ",").utf8)
         for name in curves.keys.sorted() {
-            for (i, v) in curves[name]!.enumerated() { out += prefix + "\(i + 1)," + CSV.field(name) + "," + CSV.number(v) + "\n" }
+            let metric = Array(("," + CSV.field(name) + ",").utf8)
+            for (i, v) in curves[name]!.enumerated() {
+                out += prefix
+                CSV.appendInteger(i + 1, to: &out)
+                out += metric
+                out += CSV.number(v).utf8
+                out.append(0x0A)
+            }
         }
-        try folder.write(Array(out.utf8), to: dir + "/theory.csv")
+        try folder.write(out, to: dir + "/theory.csv")
     }
 
     public func writeManifest(_ manifest: [String: Any]) throws {
