@@ -55,7 +55,7 @@ let package = Package(
         ]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "NN", "Tensor"]),
-        .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Report", "Tensor"]),
+        .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Report", "Tensor", "CProcess"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Report", "Tensor"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Tensor"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),

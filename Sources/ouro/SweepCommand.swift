@@ -180,8 +180,8 @@ struct SweepCommand: ParsableCommand {
                 continue
             }
             if runner == nil {
-                runner = TaskRunner(folder: try SweepFolder(existing: dir), execute: SweepCommand.execute)
-                tasks = runner!.folder.tasks
+                let r = TaskRunner(folder: try SweepFolder(existing: dir), execute: SweepCommand.execute)
+                (runner, tasks) = (r, r.folder.tasks)
             }
             guard let r = runner, let i = Int(line), i >= 0, i < tasks.count else { throw SweepError("worker: no task '\(line)' in \(dir)") }
             try r.run(tasks[i])

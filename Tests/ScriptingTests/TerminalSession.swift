@@ -1,3 +1,4 @@
+import CProcess
 import Foundation
 
 /// A program on a real pseudo-terminal, driven through a private tmux server: keys go in with
@@ -75,12 +76,7 @@ final class TerminalSession {
             var attributes = posix_spawnattr_t()
             posix_spawnattr_init(&attributes)
             defer { posix_spawnattr_destroy(&attributes) }
-            var none = sigset_t(), all = sigset_t()
-            sigemptyset(&none)
-            sigfillset(&all)
-            posix_spawnattr_setsigmask(&attributes, &none)
-            posix_spawnattr_setsigdefault(&attributes, &all)
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+            ouro_spawn_default_signals(&attributes)
             var pid: pid_t = 0
             let rc = posix_spawnp(&pid, "tmux", &actions, &attributes, argv, environ)
             if rc == EBADF { continue }     // a listed descriptor closed meanwhile: list again

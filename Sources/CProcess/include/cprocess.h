@@ -1,6 +1,7 @@
 #ifndef OURO_CPROCESS_H
 #define OURO_CPROCESS_H
 #include <sys/types.h>
+#include <spawn.h>
 
 /* Asks the kernel to send `sig` to this process when its parent ends (Linux prctl
    PR_SET_PDEATHSIG), so that a sweep's tasks end with the sweep however it ends. Returns 0, or -1
@@ -9,4 +10,8 @@ int ouro_end_with_parent(int sig, pid_t parent);
 
 /* pipe2(fds, O_CLOEXEC): a pipe whose ends no child started meanwhile by another thread inherits. */
 int ouro_pipe_cloexec(int fds[2]);
+
+/* Sets spawn attributes so that the child starts with no signal blocked and every signal at its
+   default action, whatever the spawning thread blocks or ignores. Returns posix_spawn's 0 or error. */
+int ouro_spawn_default_signals(posix_spawnattr_t *attributes);
 #endif
