@@ -10,13 +10,17 @@ public struct ScriptError: Error, CustomStringConvertible {
     public var description: String { traceback.isEmpty ? message : traceback }
 }
 
-/// One binding as declared by a binding file: name, help text, body.
-public struct Binding {
+/// One binding as declared by a binding file: name, help text, body. Its Lua-callable forms are
+/// made once with it, so that every host (a sweep makes one per task) pushes the same objects.
+public final class Binding {
     public let name: String
     public let doc: String
     public let body: (Args) throws -> Int32
+    let asFunction: LuaFunction, asMethod: LuaFunction
     public init(_ name: String, _ doc: String, _ body: @escaping (Args) throws -> Int32) {
         self.name = name; self.doc = doc; self.body = body
+        asFunction = LuaFunction(name: name, doc: doc, isMethod: false, body: body)
+        asMethod = LuaFunction(name: name, doc: doc, isMethod: true, body: body)
     }
 }
 
@@ -94,8 +98,16 @@ public final class LuaHost {
 
     /// Pushes a Lua function that runs `body`.
     func pushFunction(_ name: String, doc: String, isMethod: Bool = false, _ body: @escaping (Args) throws -> Int32) {
-        let f = LuaFunction(name: name, doc: doc, isMethod: isMethod, body: body)
-        functions.append(f)
+        push(LuaFunction(name: name, doc: doc, isMethod: isMethod, body: body))
+    }
+
+    /// Pushes a binding as a Lua function (or a method: errors then count arguments after self).
+    func push(_ b: Binding, isMethod: Bool = false) {
+        push(isMethod ? b.asMethod : b.asFunction)
+    }
+
+    private func push(_ f: LuaFunction) {
+        functions.append(f)                                   // kept alive as long as this host
         ouro_bridge_push_function(L, Unmanaged.passUnretained(f).toOpaque())     // help(f) finds f.doc through it
     }
 
@@ -111,7 +123,7 @@ public final class LuaHost {
     func pushLibrary(_ prefix: String, _ bindings: [Binding]) {
         lua.newTable(nrec: bindings.count)
         for b in bindings {
-            pushFunction(b.name, doc: b.doc, b.body)
+            push(b)
             lua.setRawField(-2, b.name)
         }
         document(prefix + ".", bindings)
@@ -134,19 +146,19 @@ public final class LuaHost {
         pushFunction("__gc", doc: "") { a in Userdata.collect(a.lua, 1, kind: kind); return 0 }
         lua.setRawField(-2, "__gc")
         for m in meta {
-            pushFunction(m.name, doc: m.doc, m.body)
+            push(m)
             lua.setRawField(-2, m.name)
         }
         document(display + ":", meta, skipEmpty: true)
         lua.newTable(nrec: methods.count)
         for m in methods {
-            pushFunction(m.name, doc: m.doc, isMethod: true, m.body)
+            push(m, isMethod: true)
             lua.setRawField(-2, m.name)
         }
         document(display + ":", methods)
         if let index {
             lua.setRawField(-2, "__methods")
-            pushFunction("__index", doc: index.doc, index.body)
+            push(index)
             document(display + ":", [index])
         }
         lua.setRawField(-2, "__index")
@@ -183,7 +195,7 @@ public final class LuaHost {
         lua.setRawField(-2, "optim")
         let top = UtilBindings.functions + ScriptArgumentBindings.functions + AutogradBindings.functions + LoopBindings.functions + PlotBindings.functions + PluginBindings.functions + Help.functions
         for b in top {
-            pushFunction(b.name, doc: b.doc, b.body)
+            push(b)
             lua.setRawField(-2, b.name)
         }
         document("ouro.", top)

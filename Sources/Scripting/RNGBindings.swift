@@ -7,7 +7,7 @@ enum RNGBindings {
         host.registerClass(kind: Userdata.rng, display: "RNG", methods: methods, meta: [
             Binding("__tostring", "") { a in a.lua.push("ouro.rng(key \(try a.rng(1).key))"); return 1 },
         ])
-        host.pushFunction(rng.name, doc: rng.doc, rng.body)
+        host.push(rng)
         host.document("ouro.", [rng])
     }
 
