@@ -132,9 +132,8 @@ public final class RunFolder {
     }
 
     static func isOwnTemporary(_ name: String) -> Bool {
-        guard let r = name.range(of: AtomicFile.temporaryMarker, options: .backwards) else { return false }
-        let base = String(name[..<r.lowerBound]), pid = name[r.upperBound...]
-        return (recordNames.contains(base) || isGenerationFile(base)) && !pid.isEmpty && pid.allSatisfy(\.isNumber)
+        guard let base = AtomicFile.temporaryTarget(of: name) else { return false }
+        return recordNames.contains(base) || isGenerationFile(base)
     }
 
     /// `gen-XXX.safetensors` (a generation's weights), `gen-XXX.png` or `gen-XXX.txt` (its samples).

@@ -61,9 +61,8 @@ public struct SweepFolder {
         catch { throw SweepError("'\(file)' is damaged or from another version of ouro: \(error)") }
     }
 
-    /// Claims the folder for this process (local runs, merges).
-    /// Takes the folder's lock, then removes what a killed sweep may have left of its own
-    /// atomic writes (`metrics.csv.tmp-<pid>` and the like; nothing else).
+    /// Claims the folder for this process (local runs, merges), then removes what a killed sweep
+    /// may have left of its own atomic writes (`metrics.csv.tmp-<pid>` and the like; nothing else).
     public func lock() throws -> FolderLock {
         let lock: FolderLock
         do {
@@ -79,9 +78,7 @@ public struct SweepFolder {
     static let recordNames: Set<String> = [markName, "metrics.csv", "theory.csv", "report.html"]
 
     static func isOwnTemporary(_ name: String) -> Bool {
-        guard let r = name.range(of: AtomicFile.temporaryMarker, options: .backwards) else { return false }
-        let pid = name[r.upperBound...]
-        return recordNames.contains(String(name[..<r.lowerBound])) && !pid.isEmpty && pid.allSatisfy(\.isNumber)
+        AtomicFile.temporaryTarget(of: name).map(recordNames.contains) ?? false
     }
 
     public var tasks: [SweepTask] { spec.grid.tasks }

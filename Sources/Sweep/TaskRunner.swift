@@ -51,15 +51,8 @@ public struct TaskRunner {
         if let failure = TaskRunner.redirected(to: fd, { execute(script, ["--help-json"]) }) {
             return .failure(SweepError(failure))
         }
-        var bytes: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 65536)
         lseek(fd, 0, SEEK_SET)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            bytes += buffer[0..<n]
-        }
-        return .success(String(decoding: bytes, as: UTF8.self))
+        return .success(String(decoding: FileHandle(fileDescriptor: fd, closeOnDealloc: false).readDataToEndOfFile(), as: UTF8.self))
     }
 
     /// Runs body with this process's stdout and stderr both going to `log`, as a terminal would show

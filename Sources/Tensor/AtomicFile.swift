@@ -8,6 +8,14 @@ public enum AtomicFile {
     /// The suffix of temporary files (followed by the writer's process id).
     public static let temporaryMarker = ".tmp-"
 
+    /// The file a temporary named `<file>.tmp-<pid>` was being written for, or nil if `name` is
+    /// not such a temporary (what a kill during a write leaves; folders tidy their own).
+    public static func temporaryTarget(of name: String) -> String? {
+        guard let r = name.range(of: temporaryMarker, options: .backwards) else { return nil }
+        let pid = name[r.upperBound...]
+        return !pid.isEmpty && pid.allSatisfy(\.isNumber) ? String(name[..<r.lowerBound]) : nil
+    }
+
     /// Throws unless `path` can name a file: not empty, no NUL byte.
     public static func validate(_ path: String) throws {
         guard !path.isEmpty else { throw TensorError("the file path is empty") }
