@@ -4,8 +4,9 @@ import Tensor
 /// JSON text for run records, written directly: keys sorted, numbers as the shortest text that
 /// reads back to the same double (non-finite ones as strings), two-space indentation. Foundation's
 /// serializer takes tens of milliseconds for a manifest with 10 000 timings; this takes one.
-enum JSONText {
-    static func encode(_ value: Any, pretty: Bool = true) -> String {
+public enum JSONText {
+    /// The JSON text of a value made of String, Bool, Int, Double, arrays and [String: Any].
+    public static func encode(_ value: Any, pretty: Bool = true) -> String {
         var out = ""
         write(value, to: &out, indent: pretty ? 0 : nil)
         return out
@@ -16,7 +17,11 @@ enum JSONText {
         case let s as String: string(s, to: &out)
         case let b as Bool: out += b ? "true" : "false"
         case let i as Int: out += String(i)
-        case let d as Double: out += d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) + ".0" : "\(d)") : "\"\(CSV.number(d))\""
+        case let d as Double: double(d, to: &out)
+        // Arrays of numbers are written without boxing each element into an Any (the timings of
+        // a manifest); the text is the same as the general case's, a flat array.
+        case let a as [Double]: flat(a, to: &out, indent: indent, double)
+        case let a as [Int]: flat(a, to: &out, indent: indent) { v, o in o += String(v) }
         case let a as [Any]:
             if a.isEmpty { out += "[]"; return }
             let flat = a.allSatisfy { $0 is Double || $0 is Int || $0 is Bool }
@@ -42,6 +47,19 @@ enum JSONText {
             out += "}"
         default: string("\(value)", to: &out)
         }
+    }
+
+    private static func double(_ d: Double, to out: inout String) {
+        out += d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) + ".0" : "\(d)") : "\"\(CSV.number(d))\""
+    }
+
+    private static func flat<T>(_ a: [T], to out: inout String, indent: Int?, _ element: (T, inout String) -> Void) {
+        out += "["
+        for (k, v) in a.enumerated() {
+            if k > 0 { out += indent == nil ? "," : ", " }
+            element(v, &out)
+        }
+        out += "]"
     }
 
     private static func newline(_ indent: Int, _ out: inout String) {

@@ -26,14 +26,12 @@ public final class RunFolder {
         guard !path.isEmpty else { throw LoopError("'out' is empty: give the folder for the run's records") }
         guard !path.utf8.contains(0) else { throw LoopError("'out' contains a NUL byte") }
         self.path = path
-        let fm = FileManager.default
-        var isDir: ObjCBool = false
-        if fm.fileExists(atPath: path, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw LoopError("'out' = '\(path)' is a file, not a folder") }
+        var s = stat()
+        if stat(path, &s) == 0 {
+            guard (s.st_mode & S_IFMT) == S_IFDIR else { throw LoopError("'out' = '\(path)' is a file, not a folder") }
             try RunFolder.refuseForeign(path, entries: try RunFolder.entries(path))
         } else {
-            do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) }
-            catch { throw LoopError("cannot create the run folder '\(path)': \(RunFolder.reason(error))") }
+            guard Directory.make(path) else { throw LoopError("cannot create the run folder '\(path)': \(String(cString: strerror(errno)))") }
         }
         try lock()
         do {

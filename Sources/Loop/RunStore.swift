@@ -204,8 +204,7 @@ public final class RunStore {
             lastWrite = DispatchTime.now().uptimeNanoseconds
             guard !pending.isEmpty else { return }
             if fd < 0 {
-                do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-                catch { throw LoopError("cannot create '\(dir)': \(RunFolder.reason(error))") }
+                guard Directory.make(dir) else { throw LoopError("cannot create '\(dir)': \(String(cString: strerror(errno)))") }
                 fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (fresh ? O_TRUNC : 0), 0o644)
                 guard fd >= 0 else { throw LoopError(AtomicFile.failure("cannot open '\(path)'").message) }
             }
@@ -223,13 +222,18 @@ public final class RunStore {
     /// Where a neural model's weights after `generation` are kept (safetensors): a resumed run
     /// draws that generation's samples again from them instead of storing every sample.
     public func checkpointPath(seed: Int, generation: Int) -> String {
-        seedDir(seed) + "/" + String(format: "gen-%03d.safetensors", generation)
+        seedDir(seed) + "/" + RunStore.generationFile(generation, "safetensors")
+    }
+
+    /// A generation's file name: `gen-007.ext` (at least three digits, as `%03d` pads).
+    public static func generationFile(_ generation: Int, _ ext: String) -> String {
+        let digits = String(generation)
+        return "gen-" + String(repeating: "0", count: max(0, 3 - digits.count)) + digits + "." + ext
     }
 
     /// Writes a model's weights for a generation (atomically, creating the seed's folder).
     public func saveCheckpoint(_ model: WeightCheckpointing, seed: Int, generation: Int) throws {
-        do { try FileManager.default.createDirectory(atPath: seedDir(seed), withIntermediateDirectories: true) }
-        catch { throw LoopError("cannot create '\(seedDir(seed))': \(RunFolder.reason(error))") }
+        guard Directory.make(seedDir(seed)) else { throw LoopError("cannot create '\(seedDir(seed))': \(String(cString: strerror(errno)))") }
         do { try model.saveWeights(to: checkpointPath(seed: seed, generation: generation)) }
         catch let e as TensorError { throw LoopError(e.message) }
     }

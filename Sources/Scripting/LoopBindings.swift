@@ -354,19 +354,17 @@ enum LoopBindings {
         if let out = p.config.out, let first = p.config.seeds.first {
             // Models show their samples for the run's first seed: image models a grid in
             // out/samples/gen-XXX.png, language models a few documents in out/samples/gen-XXX.txt.
+            // (Models that show nothing, the Gaussian's, pay only the two casts per generation.)
             cb.generationDone = { model, ctx in
                 guard ctx.seed == first else { return }
-                let path = out + String(format: "/samples/gen-%03d", ctx.generation)
-                func folder() throws {
-                    do { try FileManager.default.createDirectory(atPath: out + "/samples", withIntermediateDirectories: true) }
-                    catch { throw LuaError("cannot create '\(out)/samples': \(error.localizedDescription)") }
+                func path(_ ext: String) throws -> String {
+                    guard Directory.make(out + "/samples") else { throw LuaError("cannot create '\(out)/samples': \(String(cString: strerror(errno)))") }
+                    return out + "/samples/" + RunStore.generationFile(ctx.generation, ext)
                 }
                 if let m = model as? ImageSampling, let (images, columns) = try m.sampleGrid(rng: ctx.rng) {
-                    try folder()
-                    try PNG.write(ImageGrid.render(images, columns: columns, scale: 2), to: path + ".png")
+                    try PNG.write(ImageGrid.render(images, columns: columns, scale: 2), to: try path("png"))
                 } else if let m = model as? DocumentModel {
-                    try folder()
-                    try AtomicFile.write(try m.sampleDocuments(8, rng: ctx.rng).fortuneText(), to: path + ".txt")
+                    try AtomicFile.write(try m.sampleDocuments(8, rng: ctx.rng).fortuneText(), to: try path("txt"))
                 }
             }
         }

@@ -33,11 +33,29 @@ enum PluginBindings {
     /// Installs the sandbox builder (host init).
     static func install(_ host: LuaHost) {
         let L = host.L
-        let status = SandboxSource.code.withCString { luaL_loadbufferx(L, $0, strlen($0), "=sandbox", "t") }
+        let status = compiledSandbox.map { chunk in
+            chunk.withUnsafeBytes { luaL_loadbufferx(L, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count, "=sandbox", "b") }
+        } ?? SandboxSource.code.withCString { luaL_loadbufferx(L, $0, strlen($0), "=sandbox", "t") }
         guard status == LUA_OK else { host.lua.pop(); return }
         lua_getglobal(L, "ouro"); lua_getglobal(L, "string"); lua_getglobal(L, "table"); lua_getglobal(L, "math"); lua_getglobal(L, "utf8")
         if ouro_bridge_pcall(L, 5, 1, 0) == LUA_OK { host.lua.setRawField(ouro_lua_registryindex(), envKey) } else { host.lua.pop() }
     }
+
+    /// The sandbox builder compiled once per process (lua_dump of the text, debug information
+    /// kept): every host loads these bytes instead of parsing the source again — a sweep makes a
+    /// host per task. Nil if it cannot be made; hosts then compile the text.
+    static let compiledSandbox: [UInt8]? = {
+        guard let L = luaL_newstate() else { return nil }
+        defer { lua_close(L) }
+        guard SandboxSource.code.withCString({ luaL_loadbufferx(L, $0, strlen($0), "=sandbox", "t") }) == LUA_OK else { return nil }
+        var chunk: [UInt8] = []
+        let status = lua_dump(L, { _, p, size, ud in
+            guard let p, let ud else { return 1 }
+            ud.assumingMemoryBound(to: [UInt8].self).pointee.append(contentsOf: UnsafeRawBufferPointer(start: p, count: size))
+            return 0
+        }, &chunk, 0)
+        return status == 0 && !chunk.isEmpty ? chunk : nil
+    }()
 
     /// Runs `body` (which calls into Lua on `lua`) under a plugin's budgets; budget overruns and
     /// errors come back as LuaError naming the plugin. Budgets nest: a plugin that calls another

@@ -19,6 +19,31 @@ public enum Directory {
         return out
     }
 
+    /// Makes the folder `path` and any missing parents, as `mkdir -p` does; true if it is a folder
+    /// afterwards, false with errno saying why not (ENOTDIR or EEXIST where a file is in the way).
+    /// One mkdir(2) where the parent exists: FileManager's createDirectory looks at every
+    /// component first, which a sweep pays for every task.
+    @discardableResult
+    public static func make(_ path: String) -> Bool {
+        if mkdir(path, 0o777) == 0 || errno == EEXIST && isFolder(path) { return true }
+        guard errno == ENOENT else { return false }
+        var parent = Substring(path)
+        while parent.count > 1 && parent.hasSuffix("/") { parent = parent.dropLast() }
+        guard let slash = parent.lastIndex(of: "/") else { errno = ENOENT; return false }
+        parent = parent[..<slash]
+        guard !parent.isEmpty, make(String(parent)) else { return false }
+        return mkdir(path, 0o777) == 0 || errno == EEXIST && isFolder(path)
+    }
+
+    /// Whether `path` is a folder (following symbolic links); errno is EEXIST if something else is there.
+    public static func isFolder(_ path: String) -> Bool {
+        var s = stat()
+        let found = stat(path, &s) == 0
+        if found && (s.st_mode & S_IFMT) == S_IFDIR { return true }
+        errno = found ? EEXIST : errno
+        return false
+    }
+
     /// Every entry under the folder `path` (files and folders, relative paths, in byte order),
     /// descending into sub-folders (but not through symbolic links, nor into those whose relative
     /// path is in `skipping`: they are listed, not their contents); an unreadable folder counts

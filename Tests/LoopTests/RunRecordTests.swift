@@ -170,3 +170,27 @@ func scratchFolder(_ name: String) -> String {
         #expect(Checksum.of(base) == h, "deterministic")
     }
 }
+
+@Suite struct JSONTextTests {
+    /// The records' JSON (and through it every run's identity checksum) must not change with how
+    /// a value is held: arrays of doubles and integers (written without boxing) read like any other
+    /// flat array; keys sorted; non-finite numbers as strings.
+    @Test func typedAndGeneralArraysReadAlike() {
+        let doc: [String: Any] = [
+            "t": [0.5, 2.0, -1e-300, .infinity] as [Double], "s": [3, -1] as [Int],
+            "m": [1, 0.5, true] as [Any], "o": ["k": "v"], "e": [Double](),
+        ]
+        #expect(JSONText.encode(doc) == """
+            {
+              "e" : [],
+              "m" : [1, 0.5, true],
+              "o" : {
+                "k" : "v"
+              },
+              "s" : [3, -1],
+              "t" : [0.5, 2.0, -1e-300, "inf"]
+            }
+            """)
+        #expect(JSONText.encode(doc, pretty: false) == #"{"e":[],"m":[1,0.5,true],"o":{"k":"v"},"s":[3,-1],"t":[0.5,2.0,-1e-300,"inf"]}"#)
+    }
+}
