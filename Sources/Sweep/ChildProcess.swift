@@ -1,8 +1,9 @@
 import Foundation
 import CProcess
+import Tensor
 
-/// A child process started with posix_spawn: the sweep's workers, the script's `--help-json`,
-/// sbatch. Foundation's Process takes about 50 ms to start a child on Linux (posix_spawn: under
+/// A child process started with posix_spawn (the sweep's workers, the script's `--help-json`,
+/// sbatch) or forked (a sweep's first workers: `forking`). Foundation's Process takes about 50 ms to start a child on Linux (posix_spawn: under
 /// 1 ms), which alone cost a sweep of small tasks more than its target. The child runs with every
 /// signal at its default and none blocked, in this process's group (Ctrl-C at a terminal reaches
 /// it too); the streams not piped are inherited.
@@ -28,29 +29,12 @@ public final class ChildProcess {
     /// (without argv[0]) and `environment` (nil: this process's), with pipes for the streams asked.
     public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                 pipeInput: Bool = false, pipeOutput: Bool = false, pipeErrors: Bool = false, searchPath: Bool = false) throws {
-        var pipes: [(parent: Int32, child: Int32, target: Int32)] = []
-        func makePipe(_ target: Int32) throws -> Int32 {
-            var fds: [Int32] = [-1, -1]
-            guard ouro_pipe_cloexec(&fds) == 0 else { throw SweepError("cannot make a pipe: \(String(cString: strerror(errno)))") }
-            let (parent, child) = target == 0 ? (fds[1], fds[0]) : (fds[0], fds[1])
-            pipes.append((parent, child, target))
-            return parent
-        }
-        defer { for p in pipes { close(p.child) } }
-        do {
-            let i = pipeInput ? try makePipe(0) : -1
-            output = pipeOutput ? try makePipe(1) : -1
-            errors = pipeErrors ? try makePipe(2) : -1
-            input = i
-        } catch {
-            for p in pipes { close(p.parent) }
-            throw error
-        }
-
+        let pipes = try Pipes(input: pipeInput, output: pipeOutput, errors: pipeErrors)
+        defer { pipes.closeChildEnds() }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        for p in pipes { posix_spawn_file_actions_adddup2(&actions, p.child, p.target) }
+        for p in pipes.all { posix_spawn_file_actions_adddup2(&actions, p.child, p.target) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -64,10 +48,61 @@ public final class ChildProcess {
         let rc = searchPath ? posix_spawnp(&child, executable, &actions, &attributes, argv, envp)
                             : posix_spawn(&child, executable, &actions, &attributes, argv, envp)
         guard rc == 0 else {
-            for p in pipes { close(p.parent) }
+            pipes.closeParentEnds()
             throw SweepError("cannot start '\(executable)': \(String(cString: strerror(rc)))")
         }
-        pid = child
+        (pid, input, output, errors) = (child, pipes.input, pipes.output, pipes.errors)
+    }
+
+    /// Forks this process, with its stdin and stdout piped, and runs `body` in the child (which
+    /// must end it: exit). No program is loaded, so the child is ready at once; its signals are
+    /// reset and it ends with this process (`ouro_fork_worker`). Nil where a fork is not safe:
+    /// this process runs more than one thread.
+    public static func forking(_ body: () -> Never) throws -> ChildProcess? {
+        guard Directory.names(at: "/proc/self/task")?.count == 1 else { return nil }
+        let pipes = try Pipes(input: true, output: true, errors: false)
+        let child = ouro_fork_worker(pipes.all[0].child, pipes.all[1].child)
+        if child == 0 { body() }
+        pipes.closeChildEnds()
+        guard child > 0 else {
+            pipes.closeParentEnds()
+            throw SweepError("cannot fork a worker: \(String(cString: strerror(errno)))")
+        }
+        return ChildProcess(pid: child, input: pipes.input, output: pipes.output)
+    }
+
+    private init(pid: pid_t, input: Int32, output: Int32) {
+        (self.pid, self.input, self.output, self.errors) = (pid, input, output, -1)
+    }
+
+    /// The pipes of a child's streams: for each, the parent's end, the child's end and the stream
+    /// (0, 1, 2) the child's end becomes. Made close-on-exec: no other child inherits them.
+    private struct Pipes {
+        var all: [(parent: Int32, child: Int32, target: Int32)] = []
+        var input: Int32 = -1, output: Int32 = -1, errors: Int32 = -1
+
+        init(input i: Bool, output o: Bool, errors e: Bool) throws {
+            do {
+                if i { input = try make(0) }
+                if o { output = try make(1) }
+                if e { errors = try make(2) }
+            } catch {
+                closeParentEnds()
+                closeChildEnds()
+                throw error
+            }
+        }
+
+        private mutating func make(_ target: Int32) throws -> Int32 {
+            var fds: [Int32] = [-1, -1]
+            guard ouro_pipe_cloexec(&fds) == 0 else { throw SweepError("cannot make a pipe: \(String(cString: strerror(errno)))") }
+            let (parent, child) = target == 0 ? (fds[1], fds[0]) : (fds[0], fds[1])
+            all.append((parent, child, target))
+            return parent
+        }
+
+        func closeChildEnds() { for p in all { close(p.child) } }
+        func closeParentEnds() { for p in all { close(p.parent) } }
     }
 
     deinit {

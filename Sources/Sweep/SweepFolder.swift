@@ -111,7 +111,10 @@ public struct SweepFolder {
     public func setStatus(_ t: SweepTask, _ s: TaskStatus) throws {
         let path = taskFolder(t) + "/status"
         try AtomicFile.validate(path)
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        var fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd < 0 && errno == ENOENT && Directory.make(taskFolder(t)) {     // a task whose worker ended before it began
+            fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        }
         guard fd >= 0 else { throw AtomicFile.failure("cannot write the status '\(path)'") }
         defer { close(fd) }
         try Array(s.text.utf8).withUnsafeBytes { try AtomicFile.writeAll(fd, $0, path: path) }

@@ -29,8 +29,7 @@ public struct TaskRunner {
     @discardableResult
     public func run(_ t: SweepTask) throws -> TaskStatus {
         let dir = folder.taskFolder(t)
-        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        catch { throw SweepError("cannot create the task folder '\(dir)': \(error.localizedDescription)") }
+        guard Directory.make(dir) else { throw SweepError("cannot create the task folder '\(dir)': \(String(cString: strerror(errno)))") }
         let args = folder.arguments(t)
         let log = open(dir + "/log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard log >= 0 else { throw AtomicFile.failure("cannot create the log of task \(t.index) in '\(dir)'") }
@@ -66,6 +65,7 @@ public struct TaskRunner {
         fflush(stdout); fflush(stderr)
         dup2(savedIn, 0); dup2(savedOut, 1); dup2(savedErr, 2)
         for fd in [savedIn, savedOut, savedErr, null] where fd >= 0 { close(fd) }
+        clearerr(stdin)              // a task that read /dev/null to its end must not end the worker's requests
         return failure
     }
 

@@ -7,10 +7,13 @@ import Foundation
 /// numbers are the same bit for bit on one thread or many.
 public enum Parallel {
     /// The most pieces one op is split into (the machine's cores; `OURO_OP_THREADS` overrides).
-    nonisolated(unsafe) public static var threads: Int = {
-        if let v = ProcessInfo.processInfo.environment["OURO_OP_THREADS"].flatMap(Int.init), v >= 1 { return min(v, 64) }
+    nonisolated(unsafe) public static var threads: Int = threadsFromEnvironment()
+
+    /// `OURO_OP_THREADS` (1…64), or the machine's cores.
+    public static func threadsFromEnvironment() -> Int {
+        if let v = getenv("OURO_OP_THREADS").flatMap({ Int(String(cString: $0)) }), v >= 1 { return min(v, 64) }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
-    }()
+    }
 
     /// Below this many elements an op runs on the calling thread (splitting costs more than it saves).
     public static let grain = 1 << 15

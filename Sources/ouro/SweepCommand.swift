@@ -69,7 +69,14 @@ struct SweepCommand: ParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let workers = max(1, jobs ?? cores), perWorker = threads ?? cores / workers
         // A local sweep's workers start now: their start-up overlaps the checks below.
-        let started = slurm ? nil : try LocalSweep.startWorkers(min(workers, g.taskCount), folder: path, threads: perWorker)
+        let started = slurm ? nil : try LocalSweep.startWorkers(min(workers, g.taskCount), folder: path, threads: perWorker) { dir in
+            // a forked worker: what `ouro sweep --worker DIR` would do, and how it would end
+            do { try serveWorker(dir) } catch {
+                FileHandle.standardError.write(Data("ouro: \((error as? SweepError)?.description ?? "\(error)")\n".utf8))
+                Glibc.exit(1)
+            }
+            Glibc.exit(0)
+        }
         try validate(script: script, grid: g, workers: started)
         let folder = try SweepFolder(path: path, creating: SweepSpec(script: script, grid: g, arguments: scriptArgs))
         if slurm { return try writeSlurm(folder) }

@@ -82,6 +82,27 @@ struct SweepCLITests {
         #expect(r.out.contains("merged 84 rows of 4 tasks"), "\(r.out)")
     }
 
+    /// The first workers are forks of the sweep (no program loaded again) and a replacement is a
+    /// new process: a task sees the same either way — the thread count asked for, the sweep as
+    /// its parent, its own log as stdout and stderr, nothing on stdin (and reading it to its end
+    /// does not end the worker's own requests, which come on the same stream).
+    @Test func forkedAndStartedWorkersRunTasksAlike() throws {
+        let s = try scratchFile("sweep_env.lua", """
+            local a = ouro.args{x = 1, seed = {type = "integer"}, out = "o"}
+            print("threads", os.getenv("OURO_OP_THREADS"), "parent", os.getenv("OURO_SWEEP_PARENT"), "stdin", io.read("a"))
+            io.stderr:write("to stderr\\n")
+            if a.x == 2 then os.exit(3) end
+            """)
+        let out = folder("env")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try OuroBinary.run(["sweep", s, "--grid", "x=1,2,3", "--jobs", "1", "--threads", "2", "--out", out])
+        #expect(r.status == 1 && r.err.contains("sweep: 2/3 done, 0 running, 1 failed"), "\(r.err)")
+        let logs = (0..<3).map { read(out + "/tasks/000\($0)/log") }
+        let parent = logs[0].split(separator: "\t").dropFirst(3).first.map(String.init) ?? ""
+        #expect(Int32(parent) != nil, "\(logs[0])")
+        for log in logs { #expect(log == "threads\t2\tparent\t\(parent)\tstdin\t\nto stderr\n", "\(log)") }
+    }
+
     @Test func theScriptsDeclarationsAreCheckedFirst() throws {
         let s = try scratchFile("sweep_check.lua", Self.script), out = folder("check")
         let unknown = try OuroBinary.run(["sweep", s, "--grid", "y=1,2", "--out", out])
