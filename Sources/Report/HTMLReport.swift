@@ -7,18 +7,23 @@ import Tensor
 /// generation, and the sample images and texts found in it — inline SVG and PNG, no script, nothing
 /// fetched from the network, so the page opens anywhere and can be mailed as it is.
 public enum HTMLReport {
-    /// Writes DIR/report.html and returns its path.
+    /// Writes DIR/report.html and returns its path. `metrics`: the folder's metrics table, where
+    /// the caller has read it already (a sweep's merge gathers it beside the tasks).
     @discardableResult
-    public static func write(folder dir: String) throws -> String {
+    public static func write(folder dir: String, metrics: MetricTable? = nil) throws -> String {
         let path = dir + "/report.html"
-        do { try AtomicFile.write(try html(folder: dir), to: path) } catch let e as TensorError { throw ReportError(e.message) }
+        do { try AtomicFile.write(try html(folder: dir, metrics: metrics), to: path) } catch let e as TensorError { throw ReportError(e.message) }
         return path
     }
+
+    /// The grid columns a sweep's report draws cells of: its dimensions but workflow (drawn as
+    /// the lines of each plot).
+    public static func cellColumns(_ dimensions: [String]) -> [String] { dimensions.filter { $0 != "workflow" } }
 
     /// Most grid cells drawn (the summary table has them all), images and texts shown.
     static let maxCells = 24, maxImages = 48, maxTexts = 24
 
-    public static func html(folder dir: String) throws -> String {
+    public static func html(folder dir: String, metrics: MetricTable? = nil) throws -> String {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { throw ReportError("'\(dir)' is not a folder") }
@@ -28,8 +33,7 @@ public enum HTMLReport {
         if let spec = sweepSpec {
             let json = (try? JSONSerialization.jsonObject(with: Data(spec))) as? [String: Any]
             let dims = ((json?["grid"] as? [String: Any])?["dimensions"] as? [[String: Any]]) ?? []
-            // a workflow dimension is drawn as the lines of each plot, not as cells
-            grid = dims.compactMap { $0["name"] as? String }.filter { $0 != "workflow" }
+            grid = cellColumns(dims.compactMap { $0["name"] as? String })
             config.append(("sweep.json", String(decoding: spec, as: UTF8.self)))
             tables = fm.fileExists(atPath: dir + "/metrics.csv") ? [dir + "/metrics.csv"] : []
             theoryTables = fm.fileExists(atPath: dir + "/theory.csv") ? [dir + "/theory.csv"] : []
@@ -41,7 +45,7 @@ public enum HTMLReport {
                 if let b = try? AtomicFile.read(dir + "/" + f).flatMap({ $0 }) { config.append((f, String(decoding: b, as: UTF8.self))) }
             }
         }
-        let data = try MetricTable(files: tables, grid: grid)
+        let data = try metrics ?? MetricTable(files: tables, grid: grid)
         let theory = try MetricTable(files: theoryTables, grid: grid)
         let title = URL(fileURLWithPath: dir).standardizedFileURL.lastPathComponent
         var body = "<h1>\(escape(title))</h1>\n"
@@ -174,7 +178,7 @@ public enum HTMLReport {
 /// seed at every generation. Read in one pass over the bytes (a sweep's table can have millions of
 /// rows): fields are byte ranges, names interned as they first appear (a few recent ones compared
 /// byte for byte before any hashing), numbers parsed in place.
-struct MetricTable {
+public struct MetricTable {
     struct Key: Hashable { let cell: [String], metric: String, workflow: String }
     var metrics: [String] = [], workflows: [String] = [], cells: [[String]] = []
     var rows = 0
@@ -206,61 +210,94 @@ struct MetricTable {
     static func pack(_ c: Int, _ m: Int, _ w: Int) -> Int { c << 42 | m << 21 | w }
 
     init(files: [String], grid: [String]) throws {
+        var builder = Builder(grid: grid)
+        for file in files {
+            guard let bytes = try AtomicFile.read(file) else { continue }
+            try bytes.withUnsafeBufferPointer { try builder.add($0, file: file) }
+        }
+        self = builder.table
+    }
+
+    /// A table read file by file: what a report reads from tables on disk, and what a sweep's
+    /// merge gathers from its tasks' tables as it writes them (the report then reads nothing).
+    public struct Builder {
+        let grid: [String]
         var metricNames = Interner(), workflowNames = Interner(), cellNames = Interner()
         // each row's series, generation and value, grouped into `values` at the end
         var rowSeries: [Int32] = [], rowGeneration: [Int32] = [], rowValue: [Double] = []
         var generations: [Int] = [], seriesIndex: [Int: Int] = [:]      // per series: its largest generation + 1
-        func record(_ c: Int, _ m: Int, _ w: Int, _ gen: Int, _ v: Double) {
-            let key = MetricTable.pack(c, m, w)
-            let id = seriesIndex[key] ?? { seriesIndex[key] = generations.count; generations.append(0); return generations.count - 1 }()
-            generations[id] = max(generations[id], gen + 1)
-            rowSeries.append(Int32(id)); rowGeneration.append(Int32(gen)); rowValue.append(v)
-        }
-        for file in files {
-            guard let bytes = try AtomicFile.read(file) else { continue }
-            try bytes.withUnsafeBufferPointer { b in
-                var header: [String]?, wc = 0, gc = 0, mc = 0, vc = 0, gridColumns: [Int] = []
-                var bounds: [Range<Int>] = []
-                try CSV.forEachRecord(b, file: file) { range, commas, quoted in
-                    guard let h = header else {
-                        let names = try CSV.parse(String(decoding: UnsafeBufferPointer(rebasing: b[range]), as: UTF8.self), file: file).first ?? []
-                        func column(_ name: String) throws -> Int {
-                            guard let i = names.firstIndex(of: name) else { throw ReportError("'\(file)' has no column '\(name)' (columns: \(names.joined(separator: ",")))") }
-                            return i
-                        }
-                        (wc, gc, mc, vc) = (try column("workflow"), try column("generation"), try column("metric"), try column("value"))
-                        gridColumns = try grid.map { try column($0) }
-                        header = names
-                        return
+
+        /// For the grid's columns (names, in order; none for a single run).
+        public init(grid: [String]) { self.grid = grid }
+
+        /// Adds a table's records (its header first); a grid column the table has not is taken
+        /// from `fixed` (a task's grid values, the columns a merge puts in front of its rows).
+        public mutating func add(_ b: UnsafeBufferPointer<UInt8>, file: String, fixed: [String: String] = [:]) throws {
+            var header: [String]?, wc = 0, gc = 0, mc = 0, vc = 0, gridColumns: [Int] = []
+            var bounds: [Range<Int>] = []
+            // fixed values sit after the table's bytes, as if each row ended with them
+            let constants = grid.map { fixed[$0].map { Array($0.utf8) } ?? [] }
+            let constant: [UnsafeBufferPointer<UInt8>] = constants.map { bytes in
+                let p = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, bytes.count))
+                _ = p.initialize(from: bytes)
+                return UnsafeBufferPointer(rebasing: p[0..<bytes.count])
+            }
+            defer { for c in constant { UnsafeMutablePointer(mutating: c.baseAddress!).deallocate() } }
+            func record(_ c: Int, _ m: Int, _ w: Int, _ gen: Int, _ v: Double) {
+                let key = MetricTable.pack(c, m, w)
+                let id = seriesIndex[key] ?? { seriesIndex[key] = generations.count; generations.append(0); return generations.count - 1 }()
+                generations[id] = max(generations[id], gen + 1)
+                rowSeries.append(Int32(id)); rowGeneration.append(Int32(gen)); rowValue.append(v)
+            }
+            try CSV.forEachRecord(b, file: file) { range, commas, quoted in
+                guard let h = header else {
+                    let names = try CSV.parse(String(decoding: UnsafeBufferPointer(rebasing: b[range]), as: UTF8.self), file: file).first ?? []
+                    func column(_ name: String) throws -> Int {
+                        if let i = names.firstIndex(of: name) { return i }
+                        if fixed[name] != nil, let k = grid.firstIndex(of: name) { return -1 - k }     // a constant
+                        throw ReportError("'\(file)' has no column '\(name)' (columns: \(names.joined(separator: ",")))")
                     }
-                    guard commas.count + 1 == h.count else { return }
-                    if quoted {                                           // rare: the record parsed as CSV
-                        guard let f = (try? CSV.parse(String(decoding: UnsafeBufferPointer(rebasing: b[range]), as: UTF8.self), file: file))?.first?.map({ Array($0.utf8) }),
-                              f.count == h.count, let gen = f[gc].withUnsafeBufferPointer({ MetricTable.integer($0) }), gen < 1_000_000 else { return }
-                        record(cellNames.index(ofArrays: gridColumns.map { f[$0] }), metricNames.index(ofArrays: [f[mc]]),
-                               workflowNames.index(ofArrays: [f[wc]]), gen, f[vc].withUnsafeBufferPointer { MetricTable.number($0) })
-                        return
-                    }
-                    bounds.removeAll(keepingCapacity: true)
-                    var from = range.lowerBound
-                    for c in commas { bounds.append(from..<c); from = c + 1 }
-                    bounds.append(from..<range.upperBound)
-                    func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: b[bounds[i]]) }
-                    guard let gen = MetricTable.integer(field(gc)), gen < 1_000_000 else { return }
-                    record(cellNames.index(of: gridColumns.map { field($0) }), metricNames.index(of: [field(mc)]),
-                           workflowNames.index(of: [field(wc)]), gen, MetricTable.number(field(vc)))
+                    (wc, gc, mc, vc) = (try column("workflow"), try column("generation"), try column("metric"), try column("value"))
+                    guard min(wc, gc, mc, vc) >= 0 else { throw ReportError("'\(file)': the table's own columns cannot be given") }
+                    gridColumns = try grid.map { try column($0) }
+                    header = names
+                    return
                 }
+                guard commas.count + 1 == h.count else { return }
+                if quoted {                                           // rare: the record parsed as CSV
+                    guard let f = (try? CSV.parse(String(decoding: UnsafeBufferPointer(rebasing: b[range]), as: UTF8.self), file: file))?.first?.map({ Array($0.utf8) }),
+                          f.count == h.count, let gen = f[gc].withUnsafeBufferPointer({ MetricTable.integer($0) }), gen < 1_000_000 else { return }
+                    record(cellNames.index(ofArrays: gridColumns.map { $0 >= 0 ? f[$0] : constants[-1 - $0] }), metricNames.index(ofArrays: [f[mc]]),
+                           workflowNames.index(ofArrays: [f[wc]]), gen, f[vc].withUnsafeBufferPointer { MetricTable.number($0) })
+                    return
+                }
+                bounds.removeAll(keepingCapacity: true)
+                var from = range.lowerBound
+                for c in commas { bounds.append(from..<c); from = c + 1 }
+                bounds.append(from..<range.upperBound)
+                func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { i >= 0 ? UnsafeBufferPointer(rebasing: b[bounds[i]]) : constant[-1 - i] }
+                guard let gen = MetricTable.integer(field(gc)), gen < 1_000_000 else { return }
+                record(cellNames.index(of: gridColumns.map { field($0) }), metricNames.index(of: [field(mc)]),
+                       workflowNames.index(of: [field(wc)]), gen, MetricTable.number(field(vc)))
             }
         }
-        rows = rowValue.count
-        values = generations.map { [[Double]](repeating: [], count: $0) }
-        for i in 0..<rows { values[Int(rowSeries[i])][Int(rowGeneration[i])].append(rowValue[i]) }
-        self.seriesIndex = seriesIndex
-        metrics = metricNames.names.map { $0[0] }
-        workflows = workflowNames.names.map { $0[0] }
-        cells = cellNames.names
-        if cells.isEmpty { cells = [[]] }
+
+        /// The table of everything added.
+        public var table: MetricTable {
+            var t = MetricTable()
+            t.rows = rowValue.count
+            t.values = generations.map { [[Double]](repeating: [], count: $0) }
+            for i in 0..<t.rows { t.values[Int(rowSeries[i])][Int(rowGeneration[i])].append(rowValue[i]) }
+            t.seriesIndex = seriesIndex
+            t.metrics = metricNames.names.map { $0[0] }
+            t.workflows = workflowNames.names.map { $0[0] }
+            t.cells = cellNames.names
+            if t.cells.isEmpty { t.cells = [[]] }
+            return t
+        }
     }
+
+    private init() {}
 
     /// A non-negative decimal integer, or nil.
     static func integer(_ f: UnsafeBufferPointer<UInt8>) -> Int? {

@@ -13,10 +13,15 @@ public enum SweepMerge {
         public let tasks: Int
         /// Tasks not merged because they are not done.
         public let unfinished: [Int]
+        /// The merged metrics as the sweep's report reads them (gathered while merging, so the
+        /// report need not read the table again); nil if a task's table could not be read so.
+        public let table: MetricTable?
 
-        public init(rows: Int, tasks: Int, unfinished: [Int]) {
-            (self.rows, self.tasks, self.unfinished) = (rows, tasks, unfinished)
+        public init(rows: Int, tasks: Int, unfinished: [Int], table: MetricTable? = nil) {
+            (self.rows, self.tasks, self.unfinished, self.table) = (rows, tasks, unfinished, table)
         }
+
+        public static func == (a: Result, b: Result) -> Bool { (a.rows, a.tasks, a.unfinished) == (b.rows, b.tasks, b.unfinished) }
     }
 
     /// Merges the finished tasks. With `ended` (a local sweep's), it runs beside the sweep: each
@@ -32,8 +37,14 @@ public enum SweepMerge {
             done.append(t)
             return true
         }
+        // the report's table, gathered from the same records in the same order
+        let names = folder.spec.grid.dimensions.map(\.name)
+        var table: MetricTable.Builder? = MetricTable.Builder(grid: HTMLReport.cellColumns(names))
         let metrics = try write("metrics.csv", of: finished, in: folder, listing: { listing[$0.index] ?? [] },
-                                stopped: { ended?.cancelled == true })
+                                stopped: { ended?.cancelled == true }) { records, file, t in
+            do { try table?.add(records, file: file, fixed: Dictionary(uniqueKeysWithValues: zip(names, t.values))) }
+            catch { table = nil }                         // the report reads the file, and says what is wrong
+        }
         // The closed forms (theory.csv, from models that have them) depend on the grid cell, not
         // the seed: the first finished task of each cell speaks for it.
         var seen = Set<[String]>()
@@ -41,7 +52,7 @@ public enum SweepMerge {
         if cells.contains(where: { listing[$0.index]?.contains { ($0 as NSString).lastPathComponent == "theory.csv" } == true }) {
             try write("theory.csv", of: cells, in: folder, listing: { listing[$0.index] ?? [] })
         }
-        return Result(rows: metrics, tasks: done.count, unfinished: unfinished)
+        return Result(rows: metrics, tasks: done.count, unfinished: unfinished, table: table?.table)
     }
 
     /// Writes DIR/`name`: the files called `name` under each task's out= folder as one table, the
@@ -49,7 +60,8 @@ public enum SweepMerge {
     /// Returns the number of rows.
     @discardableResult
     static func write(_ name: String, of tasks: some Sequence<SweepTask>, in folder: SweepFolder, listing: (SweepTask) -> [String],
-                      stopped: () -> Bool = { false }) throws -> Int {
+                      stopped: () -> Bool = { false },
+                      gather: (_ table: UnsafeBufferPointer<UInt8>, _ file: String, _ task: SweepTask) -> Void = { _, _, _ in }) throws -> Int {
         let grid = folder.spec.grid
         var header: [String]?, added: [Int] = [], rows = 0
         try AtomicFile.write(to: folder.path + "/" + name) { emit in
@@ -88,6 +100,7 @@ public enum SweepMerge {
                                 rows += 1
                                 if out.count >= 1 << 20 { try flush() }
                             }
+                            gather(b, file, t)
                         }
                     } catch let e as ReportError { throw SweepError(e.message) }
                 }

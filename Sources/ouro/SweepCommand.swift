@@ -87,8 +87,9 @@ struct SweepCommand: ParsableCommand {
             let text = tty ? "\r\u{1B}[K" + line + (final ? "\n" : "") : line + "\n"
             FileHandle.standardError.write(Data(text.utf8))
         }
-        report(try merged.get(), folder)
-        do { print("report: " + (try HTMLReport.write(folder: folder.path))) }
+        let result = try merged.get()
+        report(result, folder)
+        do { print("report: " + (try HTMLReport.write(folder: folder.path, metrics: result.table))) }
         catch { FileHandle.standardError.write(Data("ouro sweep: could not write the report: \(error)\n".utf8)) }
         if summary.failed > 0 {
             try showStatus(folder.path, onlyProblems: true)

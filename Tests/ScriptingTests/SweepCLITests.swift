@@ -48,18 +48,21 @@ struct SweepCLITests {
         #expect(read(out + "/metrics.csv").split(separator: "\n") == merged)
     }
 
-    /// The merge runs beside the tasks: its table is the one `--merge` writes afterwards. A task
-    /// running elsewhere stops a second sweep before any task runs, and the merge it had begun
-    /// leaves nothing; what a killed sweep left of its own atomic writes is removed, nothing else.
+    /// The merge runs beside the tasks: its table (and the report drawn from what it gathered) is
+    /// the one `--merge` writes afterwards. A task running elsewhere stops a second sweep before
+    /// any task runs, and the merge it had begun leaves nothing; what a killed sweep left of its
+    /// own atomic writes is removed, nothing else.
     @Test func theMergeBesideTheTasksEqualsAMergeAfterThem() throws {
         let s = try scratchFile("sweep_beside.lua", Self.script), out = folder("beside")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let args = ["sweep", s, "--grid", "x=1,2,3", "--seeds", "0-2", "--jobs", "2", "--out", out]
         let r = try OuroBinary.run(args)
         #expect(r.status == 0 && r.out.contains("merged 189 rows of 9 tasks"), "\(r.out) \(r.err)")
-        let beside = read(out + "/metrics.csv")
+        let beside = read(out + "/metrics.csv"), page = read(out + "/report.html")
         let m = try OuroBinary.run(["sweep", "--merge", out])
         #expect(m.status == 0 && read(out + "/metrics.csv") == beside && beside.split(separator: "\n").count == 190)
+        // the report drawn from what the merge gathered is the one drawn from the merged file
+        #expect(page.contains("<th>x</th>") && read(out + "/report.html") == page)
         try "running on elsewhere.example pid 1\n".write(toFile: out + "/tasks/0004/status", atomically: false, encoding: .utf8)
         for name in ["metrics.csv.tmp-424242", "report.html.tmp-7", "notes.tmp-1"] {
             try "left".write(toFile: out + "/" + name, atomically: false, encoding: .utf8)
