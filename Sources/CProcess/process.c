@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <spawn.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -35,21 +36,18 @@ int ouro_spawn_default_signals(posix_spawnattr_t *attributes) {
 
 pid_t ouro_fork_worker(int in_fd, int out_fd) {
     pid_t parent = getpid();
-    fflush(stdout);
-    fflush(stderr);
+    fflush(NULL);
     pid_t pid = fork();
     if (pid != 0) return pid;
     if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0) _exit(127);
     if (close_range(3, ~0U, 0) != 0) {                          /* kernels before 5.9: one by one */
         for (long fd = 3, top = sysconf(_SC_OPEN_MAX); fd < top && fd < 65536; fd++) close((int)fd);
     }
+    clearerr(stdin);                          /* a new stream on the pipe: nothing read, no EOF */
+    __fpurge(stdin);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    for (int sig = 1; sig < NSIG; sig++) {
-        if (sig == SIGKILL || sig == SIGSTOP) continue;
-        signal(sig, sig == SIGXFSZ ? SIG_IGN : SIG_DFL);
-    }
     if (ouro_end_with_parent(SIGKILL, parent) != 0) _exit(1);
     return 0;
 }

@@ -56,8 +56,9 @@ public final class ChildProcess {
 
     /// Forks this process, with its stdin and stdout piped, and runs `body` in the child (which
     /// must end it: exit). No program is loaded, so the child is ready at once; its signals are
-    /// reset and it ends with this process (`ouro_fork_worker`). Nil where a fork is not safe:
-    /// this process runs more than one thread.
+    /// unblocked and it ends with this process (`ouro_fork_worker`). Nil where a fork is not safe:
+    /// this process runs more than one thread. Call it only before this process has used Dispatch
+    /// (a sweep forks its workers first thing), which no thread count shows.
     public static func forking(_ body: () -> Never) throws -> ChildProcess? {
         guard Directory.names(at: "/proc/self/task")?.count == 1 else { return nil }
         let pipes = try Pipes(input: true, output: true, errors: false)

@@ -42,7 +42,7 @@ public enum SweepMerge {
         var table: MetricTable.Builder? = MetricTable.Builder(grid: HTMLReport.cellColumns(names))
         let metrics = try write("metrics.csv", of: finished, in: folder, listing: { listing[$0.index] ?? [] },
                                 stopped: { ended?.cancelled == true }) { records, file, t in
-            do { try table?.add(records, file: file, fixed: Dictionary(uniqueKeysWithValues: zip(names, t.values))) }
+            do { try table?.add(records, file: file, fixed: Dictionary(zip(names, t.values), uniquingKeysWith: { first, _ in first })) }
             catch { table = nil }                         // the report reads the file, and says what is wrong
         }
         // The closed forms (theory.csv, from models that have them) depend on the grid cell, not
@@ -77,8 +77,8 @@ public enum SweepMerge {
                     do { h = try CSV.parse(String(decoding: bytes[..<firstLine], as: UTF8.self), file: file).first ?? [] }
                     catch let e as ReportError { throw SweepError(e.message) }
                     if let header {
-                        guard Array(header.suffix(h.count)) == h else {
-                            throw SweepError("'\(file)' has the columns \(h.joined(separator: ",")), other tasks \(header.suffix(h.count).joined(separator: ",")): not one table")
+                        guard Array(header.dropFirst(added.count)) == h else {
+                            throw SweepError("'\(file)' has the columns \(h.joined(separator: ",")), other tasks \(header.dropFirst(added.count).joined(separator: ",")): not one table")
                         }
                     } else {
                         added = grid.dimensions.indices.filter { !h.contains(grid.dimensions[$0].name) }

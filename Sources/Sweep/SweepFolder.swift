@@ -180,7 +180,9 @@ public enum TaskStatus: Equatable, Sendable {
 
     /// Whether the process a `running` status names is gone (on this host; another host's cannot be
     /// checked and counts as alive): no such process, a zombie nobody has reaped yet, or a process
-    /// that is not working for this sweep folder (its pid reused).
+    /// that is not working for this sweep folder (its pid reused): neither named on its command
+    /// line (`--worker DIR`, `--task I DIR`) nor writing its stdout into the folder's tasks (a
+    /// forked worker keeps the sweep's command line, which need not name the folder).
     public func isStale(sweep folder: String) -> Bool {
         guard case .running(let host, let pid) = self, host == SweepFolder.hostName else { return false }
         if kill(pid, 0) != 0 && errno == ESRCH { return true }
@@ -188,7 +190,20 @@ public enum TaskStatus: Equatable, Sendable {
         if let close = stat.lastIndex(of: ")"), let state = stat[stat.index(after: close)...].split(separator: " ").first,
            state == "Z" || state == "X" { return true }
         guard let cmd = TaskStatus.procFile("/proc/\(pid)/cmdline") else { return false }
-        return !String(decoding: cmd.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(folder)
+        if String(decoding: cmd.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(folder) { return false }
+        return !TaskStatus.writesLog(of: folder, pid: pid)
+    }
+
+    /// Whether process pid's stdout is a file under the sweep folder's tasks/ (a task's log).
+    static func writesLog(of folder: String, pid: Int32) -> Bool {
+        guard let real = realpath(folder, nil) else { return false }
+        defer { free(real) }
+        var link = [UInt8](repeating: 0, count: 4096)
+        let n = link.withUnsafeMutableBufferPointer { b in
+            b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { readlink("/proc/\(pid)/fd/1", $0, b.count) }
+        }
+        guard n > 0 else { return false }
+        return String(decoding: link[0..<n], as: UTF8.self).hasPrefix(String(cString: real) + "/tasks/")
     }
 }
 

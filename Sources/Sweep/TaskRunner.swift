@@ -34,8 +34,13 @@ public struct TaskRunner {
         let log = open(dir + "/log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard log >= 0 else { throw AtomicFile.failure("cannot create the log of task \(t.index) in '\(dir)'") }
         defer { close(log) }
-        try folder.setStatus(t, .running(host: SweepFolder.hostName, pid: getpid()))
-        let failure = TaskRunner.redirected(to: log) { execute(folder.spec.script, args) }
+        // "running" once stdout is the log: what tells a live task from a stale status (isStale)
+        var statusError: Error?
+        let failure = TaskRunner.redirected(to: log) { () -> String? in
+            do { try folder.setStatus(t, .running(host: SweepFolder.hostName, pid: getpid())) } catch { statusError = error; return nil }
+            return execute(folder.spec.script, args)
+        }
+        if let statusError { throw statusError }
         let status: TaskStatus = failure.map { .failed($0.split(separator: "\n").first.map(String.init) ?? $0) } ?? .done
         try folder.setStatus(t, status)
         return status

@@ -25,14 +25,23 @@ public enum Directory {
     /// component first, which a sweep pays for every task.
     @discardableResult
     public static func make(_ path: String) -> Bool {
-        if mkdir(path, 0o777) == 0 || errno == EEXIST && isFolder(path) { return true }
-        guard errno == ENOENT else { return false }
+        if mkdir(path, 0o777) == 0 { return true }
+        guard errno == ENOENT else { return existsAfterFailure(path) }
         var parent = Substring(path)
         while parent.count > 1 && parent.hasSuffix("/") { parent = parent.dropLast() }
         guard let slash = parent.lastIndex(of: "/") else { errno = ENOENT; return false }
         parent = parent[..<slash]
         guard !parent.isEmpty, make(String(parent)) else { return false }
-        return mkdir(path, 0o777) == 0 || errno == EEXIST && isFolder(path)
+        return mkdir(path, 0o777) == 0 || existsAfterFailure(path)
+    }
+
+    /// After a failed mkdir: whether the folder is there all the same (some file systems answer
+    /// EACCES or EROFS for an existing one, not EEXIST); if not, errno is mkdir's (EEXIST for a file).
+    private static func existsAfterFailure(_ path: String) -> Bool {
+        let failure = errno
+        if isFolder(path) { return true }
+        if failure != EEXIST { errno = failure }
+        return false
     }
 
     /// Whether `path` is a folder (following symbolic links); errno is EEXIST if something else is there.

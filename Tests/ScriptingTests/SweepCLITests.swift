@@ -140,7 +140,10 @@ struct SweepCLITests {
         guard let bin = OuroBinary.path else { return }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: bin)
-        p.arguments = ["sweep", s, "--out", cut, "--jobs", "1"] + common
+        // started beside its folder, named relatively: the (forked) worker's command line is the
+        // sweep's and does not hold the path --status is given, yet its task shows as running
+        p.currentDirectoryURL = URL(fileURLWithPath: (cut as NSString).deletingLastPathComponent)
+        p.arguments = ["sweep", s, "--out", (cut as NSString).lastPathComponent, "--jobs", "1"] + common
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -149,6 +152,8 @@ struct SweepCLITests {
         while Date() < deadline && !(state(0) == "done\n" && state(1).hasPrefix("running")) { usleep(20_000) }
         usleep(150_000)                                                    // into task 1's generations
         #expect(state(1).hasPrefix("running"), "task 1 was running when killed: \(state(1))")
+        let live = try OuroBinary.run(["sweep", "--status", cut])
+        #expect(live.out.contains("1 done, 1 running, 0 failed"), "\(live.out)")
         kill(p.processIdentifier, SIGKILL)                                 // its task ends with it (OURO_SWEEP_PARENT)
         p.waitUntilExit()
         var st = try OuroBinary.run(["sweep", "--status", cut])

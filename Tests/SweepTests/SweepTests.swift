@@ -115,6 +115,15 @@ struct SweepTests {
 
             """)
         #expect(!FileManager.default.fileExists(atPath: dir + "/theory.csv"), "no task has a theory.csv: none merged")
+        // The table the merge gathered draws the page the merged file draws (a quoted field, a
+        // grid dimension that is also a column).
+        let gathered = try HTMLReport.html(folder: dir, metrics: r.table), read = try HTMLReport.html(folder: dir)
+        #expect(r.table != nil && gathered == read)
+        // A table whose columns are only the end of the others' is not the same table.
+        let t0 = f.tasks[0]
+        try FileManager.default.createDirectory(atPath: f.taskFolder(t0) + "/out/x", withIntermediateDirectories: true)
+        try "seed,generation,metric,value\n7,1,mse,2\n".write(toFile: f.taskFolder(t0) + "/out/x/metrics.csv", atomically: true, encoding: .utf8)
+        #expect(throws: SweepError.self) { try SweepMerge.merge(f) }
     }
 
     /// Closed forms depend on the cell, not the seed: the merged theory.csv has each cell once.

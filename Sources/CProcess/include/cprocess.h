@@ -17,9 +17,10 @@ int ouro_spawn_default_signals(posix_spawnattr_t *attributes);
 /* Forks this process for a worker that needs no new program image (a sweep's first workers, which
    would otherwise load ouro and its libraries again): both streams of stdio are flushed first; in
    the child, `in_fd` becomes stdin and `out_fd` stdout, every other descriptor above 2 is closed,
-   no signal is blocked and every one is at its default action but SIGXFSZ (ignored, as ouro sets
-   it), and the child is sent SIGKILL when this process ends. Returns the child's pid in the
-   parent, 0 in the child, -1 (errno set) if the fork failed. Only for a process with one thread:
-   a fork copies no other thread, nor releases the locks they hold. */
+   no signal is blocked (the handlers stay this process's: those a fresh ouro installs at its
+   start, the Swift runtime's crash reports among them), and the child is sent SIGKILL when this
+   process ends. Returns the child's pid in the parent, 0 in the child, -1 (errno set) if the fork
+   failed. Only for a process with one thread that has not used Dispatch: a fork copies no other
+   thread, nor releases the locks they hold, and Dispatch refuses to run in such a child. */
 pid_t ouro_fork_worker(int in_fd, int out_fd);
 #endif
