@@ -31,7 +31,7 @@ public final class RunFolder {
             guard (s.st_mode & S_IFMT) == S_IFDIR else { throw LoopError("'out' = '\(path)' is a file, not a folder") }
             try RunFolder.refuseForeign(path, entries: try RunFolder.entries(path))
         } else {
-            guard Directory.make(path) else { throw LoopError("cannot create the run folder '\(path)': \(String(cString: strerror(errno)))") }
+            guard Directory.make(path) else { throw LoopError(AtomicFile.failure("cannot create the run folder '\(path)'").message) }
         }
         try lock()
         do {

@@ -204,7 +204,7 @@ public final class RunStore {
             lastWrite = DispatchTime.now().uptimeNanoseconds
             guard !pending.isEmpty else { return }
             if fd < 0 {
-                guard Directory.make(dir) else { throw LoopError("cannot create '\(dir)': \(String(cString: strerror(errno)))") }
+                guard Directory.make(dir) else { throw LoopError(AtomicFile.failure("cannot create '\(dir)'").message) }
                 fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (fresh ? O_TRUNC : 0), 0o644)
                 guard fd >= 0 else { throw LoopError(AtomicFile.failure("cannot open '\(path)'").message) }
             }
@@ -233,7 +233,7 @@ public final class RunStore {
 
     /// Writes a model's weights for a generation (atomically, creating the seed's folder).
     public func saveCheckpoint(_ model: WeightCheckpointing, seed: Int, generation: Int) throws {
-        guard Directory.make(seedDir(seed)) else { throw LoopError("cannot create '\(seedDir(seed))': \(String(cString: strerror(errno)))") }
+        guard Directory.make(seedDir(seed)) else { throw LoopError(AtomicFile.failure("cannot create '\(seedDir(seed))'").message) }
         do { try model.saveWeights(to: checkpointPath(seed: seed, generation: generation)) }
         catch let e as TensorError { throw LoopError(e.message) }
     }

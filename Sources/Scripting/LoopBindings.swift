@@ -358,7 +358,7 @@ enum LoopBindings {
             cb.generationDone = { model, ctx in
                 guard ctx.seed == first else { return }
                 func path(_ ext: String) throws -> String {
-                    guard Directory.make(out + "/samples") else { throw LuaError("cannot create '\(out)/samples': \(String(cString: strerror(errno)))") }
+                    guard Directory.make(out + "/samples") else { throw LuaError(AtomicFile.failure("cannot create '\(out)/samples'").message) }
                     return out + "/samples/" + RunStore.generationFile(ctx.generation, ext)
                 }
                 if let m = model as? ImageSampling, let (images, columns) = try m.sampleGrid(rng: ctx.rng) {

@@ -3,9 +3,10 @@ import CProcess
 import Tensor
 
 /// A child process started with posix_spawn (the sweep's workers, the script's `--help-json`,
-/// sbatch) or forked (a sweep's first workers: `forking`). Foundation's Process takes about 50 ms to start a child on Linux (posix_spawn: under
-/// 1 ms), which alone cost a sweep of small tasks more than its target. The child runs with every
-/// signal at its default and none blocked, in this process's group (Ctrl-C at a terminal reaches
+/// sbatch) or forked (a sweep's first workers: `forking`). Foundation's Process takes about 50 ms
+/// to start a child on Linux (posix_spawn: under 1 ms), which alone cost a sweep of small tasks
+/// more than its target. A spawned child runs with every signal at its default, a forked one with
+/// this process's handlers; none blocked, in this process's group (Ctrl-C at a terminal reaches
 /// it too); the streams not piped are inherited.
 public final class ChildProcess {
     public let pid: pid_t

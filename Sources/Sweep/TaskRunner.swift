@@ -29,7 +29,7 @@ public struct TaskRunner {
     @discardableResult
     public func run(_ t: SweepTask) throws -> TaskStatus {
         let dir = folder.taskFolder(t)
-        guard Directory.make(dir) else { throw SweepError("cannot create the task folder '\(dir)': \(String(cString: strerror(errno)))") }
+        guard Directory.make(dir) else { throw SweepError(AtomicFile.failure("cannot create the task folder '\(dir)'").message) }
         let args = folder.arguments(t)
         let log = open(dir + "/log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard log >= 0 else { throw AtomicFile.failure("cannot create the log of task \(t.index) in '\(dir)'") }
